@@ -4,10 +4,11 @@ import { defineConfig } from "vitest/config";
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // Unit tests import the packages from their TypeScript sources, so they run without a build.
-const alias = {
-  "@deltalab/core": here("./core/src/index.ts"),
-  "@deltalab/shaders": here("./shaders/src/index.ts"),
-};
+const alias = [
+  { find: /^@deltalab\/core\/payloads$/, replacement: here("./core/src/payloads/index.ts") },
+  { find: /^@deltalab\/core$/, replacement: here("./core/src/index.ts") },
+  { find: /^@deltalab\/shaders$/, replacement: here("./shaders/src/index.ts") },
+];
 
 export default defineConfig({
   resolve: { alias },

@@ -1,1 +1,2 @@
 export * from "./objective";
+export * from "./optim/transform";
