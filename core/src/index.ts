@@ -2,3 +2,4 @@ export * from "./objective";
 export * from "./optim/transform";
 export * from "./optim/schedule";
 export * from "./optim/sgd";
+export * from "./data";
