@@ -1,1 +1,7 @@
-export {};
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import tuningTable from "./tuningTable";
+
+/** The deltalab mime renderers, one per payload mime type. */
+const extensions: IRenderMime.IExtension[] = [tuningTable];
+
+export default extensions;
