@@ -1,0 +1,130 @@
+/**
+ * The execution layer: runs one TypeScript cell and says what came of it. It returns the value of the cell's
+ * last expression and errors as data (the protocol layer turns them into messages); it writes nothing itself.
+ *
+ * Cells are type-checked and compiled by tslab's converter, which carries declarations from cell to cell. The
+ * compiled code runs in this context through vm with breakOnSigint, so SIGINT stops a synchronous endless loop;
+ * an asynchronous cell is raced against the interrupt signal, which long-running commands also watch.
+ */
+import { Script } from "node:vm";
+import { createNodeConverter, quickInfoText, type CompletionInfo, type Converter } from "../tslab";
+import { diagnosticsError, interruptedError, thrownError, type CellError } from "./errors";
+import { mapEmittedLines } from "./lines";
+import type { CellModules } from "./modules";
+
+export type ExecutionResult =
+  | { status: "ok"; hasValue: true; value: unknown }
+  | { status: "ok"; hasValue: false }
+  | { status: "error"; error: CellError };
+
+/** The global slot through which a compiled cell reaches its exports and require. */
+const CELL_SLOT = "deltalab.cell";
+/** The cell's code goes on the line after this prefix, so script line i + 1 is emitted line i. */
+const scriptPrefix = (isAsync: boolean) => `(${isAsync ? "async " : ""}function (exports, require) {\n`;
+const SIGINT_CODE = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+
+/** The cell's variables: TypeScript emits `Object.defineProperty` for re-exported imports, kept rewritable here. */
+function createLocals(): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  return new Proxy(values, {
+    defineProperty(_target, property, attributes) {
+      if (property === "__esModule") return true;
+      values[property as string] = attributes.get ? attributes.get() : attributes.value;
+      return true;
+    },
+  });
+}
+
+function isSigintError(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === SIGINT_CODE;
+}
+
+export class CellExecutor {
+  /** Variables defined by cells so far, by name. */
+  readonly locals = createLocals();
+  private readonly converter: Converter = createNodeConverter();
+  private previousDeclarations = "";
+  private interruption = new AbortController();
+
+  constructor(private readonly modules: CellModules) {
+    Object.defineProperty(globalThis, Symbol.for(CELL_SLOT), {
+      value: { exports: this.locals, require: modules.require },
+      configurable: true,
+    });
+  }
+
+  /** Aborted when the running cell is interrupted; long loops check it between steps. */
+  get signal(): AbortSignal {
+    return this.interruption.signal;
+  }
+
+  interrupt(): void {
+    this.interruption.abort();
+  }
+
+  async execute(code: string, cellNumber: number): Promise<ExecutionResult> {
+    this.interruption = new AbortController();
+    const converted = this.converter.convert(this.previousDeclarations, code);
+    if (converted.sideOutputs) this.modules.updateSideOutputs(converted.sideOutputs);
+    if (converted.diagnostics.length > 0) {
+      return { status: "error", error: diagnosticsError(code, converted.diagnostics) };
+    }
+    if (!converted.output) {
+      this.previousDeclarations = converted.declOutput ?? "";
+      return { status: "ok", hasValue: false };
+    }
+    const filename = `cell[${cellNumber}]`;
+    const source = {
+      filename,
+      cell: code,
+      lineMap: [-1, ...mapEmittedLines(code, converted.output, converted.lastExpressionVar)],
+    };
+    const script = `${scriptPrefix(converted.hasToplevelAwait === true)}${converted.output}\n})(globalThis[Symbol.for("${CELL_SLOT}")].exports, globalThis[Symbol.for("${CELL_SLOT}")].require)`;
+    try {
+      const completion: unknown = new Script(script, { filename }).runInThisContext({ breakOnSigint: true });
+      if (converted.hasToplevelAwait) await this.raceInterrupt(completion);
+    } catch (error) {
+      if (isSigintError(error) || error === this.interruption.signal.reason) {
+        return { status: "error", error: interruptedError() };
+      }
+      return { status: "error", error: thrownError(error, source) };
+    }
+    this.previousDeclarations = converted.declOutput ?? "";
+    const name = converted.lastExpressionVar;
+    if (name === undefined || !(name in this.locals)) return { status: "ok", hasValue: false };
+    const value = this.locals[name];
+    delete this.locals[name];
+    return value === undefined ? { status: "ok", hasValue: false } : { status: "ok", hasValue: true, value };
+  }
+
+  private raceInterrupt(completion: unknown): Promise<unknown> {
+    const signal = this.interruption.signal;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      Promise.resolve(completion)
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  /** The TypeScript quick info (hover text) at `cursor`, or undefined when there is none. */
+  inspect(code: string, cursor: number): string | undefined {
+    const info = this.converter.inspect(this.previousDeclarations, code, cursor);
+    return info ? quickInfoText(info) : undefined;
+  }
+
+  complete(code: string, cursor: number): CompletionInfo {
+    return this.converter.complete(this.previousDeclarations, code, cursor);
+  }
+
+  /** Forgets every variable and declaration (a fresh namespace, as after a restart). */
+  reset(): void {
+    this.previousDeclarations = "";
+    for (const name of Object.keys(this.locals)) delete this.locals[name];
+  }
+
+  close(): void {
+    this.converter.close();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Starts the kernel: the four layers joined — wire (ZeroMQ), protocol (messages), runner (commands and cells)
+ * and execution (the executor). Nothing a cell does brings the process down: uncaught exceptions and unhandled
+ * rejections are reported to the cell that is running, SIGINT interrupts it.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { bindCellContext } from "./execution/context";
+import { CellExecutor } from "./execution/executor";
+import { CellModules, notebookDir } from "./execution/modules";
+import { installTypeResolution } from "./execution/resolution";
+import { thrownError } from "./execution/errors";
+import { CommRegistry } from "./protocol/comms";
+import { History } from "./protocol/history";
+import { KernelProtocol } from "./protocol/kernel";
+import { OutputRouter } from "./protocol/outputs";
+import { DeltalabRunner } from "./runner";
+import { readConnectionFile } from "./wire/connection";
+import type { JupyterMessage } from "./wire/message";
+import { WireServer } from "./wire/server";
+
+/** Absolute paths of the declarations (without extension) the builtin modules resolve to. */
+function declarationTargets(): Record<string, string> {
+  const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+  return {
+    deltalab: join(__dirname, "deltalab"),
+    "@deltalab/core": join(packageDir("@deltalab/core"), "dist", "index"),
+    "@deltalab/shaders": join(packageDir("@deltalab/shaders"), "dist", "index"),
+  };
+}
+
+export async function startKernel(connectionFile: string): Promise<void> {
+  const connection = readConnectionFile(connectionFile);
+  const cwd = notebookDir();
+  installTypeResolution(cwd, declarationTargets());
+  // Loaded on first import, so a cell that uses neither core nor shaders does not pay for them.
+  const load = createRequire(__filename);
+  const modules = new CellModules(cwd, {
+    deltalab: () => load("./deltalab"),
+    "@deltalab/core": () => load("@deltalab/core"),
+    "@deltalab/shaders": () => load("@deltalab/shaders"),
+  });
+  const executor = new CellExecutor(modules);
+  // The wire starts last, once everything that handles its messages exists.
+  const started: { wire?: WireServer } = {};
+  const outputs: OutputRouter = new OutputRouter((parent, msgType, content) => protocol.publish(parent, msgType, content));
+  bindCellContext({ outputs, signal: () => executor.signal });
+  const comms = new CommRegistry((msgType, content) => outputs.publishComm(msgType, content));
+  const runner = new DeltalabRunner(executor);
+  const protocol: KernelProtocol = new KernelProtocol({
+    sink: {
+      send: (channel, message) => started.wire?.send(channel, message),
+      publish: (message) => started.wire?.publish(message),
+    },
+    runner,
+    outputs,
+    comms,
+    history: new History(),
+    shutdown: () => {
+      runner.close();
+      void (started.wire?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+    },
+  });
+  process.on("SIGINT", () => runner.interrupt());
+  process.on("uncaughtException", (error) => reportStray(outputs, "uncaught exception", error));
+  process.on("unhandledRejection", (reason) => reportStray(outputs, "unhandled promise rejection", reason));
+  outputs.captureProcessStreams();
+  started.wire = await WireServer.start(connection, {
+    receive: (channel, message: JupyterMessage) => protocol.receive(channel, message),
+    log: (text) => outputs.log(text),
+  });
+}
+
+function reportStray(outputs: OutputRouter, what: string, thrown: unknown): void {
+  const error = thrownError(thrown);
+  outputs.stream("stderr", `${what}: ${error.traceback.join("\n")}\n`);
+}

@@ -1,0 +1,81 @@
+/**
+ * The one door to tslab's internals (tslab 1.0.22, pinned exactly in package.json).
+ *
+ * deltalab reuses tslab's TypeScript converter (type checks, declarations carried from cell to cell, the name of
+ * the last expression, top-level await), its completeness check, its quick-info printer and the ZeroMQ binding it
+ * ships. tslab's own executor and ZMQ server are not used: the executor prints values and errors to the console
+ * instead of returning them, and the server compares HMAC signatures with `==`, cancels requests for 200 ms after
+ * an error and has no `interrupt_request`. Everything else in the kernel imports tslab only through this file.
+ */
+import { createRequire } from "node:module";
+import type { CompletionInfo, Converter, Diagnostic } from "tslab/dist/converter";
+
+export type { CompletionInfo, Converter, Diagnostic };
+
+const tslabRequire = createRequire(require.resolve("tslab/package.json"));
+
+interface ConverterModule {
+  createConverter(options: { isJS: boolean; isBrowser: boolean }): Converter;
+  isCompleteCode(src: string): { completed: boolean; indent?: string };
+}
+
+interface QuickInfo {
+  displayParts?: { text: string }[];
+  documentation?: { text: string }[];
+  tags?: { name: string; text?: { text: string }[] }[];
+}
+
+interface InspectModule {
+  printQuickInfo(info: QuickInfo): string;
+}
+
+const converterModule: ConverterModule = tslabRequire("./dist/converter");
+const inspectModule: InspectModule = tslabRequire("./dist/inspect");
+
+/** The version of tslab in use and of the TypeScript compiler it bundles. */
+export const tslabVersion: string = tslabRequire("./package.json").version;
+export const typescriptVersion: string = tslabRequire("@tslab/typescript-for-tslab").version;
+
+/** A TypeScript-to-CommonJS converter for Node cells (tslab's `createConverter`). */
+export function createNodeConverter(): Converter {
+  return converterModule.createConverter({ isJS: false, isBrowser: false });
+}
+
+/** Whether `src` is a complete cell, and the indent of the next line when it is not. */
+export function isCompleteCode(src: string): { completed: boolean; indent?: string } {
+  return converterModule.isCompleteCode(src);
+}
+
+/** The text of a TypeScript quick-info (hover) result. */
+export function quickInfoText(info: QuickInfo): string {
+  return inspectModule.printQuickInfo(info);
+}
+
+/** The subset of TypeScript's `sys` that module resolution reads; patched to make `deltalab` resolvable. */
+export interface FileSystemHost {
+  fileExists(path: string): boolean;
+  readFile(path: string, encoding?: string): string | undefined;
+  directoryExists(path: string): boolean;
+}
+
+/** TypeScript's `sys` object as used by tslab's converter (each converter delegates to it). */
+export const typescriptSys: FileSystemHost = tslabRequire("@tslab/typescript-for-tslab").sys;
+
+/** The parts of zeromq 6 that the kernel's wire layer uses. */
+export interface ZmqSocket extends AsyncIterable<Buffer[]> {
+  bind(address: string): Promise<void>;
+  send(frames: (Buffer | string)[]): Promise<void>;
+  close(): void;
+  linger: number;
+}
+
+export interface ZmqModule {
+  Router: new () => ZmqSocket;
+  Publisher: new () => ZmqSocket;
+  Reply: new () => ZmqSocket;
+}
+
+/** The zeromq binding tslab depends on (prebuilt for linux-x64). */
+export function loadZmq(): ZmqModule {
+  return tslabRequire("zeromq");
+}

@@ -1,0 +1,71 @@
+/**
+ * The control and heartbeat channels, on their own thread so that they answer while a cell blocks the main
+ * thread. An `interrupt_request` is answered here and turned into SIGINT for this process: the main thread's
+ * SIGINT handling stops the running cell (vm's breakOnSigint for synchronous code, the interrupt signal for
+ * asynchronous code). Every other control message is passed to the main thread, whose replies come back here.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { loadZmq } from "../tslab";
+import { endpoint, type ConnectionInfo } from "./connection";
+import { decode, encode, reply, WireError } from "./message";
+import { Outbox } from "./outbox";
+
+export type ToControl = { kind: "send"; frames: (Uint8Array | string)[] } | { kind: "close" };
+export type FromControl =
+  | { kind: "ready" }
+  | { kind: "message"; frames: Uint8Array[] }
+  | { kind: "log"; text: string }
+  | { kind: "failed"; text: string };
+
+async function serve(port: NonNullable<typeof parentPort>, connection: ConnectionInfo): Promise<void> {
+  const post = (message: FromControl) => port.postMessage(message);
+  const zmq = loadZmq();
+  const control = new zmq.Router();
+  const heartbeat = new zmq.Reply();
+  control.linger = 0;
+  heartbeat.linger = 0;
+  await control.bind(endpoint(connection, "control"));
+  await heartbeat.bind(endpoint(connection, "hb"));
+  const outbox = new Outbox(control, (error) =>
+    post({ kind: "log", text: `control send failed: ${error.message}` }),
+  );
+  port.on("message", (message: ToControl) => {
+    if (message.kind === "send") {
+      outbox.send(message.frames.map((frame) => (typeof frame === "string" ? frame : Buffer.from(frame))));
+    } else {
+      void outbox.flushed().then(() => {
+        control.close();
+        heartbeat.close();
+        port.close();
+      });
+    }
+  });
+  void (async () => {
+    for await (const frames of heartbeat) await heartbeat.send(frames);
+  })().catch(() => undefined);
+  post({ kind: "ready" });
+  for await (const frames of control) {
+    let message;
+    try {
+      message = decode(connection.key, frames);
+    } catch (error) {
+      const why =
+        error instanceof WireError ? error.message : `unreadable message (${(error as Error).message})`;
+      post({ kind: "log", text: `dropped a control message: ${why}` });
+      continue;
+    }
+    if (message.header.msg_type === "interrupt_request") {
+      outbox.send(encode(connection.key, reply(message, "interrupt_reply", { status: "ok" })));
+      process.kill(process.pid, "SIGINT");
+    } else {
+      post({ kind: "message", frames });
+    }
+  }
+}
+
+if (parentPort !== null) {
+  const port = parentPort;
+  serve(port, workerData as ConnectionInfo).catch((error: Error) =>
+    port.postMessage({ kind: "failed", text: error.message }),
+  );
+}
