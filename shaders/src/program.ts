@@ -11,6 +11,8 @@ export type Extent3 = readonly [number, number, number];
 export interface BindingSpec {
   readonly name: string;
   readonly access: "read" | "read_write";
+  /** The array element type; f32 unless the program reads four floats at a time. */
+  readonly element?: "f32" | "vec4<f32>";
 }
 
 /** Launch geometry: the number of invocations in each dimension and the workgroup size. */

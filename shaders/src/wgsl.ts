@@ -4,10 +4,12 @@
  */
 import { BindingSpec, Extent3 } from "./program";
 
-/** `@group(0) @binding(i) var<storage, access> name: array<f32>;` for each binding, in order. */
+/** `@group(0) @binding(i) var<storage, access> name: array<element>;` for each binding, in order. */
 export function storageDeclarations(bindings: readonly BindingSpec[]): string {
   return bindings
-    .map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<f32>;`)
+    .map(
+      (b, i) => `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.element ?? "f32"}>;`,
+    )
     .join("\n");
 }
 

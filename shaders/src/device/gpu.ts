@@ -44,13 +44,25 @@ export function dispatchOf<C>(
  */
 export class GpuDevice {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly errors: string[] = [];
 
   constructor(
     /** Held so that the Dawn instance outlives the device. */
     readonly gpu: GPU,
     readonly device: GPUDevice,
     readonly adapter: AdapterDescription,
-  ) {}
+  ) {
+    device.addEventListener("uncapturederror", (event) => {
+      this.errors.push((event as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  /** Throws the validation errors reported since the last check (a shader that did not compile, a bad bind). */
+  throwPendingErrors(): void {
+    if (this.errors.length === 0) return;
+    const messages = this.errors.splice(0, this.errors.length);
+    throw new Error(`WebGPU reported ${messages.length} error(s):\n${messages.join("\n")}`);
+  }
 
   /** Opens a device as `openDevice` does; throws `WebGpuUnavailableError` when there is none. */
   static async open(request: AdapterRequest = requestFromEnvironment()): Promise<GpuDevice> {
@@ -100,6 +112,7 @@ export class GpuDevice {
     encoder.copyBufferToBuffer(source.buffer, 0, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
     await staging.mapAsync(MAP_MODE_READ);
+    this.throwPendingErrors();
     const result = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();
     staging.destroy();
@@ -162,6 +175,7 @@ export class GpuDevice {
   /** Resolves when all submitted work has finished. */
   async idle(): Promise<void> {
     await this.device.queue.onSubmittedWorkDone();
+    this.throwPendingErrors();
   }
 
   destroy(): void {

@@ -25,6 +25,16 @@ export interface GemmShape {
   readonly bias: "none" | "rows" | "columns";
   /** C += op(A) op(B) instead of C = op(A) op(B). */
   readonly accumulate: boolean;
+  /** Index of the first bias entry in the bias buffer (a layer's biases follow its weights). */
+  readonly biasOffset?: number;
+  /**
+   * Independent products in one launch (workgroup z): product p reads A at p * strideA, B at p * strideB and
+   * writes C at p * strideC (a stride of 0 shares the operand). Default: one product.
+   */
+  readonly batches?: number;
+  readonly strideA?: number;
+  readonly strideB?: number;
+  readonly strideC?: number;
 }
 
 /** The tunable launch parameters of the GEMM program. */
@@ -62,7 +72,11 @@ function launch(config: GemmConfig): Launch {
   const blockRows = workgroupY * rowsPerInvocation;
   const blockCols = workgroupX * colsPerInvocation;
   return {
-    global: [Math.ceil(config.n / blockCols) * workgroupX, Math.ceil(config.m / blockRows) * workgroupY, 1],
+    global: [
+      Math.ceil(config.n / blockCols) * workgroupX,
+      Math.ceil(config.m / blockRows) * workgroupY,
+      config.batches ?? 1,
+    ],
     local: [workgroupX, workgroupY, 1],
   };
 }
@@ -72,13 +86,13 @@ function loaders(config: GemmConfig): string {
   const aIndex = config.transposeA ? "col * M + row" : "row * K + col";
   const bIndex = config.transposeB ? "col * K + row" : "row * N + col";
   return [
-    "fn loadA(row: u32, col: u32) -> f32 {",
+    "fn loadA(p: u32, row: u32, col: u32) -> f32 {",
     "  if (row >= M || col >= K) { return 0.0; }",
-    `  return a[${aIndex}];`,
+    `  return a[p * STRIDE_A + ${aIndex}];`,
     "}",
-    "fn loadB(row: u32, col: u32) -> f32 {",
+    "fn loadB(p: u32, row: u32, col: u32) -> f32 {",
     "  if (row >= K || col >= N) { return 0.0; }",
-    `  return b[${bIndex}];`,
+    `  return b[p * STRIDE_B + ${bIndex}];`,
     "}",
   ].join("\n");
 }
@@ -96,9 +110,9 @@ function directProduct(): string {
   return [
     "for (var kk = 0u; kk < K; kk++) {",
     "  var bValues: array<f32, CPI>;",
-    "  for (var j = 0u; j < CPI; j++) { bValues[j] = loadB(kk, col0 + j * WGX); }",
+    "  for (var j = 0u; j < CPI; j++) { bValues[j] = loadB(wid.z, kk, col0 + j * WGX); }",
     "  for (var i = 0u; i < RPI; i++) {",
-    "    let aValue = loadA(row0 + i * WGY, kk);",
+    "    let aValue = loadA(wid.z, row0 + i * WGY, kk);",
     "    for (var j = 0u; j < CPI; j++) { acc[i * CPI + j] += aValue * bValues[j]; }",
     "  }",
     "}",
@@ -113,10 +127,10 @@ function tiledProduct(): string {
     "let blockCol = wid.x * BLOCK_COLS;",
     "for (var k0 = 0u; k0 < K; k0 += TILE) {",
     "  for (var e = flat; e < BLOCK_ROWS * TILE; e += WGX * WGY) {",
-    "    panelA[e] = loadA(blockRow + e / TILE, k0 + e % TILE);",
+    "    panelA[e] = loadA(wid.z, blockRow + e / TILE, k0 + e % TILE);",
     "  }",
     "  for (var e = flat; e < TILE * BLOCK_COLS; e += WGX * WGY) {",
-    "    panelB[e] = loadB(k0 + e / BLOCK_COLS, blockCol + e % BLOCK_COLS);",
+    "    panelB[e] = loadB(wid.z, k0 + e / BLOCK_COLS, blockCol + e % BLOCK_COLS);",
     "  }",
     "  workgroupBarrier();",
     "  for (var kk = 0u; kk < TILE; kk++) {",
@@ -134,15 +148,16 @@ function tiledProduct(): string {
 
 function store(config: GemmConfig): string {
   const terms = ["acc[i * CPI + j]"];
-  if (config.bias === "columns") terms.push("bias[col]");
-  if (config.bias === "rows") terms.push("bias[row]");
-  if (config.accumulate) terms.push("c[row * N + col]");
+  if (config.bias === "columns") terms.push("bias[BIAS_OFFSET + col]");
+  if (config.bias === "rows") terms.push("bias[BIAS_OFFSET + row]");
+  if (config.accumulate) terms.push("c[cBase + row * N + col]");
   return [
+    "let cBase = wid.z * STRIDE_C;",
     "for (var i = 0u; i < RPI; i++) {",
     "  let row = row0 + i * WGY;",
     "  for (var j = 0u; j < CPI; j++) {",
     "    let col = col0 + j * WGX;",
-    `    if (row < M && col < N) { c[row * N + col] = ${terms.join(" + ")}; }`,
+    `    if (row < M && col < N) { c[cBase + row * N + col] = ${terms.join(" + ")}; }`,
     "  }",
     "}",
   ].join("\n");
@@ -160,6 +175,10 @@ function source(config: GemmConfig): string {
     BLOCK_ROWS: config.workgroupY * config.rowsPerInvocation,
     BLOCK_COLS: config.workgroupX * config.colsPerInvocation,
     TILE: Math.max(config.tile, 1),
+    BIAS_OFFSET: config.biasOffset ?? 0,
+    STRIDE_A: config.strideA ?? 0,
+    STRIDE_B: config.strideB ?? 0,
+    STRIDE_C: config.strideC ?? 0,
   });
   const body = [
     "let row0 = wid.y * BLOCK_ROWS + lid.y;",

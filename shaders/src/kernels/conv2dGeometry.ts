@@ -1,0 +1,204 @@
+/**
+ * The shape of a convolution layer as the shaders see it (seed 004 eq. 60-62, Table 5; seed 000 padding):
+ * sizes, stride, padding, the connection table D_o and where each kernel omega_{oc} lives in the layer's
+ * parameter vector. Parameters follow @deltalab/core's Conv2dLayer exactly: omega_{oc}[u, v] is at
+ * base + (u + kh v) stride, and the bias b_o at weightCount + o, so the same parameter buffer serves both.
+ */
+import { u32Array, u32Constants } from "../wgsl";
+
+/** One distinct kernel: the output map it produces, where it lives, and the input maps it is applied to. */
+export interface ConvKernelSlot {
+  readonly output: number;
+  readonly base: number;
+  readonly stride: number;
+  /** One input for a kernel per connection; all of D_o for a kernel shared by the map (Remark 2). */
+  readonly inputs: readonly number[];
+}
+
+export interface Conv2dGeometry {
+  readonly batch: number;
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padHeight: number;
+  readonly padWidth: number;
+  /** Kernels sorted by output map. */
+  readonly kernels: readonly ConvKernelSlot[];
+  /** Offset of the biases in the parameter vector. */
+  readonly weightCount: number;
+}
+
+/** The fields of @deltalab/core's Conv2dLayer that the shaders read. */
+export interface ConvLayerLike {
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padHeight: number;
+  readonly padWidth: number;
+  readonly sharing: "connection" | "map";
+  readonly connections: readonly (readonly number[])[];
+  readonly weightCount: number;
+  weightIndex(o: number, c: number, u: number, v: number): number;
+}
+
+/** The geometry of a core convolution layer for a batch of `batch` samples. */
+export function convGeometry(layer: ConvLayerLike, batch: number): Conv2dGeometry {
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`batch must be a positive integer, got ${batch}`);
+  const kh = layer.kernelHeight;
+  const kw = layer.kernelWidth;
+  const strideOf = (o: number, c: number, base: number): number => {
+    if (kh > 1) return layer.weightIndex(o, c, 1, 0) - base;
+    if (kw > 1) return layer.weightIndex(o, c, 0, 1) - base;
+    return 1;
+  };
+  const kernels: ConvKernelSlot[] = [];
+  layer.connections.forEach((inputs, o) => {
+    if (layer.sharing === "map") {
+      const base = layer.weightIndex(o, inputs[0], 0, 0);
+      kernels.push({ output: o, base, stride: strideOf(o, inputs[0], base), inputs: [...inputs] });
+      return;
+    }
+    for (const c of inputs) {
+      const base = layer.weightIndex(o, c, 0, 0);
+      kernels.push({ output: o, base, stride: strideOf(o, c, base), inputs: [c] });
+    }
+  });
+  return {
+    batch,
+    inChannels: layer.inChannels,
+    inHeight: layer.inHeight,
+    inWidth: layer.inWidth,
+    outChannels: layer.outChannels,
+    outHeight: layer.outHeight,
+    outWidth: layer.outWidth,
+    kernelHeight: kh,
+    kernelWidth: kw,
+    strideHeight: layer.strideHeight,
+    strideWidth: layer.strideWidth,
+    padHeight: layer.padHeight,
+    padWidth: layer.padWidth,
+    kernels,
+    weightCount: layer.weightCount,
+  };
+}
+
+/** Sizes and strides as WGSL constants. */
+export function geometryConstants(g: Conv2dGeometry): string {
+  return u32Constants({
+    BATCH: g.batch,
+    IN_C: g.inChannels,
+    IN_H: g.inHeight,
+    IN_W: g.inWidth,
+    OUT_C: g.outChannels,
+    OUT_H: g.outHeight,
+    OUT_W: g.outWidth,
+    KH: g.kernelHeight,
+    KW: g.kernelWidth,
+    SH: g.strideHeight,
+    SW: g.strideWidth,
+    PH: g.padHeight,
+    PW: g.padWidth,
+    BIAS_OFFSET: g.weightCount,
+  });
+}
+
+/**
+ * The connection table D_o as constant arrays, in the order of the forward sum of eq. 60: for output map o,
+ * entries FWD_START[o] .. FWD_START[o + 1] - 1 give an input map FWD_INPUT and its kernel FWD_BASE, FWD_STRIDE.
+ */
+export function forwardTable(g: Conv2dGeometry): string {
+  const start = [0];
+  const input: number[] = [];
+  const base: number[] = [];
+  const stride: number[] = [];
+  for (let o = 0; o < g.outChannels; o++) {
+    for (const k of g.kernels.filter((slot) => slot.output === o)) {
+      for (const c of k.inputs) {
+        input.push(c);
+        base.push(k.base);
+        stride.push(k.stride);
+      }
+    }
+    start.push(input.length);
+  }
+  return [
+    u32Array("FWD_START", start),
+    u32Array("FWD_INPUT", input),
+    u32Array("FWD_BASE", base),
+    u32Array("FWD_STRIDE", stride),
+  ].join("\n");
+}
+
+/**
+ * The reverse table C_c (eq. 74: the output maps fed by input map c): entries REV_START[c] .. REV_START[c + 1] - 1
+ * give an output map REV_OUTPUT and the kernel REV_BASE, REV_STRIDE of that connection.
+ */
+export function reverseTable(g: Conv2dGeometry): string {
+  const start = [0];
+  const output: number[] = [];
+  const base: number[] = [];
+  const stride: number[] = [];
+  for (let c = 0; c < g.inChannels; c++) {
+    for (const k of g.kernels) {
+      if (!k.inputs.includes(c)) continue;
+      output.push(k.output);
+      base.push(k.base);
+      stride.push(k.stride);
+    }
+    start.push(output.length);
+  }
+  return [
+    u32Array("REV_START", start),
+    u32Array("REV_OUTPUT", output),
+    u32Array("REV_BASE", base),
+    u32Array("REV_STRIDE", stride),
+  ].join("\n");
+}
+
+/** The distinct kernels (eq. 79 per connection, eq. 80 per shared kernel) with their input lists. */
+export function kernelTable(g: Conv2dGeometry): string {
+  const inputStart = [0];
+  const inputs: number[] = [];
+  for (const k of g.kernels) {
+    inputs.push(...k.inputs);
+    inputStart.push(inputs.length);
+  }
+  return [
+    u32Array(
+      "K_OUTPUT",
+      g.kernels.map((k) => k.output),
+    ),
+    u32Array(
+      "K_BASE",
+      g.kernels.map((k) => k.base),
+    ),
+    u32Array(
+      "K_STRIDE",
+      g.kernels.map((k) => k.stride),
+    ),
+    u32Array("K_INPUT_START", inputStart),
+    u32Array("K_INPUT", inputs),
+    u32Constants({ KERNELS: g.kernels.length }),
+  ].join("\n");
+}
+
+/** The number of multiply-adds of one forward pass: batch x sum_o |D_o| x outH x outW x kh x kw. */
+export function forwardMultiplyAdds(g: Conv2dGeometry): number {
+  const connections = g.kernels.reduce((sum, k) => sum + k.inputs.length, 0);
+  return g.batch * connections * g.outHeight * g.outWidth * g.kernelHeight * g.kernelWidth;
+}
