@@ -1,0 +1,391 @@
+/**
+ * The convolution layer of seed 004 section 3.3 (eq. 60-62, Table 5), with zero padding (seed 000) and the
+ * stride inside the convolution (Remark 4, eq. 62):
+ *
+ *   Z_o[x, y] = sum_{c in D_o} sum_{u < kh} sum_{v < kw} pad(Y_c)[s_h x + u, s_w y + v] * omega_{oc}[u, v] + b_o
+ *
+ * where x runs over output rows, y over output columns and pad() adds p_h zero rows above and below and p_w zero
+ * columns left and right. D_o (the connection table, Table 1) lists the input maps feeding output map o; the default
+ * is all of them. With `sharing: "map"` one kernel omega_o serves every connection of output map o (Remark 2).
+ *
+ * Output size: a_out = floor((a + 2 p_h - kh) / s_h) + 1, likewise b_out.
+ *
+ * Parameters: [vec(W); b] as in seed 001, where W in R^{d_out x (kh kw d_in)} has column u + kh v + kh kw c (the
+ * order of the rows of phi(Z) in seed 001: row offset fastest, then column offset, then channel) and vec stacks
+ * columns. With a partial connection table the entries of W for missing connections are structurally zero and are
+ * left out of vec(W), keeping the column-major order of the rest. With `sharing: "map"`, W is d_out x (kh kw).
+ * `weightIndex(o, c, u, v)` gives the position of omega_{oc}[u, v] in the layer's parameters.
+ *
+ * Forward/backward signature (for cross-checks with the im2col and explicit-matrix forms): `forward(params, x, y,
+ * batch)` with x of shape [batch, d_in, a, b] and y of shape [batch, d_out, a_out, b_out], NCHW;
+ * `backward(params, x, y, dy, dx, grad, batch)` writes dx = dr/dx (eq. 74: the zero-padded delta correlated with the
+ * rot180 kernel, computed here as the equivalent scatter over the forward's index pairs; `conv2dInputDeltaByRotation`
+ * in conv2d-rotation.ts computes it literally) and grad = [dr/dvec(W); dr/db] (eq. 79-81).
+ */
+import type { SeededRandom } from "../data/random";
+import type { FloatArray, Shape } from "../tensor";
+import { formatShape } from "../tensor";
+import {
+  LayerConfigError,
+  pair,
+  requireNonNegativeInteger,
+  requirePositiveInteger,
+  type Layer,
+  type Pair,
+  type ParameterGroup,
+} from "./layer";
+
+export type KernelSharing = "connection" | "map";
+
+export interface Conv2dAttrs {
+  /** d_out, the number of output maps. */
+  readonly filters: number;
+  /** Kernel size, kh x kw (a number for a square kernel). */
+  readonly kernel: Pair;
+  /** Stride inside the convolution (Remark 4); default 1. */
+  readonly stride?: Pair;
+  /** Zero padding on each side; default 0. */
+  readonly padding?: Pair;
+  /** D_o for each output map o: the input maps it reads. Default: every input map. */
+  readonly connections?: readonly (readonly number[])[];
+  /** One kernel per connection (default, omega_{oc}) or one per output map (omega_o, Remark 2). */
+  readonly sharing?: KernelSharing;
+}
+
+/** The full connection table: every output map reads every input map. */
+export function fullConnections(outputs: number, inputs: number): number[][] {
+  return Array.from({ length: outputs }, () => Array.from({ length: inputs }, (_, c) => c));
+}
+
+export class Conv2dLayer implements Layer {
+  readonly kind = "conv2d";
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly parameterCount: number;
+  readonly parameterGroups: readonly ParameterGroup[];
+
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padHeight: number;
+  readonly padWidth: number;
+  readonly sharing: KernelSharing;
+  /** D_o, sorted. */
+  readonly connections: readonly (readonly number[])[];
+  readonly weightCount: number;
+
+  /** For (o, c): offset of omega_{oc}[0, 0] in vec(W), or -1 when c is not in D_o. */
+  private readonly kernelBase: Int32Array;
+  /** For c: the distance in vec(W) between omega_{oc}[u, v] and the next (u, v) in column order. */
+  private readonly kernelStride: Int32Array;
+  /** Valid output row range for each kernel row u: rows x with 0 <= s_h x + u - p_h < a. */
+  private readonly rowLo: Int32Array;
+  private readonly rowHi: Int32Array;
+  private readonly colLo: Int32Array;
+  private readonly colHi: Int32Array;
+
+  constructor(
+    readonly name: string,
+    inputShape: Shape,
+    attrs: Conv2dAttrs,
+  ) {
+    if (inputShape.length !== 3) {
+      throw new LayerConfigError(
+        name,
+        `a convolution takes images [C, H, W]; got ${formatShape(inputShape)}`,
+      );
+    }
+    const [inChannels, inHeight, inWidth] = inputShape;
+    requirePositiveInteger(name, "filters", attrs.filters);
+    const [kh, kw] = pair(attrs.kernel);
+    const [sh, sw] = pair(attrs.stride ?? 1);
+    const [ph, pw] = pair(attrs.padding ?? 0);
+    requirePositiveInteger(name, "kernel height", kh);
+    requirePositiveInteger(name, "kernel width", kw);
+    requirePositiveInteger(name, "stride", sh);
+    requirePositiveInteger(name, "stride", sw);
+    requireNonNegativeInteger(name, "padding", ph);
+    requireNonNegativeInteger(name, "padding", pw);
+    if (kh > inHeight + 2 * ph || kw > inWidth + 2 * pw) {
+      throw new LayerConfigError(
+        name,
+        `kernel ${kh}x${kw} is larger than the padded input ${inHeight + 2 * ph}x${inWidth + 2 * pw} ` +
+          `(input ${formatShape(inputShape)}, padding ${ph}x${pw})`,
+      );
+    }
+    this.sharing = attrs.sharing ?? "connection";
+    if (this.sharing !== "connection" && this.sharing !== "map") {
+      throw new LayerConfigError(
+        name,
+        `sharing must be "connection" or "map", got '${String(this.sharing)}'`,
+      );
+    }
+    const outChannels = attrs.filters;
+    this.connections = validateConnections(name, attrs.connections, outChannels, inChannels);
+
+    this.inChannels = inChannels;
+    this.inHeight = inHeight;
+    this.inWidth = inWidth;
+    this.outChannels = outChannels;
+    this.kernelHeight = kh;
+    this.kernelWidth = kw;
+    this.strideHeight = sh;
+    this.strideWidth = sw;
+    this.padHeight = ph;
+    this.padWidth = pw;
+    this.outHeight = Math.floor((inHeight + 2 * ph - kh) / sh) + 1;
+    this.outWidth = Math.floor((inWidth + 2 * pw - kw) / sw) + 1;
+    this.inputShape = [inChannels, inHeight, inWidth];
+    this.outputShape = [outChannels, this.outHeight, this.outWidth];
+    this.inputSize = inChannels * inHeight * inWidth;
+    this.outputSize = outChannels * this.outHeight * this.outWidth;
+
+    this.kernelBase = new Int32Array(outChannels * inChannels).fill(-1);
+    this.kernelStride = new Int32Array(inChannels);
+    if (this.sharing === "map") {
+      for (let o = 0; o < outChannels; o++) {
+        for (const c of this.connections[o]) this.kernelBase[o * inChannels + c] = o;
+      }
+      this.kernelStride.fill(outChannels);
+      this.weightCount = outChannels * kh * kw;
+    } else {
+      // Column-major vec(W) without the structural zeros: channel c's columns hold |C_c| entries each.
+      let channelStart = 0;
+      for (let c = 0; c < inChannels; c++) {
+        let rank = 0;
+        for (let o = 0; o < outChannels; o++) {
+          if (this.connections[o].includes(c)) this.kernelBase[o * inChannels + c] = channelStart + rank++;
+        }
+        this.kernelStride[c] = rank;
+        channelStart += rank * kh * kw;
+      }
+      this.weightCount = channelStart;
+    }
+    this.parameterCount = this.weightCount + outChannels;
+    this.parameterGroups = [
+      { name: "W", offset: 0, length: this.weightCount },
+      { name: "b", offset: this.weightCount, length: outChannels },
+    ];
+
+    this.rowLo = new Int32Array(kh);
+    this.rowHi = new Int32Array(kh);
+    for (let u = 0; u < kh; u++) {
+      this.rowLo[u] = Math.max(0, Math.ceil((ph - u) / sh));
+      this.rowHi[u] = Math.min(this.outHeight, Math.floor((inHeight - 1 + ph - u) / sh) + 1);
+    }
+    this.colLo = new Int32Array(kw);
+    this.colHi = new Int32Array(kw);
+    for (let v = 0; v < kw; v++) {
+      this.colLo[v] = Math.max(0, Math.ceil((pw - v) / sw));
+      this.colHi[v] = Math.min(this.outWidth, Math.floor((inWidth - 1 + pw - v) / sw) + 1);
+    }
+  }
+
+  /** The position of omega_{oc}[u, v] in the layer's parameters, or -1 when c is not in D_o. */
+  weightIndex(o: number, c: number, u: number, v: number): number {
+    const base = this.kernelBase[o * this.inChannels + c];
+    return base < 0 ? -1 : base + (u + this.kernelHeight * v) * this.kernelStride[c];
+  }
+
+  forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    const { inChannels, inHeight, inWidth, outChannels, outHeight, outWidth } = this;
+    const {
+      kernelHeight: kh,
+      kernelWidth: kw,
+      strideHeight: sh,
+      strideWidth: sw,
+      padHeight: ph,
+      padWidth: pw,
+    } = this;
+    const outPlane = outHeight * outWidth;
+    const inPlane = inHeight * inWidth;
+    for (let n = 0; n < batch; n++) {
+      for (let o = 0; o < outChannels; o++) {
+        const yBase = (n * outChannels + o) * outPlane;
+        y.fill(params[this.weightCount + o], yBase, yBase + outPlane);
+        for (const c of this.connections[o]) {
+          const xBase = (n * inChannels + c) * inPlane;
+          const base = this.kernelBase[o * inChannels + c];
+          const stride = this.kernelStride[c];
+          for (let u = 0; u < kh; u++) {
+            const rowLo = this.rowLo[u];
+            const rowHi = this.rowHi[u];
+            for (let v = 0; v < kw; v++) {
+              const w = params[base + (u + kh * v) * stride];
+              const colLo = this.colLo[v];
+              const colHi = this.colHi[v];
+              for (let oy = rowLo; oy < rowHi; oy++) {
+                const xRow = xBase + (oy * sh + u - ph) * inWidth + v - pw;
+                const yRow = yBase + oy * outWidth;
+                for (let ox = colLo; ox < colHi; ox++) y[yRow + ox] += w * x[xRow + ox * sw];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  backward(
+    params: FloatArray,
+    x: FloatArray,
+    _y: FloatArray,
+    dy: FloatArray,
+    dx: FloatArray | null,
+    grad: FloatArray,
+    batch: number,
+  ): void {
+    const { inChannels, inHeight, inWidth, outChannels, outHeight, outWidth } = this;
+    const {
+      kernelHeight: kh,
+      kernelWidth: kw,
+      strideHeight: sh,
+      strideWidth: sw,
+      padHeight: ph,
+      padWidth: pw,
+    } = this;
+    const outPlane = outHeight * outWidth;
+    const inPlane = inHeight * inWidth;
+    grad.fill(0, 0, this.parameterCount);
+    if (dx) dx.fill(0, 0, batch * this.inputSize);
+    for (let n = 0; n < batch; n++) {
+      for (let o = 0; o < outChannels; o++) {
+        const dyBase = (n * outChannels + o) * outPlane;
+        let biasSum = 0;
+        for (let k = 0; k < outPlane; k++) biasSum += dy[dyBase + k];
+        grad[this.weightCount + o] += biasSum; // eq. 81
+        for (const c of this.connections[o]) {
+          const xBase = (n * inChannels + c) * inPlane;
+          const base = this.kernelBase[o * inChannels + c];
+          const stride = this.kernelStride[c];
+          for (let u = 0; u < kh; u++) {
+            const rowLo = this.rowLo[u];
+            const rowHi = this.rowHi[u];
+            for (let v = 0; v < kw; v++) {
+              const index = base + (u + kh * v) * stride;
+              const w = params[index];
+              const colLo = this.colLo[v];
+              const colHi = this.colHi[v];
+              let sum = 0;
+              for (let oy = rowLo; oy < rowHi; oy++) {
+                const xRow = xBase + (oy * sh + u - ph) * inWidth + v - pw;
+                const dyRow = dyBase + oy * outWidth;
+                for (let ox = colLo; ox < colHi; ox++) sum += dy[dyRow + ox] * x[xRow + ox * sw];
+                if (dx) {
+                  for (let ox = colLo; ox < colHi; ox++) dx[xRow + ox * sw] += w * dy[dyRow + ox];
+                }
+              }
+              grad[index] += sum; // eq. 79 (eq. 80 when the kernel is shared by the map's connections)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The convolution is bilinear in (W, x): dZ = conv(dx; W) + conv(x; dW) + db. */
+  forwardTangent(
+    params: FloatArray,
+    x: FloatArray,
+    _y: FloatArray,
+    dParams: FloatArray,
+    dx: FloatArray | null,
+    dyOut: FloatArray,
+    batch: number,
+  ): void {
+    this.forward(dParams, x, dyOut, batch);
+    if (!dx) return;
+    const { inChannels, inHeight, inWidth, outChannels, outHeight, outWidth } = this;
+    const {
+      kernelHeight: kh,
+      kernelWidth: kw,
+      strideHeight: sh,
+      strideWidth: sw,
+      padHeight: ph,
+      padWidth: pw,
+    } = this;
+    const outPlane = outHeight * outWidth;
+    const inPlane = inHeight * inWidth;
+    for (let n = 0; n < batch; n++) {
+      for (let o = 0; o < outChannels; o++) {
+        const yBase = (n * outChannels + o) * outPlane;
+        for (const c of this.connections[o]) {
+          const xBase = (n * inChannels + c) * inPlane;
+          const base = this.kernelBase[o * inChannels + c];
+          const stride = this.kernelStride[c];
+          for (let u = 0; u < kh; u++) {
+            for (let v = 0; v < kw; v++) {
+              const w = params[base + (u + kh * v) * stride];
+              for (let oy = this.rowLo[u]; oy < this.rowHi[u]; oy++) {
+                const xRow = xBase + (oy * sh + u - ph) * inWidth + v - pw;
+                const yRow = yBase + oy * outWidth;
+                for (let ox = this.colLo[v]; ox < this.colHi[v]; ox++)
+                  dyOut[yRow + ox] += w * dx[xRow + ox * sw];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Glorot-uniform kernels with fan-in |D_o| kh kw and fan-out (mean |C_c|) kh kw; zero biases. */
+  initialize(params: FloatArray, random: SeededRandom): void {
+    const area = this.kernelHeight * this.kernelWidth;
+    let connectionCount = 0;
+    for (const inputs of this.connections) connectionCount += inputs.length;
+    const fanOut = (connectionCount / this.inChannels) * area;
+    for (let o = 0; o < this.outChannels; o++) {
+      const fanIn = this.connections[o].length * area;
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      const inputs = this.sharing === "map" ? [this.connections[o][0]] : this.connections[o];
+      for (const c of inputs) {
+        for (let u = 0; u < this.kernelHeight; u++) {
+          for (let v = 0; v < this.kernelWidth; v++) {
+            params[this.weightIndex(o, c, u, v)] = (2 * random.next() - 1) * limit;
+          }
+        }
+      }
+    }
+    params.fill(0, this.weightCount, this.parameterCount);
+  }
+}
+
+function validateConnections(
+  name: string,
+  connections: readonly (readonly number[])[] | undefined,
+  outputs: number,
+  inputs: number,
+): number[][] {
+  if (connections === undefined) return fullConnections(outputs, inputs);
+  if (connections.length !== outputs) {
+    throw new LayerConfigError(
+      name,
+      `the connection table has ${connections.length} rows; it needs one per output map (${outputs})`,
+    );
+  }
+  return connections.map((row, o) => {
+    if (row.length === 0) throw new LayerConfigError(name, `output map ${o} is connected to no input map`);
+    const seen = new Set<number>();
+    for (const c of row) {
+      if (!Number.isInteger(c) || c < 0 || c >= inputs) {
+        throw new LayerConfigError(
+          name,
+          `the connection table names input map ${c} for output map ${o}, but the input has maps 0..${inputs - 1}`,
+        );
+      }
+      if (seen.has(c)) throw new LayerConfigError(name, `output map ${o} lists input map ${c} twice`);
+      seen.add(c);
+    }
+    return [...row].sort((a, b) => a - b);
+  });
+}

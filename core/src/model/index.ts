@@ -1,0 +1,5 @@
+export * from "./sequential";
+export * from "./workspace";
+export * from "./data";
+export * from "./loss-pass";
+export * from "./objective";

@@ -1,0 +1,53 @@
+/**
+ * Preallocated buffers for one batch size: the input and every layer's output (activations), the deltas dr/d(those),
+ * tangents for forward mode, a target buffer and the gradient. Made once per batch size, so a training step
+ * allocates nothing.
+ */
+import { allocate, type FloatArray } from "../tensor";
+import type { Sequential } from "./sequential";
+
+export class Workspace {
+  /** activations[0] is the input, activations[l + 1] the output of layer l. */
+  readonly activations: FloatArray[];
+  /** deltas[l] = dr/d activations[l]. */
+  readonly deltas: FloatArray[];
+  /** tangents[l]: the forward-mode derivative of activations[l]; allocated on first use. */
+  private tangentBuffers: FloatArray[] | undefined;
+  readonly targets: Float64Array;
+  readonly gradient: FloatArray;
+  readonly gradientViews: FloatArray[];
+
+  constructor(
+    readonly model: Sequential,
+    readonly capacity: number,
+  ) {
+    const sizes = [model.inputSize, ...model.layers.map(({ layer }) => layer.outputSize)];
+    this.activations = sizes.map((size) => allocate(model.dtype, size * capacity));
+    this.deltas = sizes.map((size) => allocate(model.dtype, size * capacity));
+    this.targets = new Float64Array(model.outputSize * capacity);
+    this.gradient = allocate(model.dtype, model.parameterCount);
+    this.gradientViews = model.layers.map(({ layer, offset }) =>
+      this.gradient.subarray(offset, offset + layer.parameterCount),
+    );
+  }
+
+  get input(): FloatArray {
+    return this.activations[0];
+  }
+
+  get output(): FloatArray {
+    return this.activations[this.activations.length - 1];
+  }
+
+  /** dr/d output. */
+  get outputDelta(): FloatArray {
+    return this.deltas[this.deltas.length - 1];
+  }
+
+  get tangents(): FloatArray[] {
+    if (!this.tangentBuffers) {
+      this.tangentBuffers = this.activations.map((buffer) => allocate(this.model.dtype, buffer.length));
+    }
+    return this.tangentBuffers;
+  }
+}
