@@ -3,6 +3,7 @@ export * from "./optim/transform";
 export * from "./optim/schedule";
 export * from "./optim/sgd";
 export * from "./data";
+export * from "./matrix";
 export * from "./optim/result";
 export * from "./optim/counted";
 export * from "./optim/driver";
