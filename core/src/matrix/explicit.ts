@@ -66,8 +66,9 @@ export function phiMatrix(g: ConvGeometry): SparseMatrix {
 /**
  * P_pool for max pooling (seed 000 eq. 2; seed 004 eq. 98): a 0/1 matrix in R^{d a_pool b_pool x d a b} that
  * depends on the input: row (c, i, j) holds its 1 in the column of the largest entry of window (i, j) of channel c
- * of `input` (vec(sigma(S)) in the document's order). Ties go to the first entry in the order of vec (row index
- * fastest), so the matrix is a genuine selection; seed 004 eq. 100 would pass the delta to every tied entry.
+ * of `input` (vec(sigma(S)) in the document's order). Ties go to the first entry of the window in scan order (row
+ * by row, left to right), the rule of the engine's MaxPoolLayer, so the matrix is a genuine selection; seed 004
+ * eq. 100 as printed would pass the delta to every tied entry.
  */
 export function maxPoolMatrix(g: PoolGeometry, input: ArrayLike<number>): SparseMatrix {
   const d = g.channels;
@@ -82,8 +83,8 @@ export function maxPoolMatrix(g: PoolGeometry, input: ArrayLike<number>): Sparse
     for (let i = 0; i < g.outHeight; i++) {
       for (let c = 0; c < d; c++) {
         let best = -1;
-        for (let v = 0; v < g.kernelWidth; v++) {
-          for (let u = 0; u < g.kernelHeight; u++) {
+        for (let u = 0; u < g.kernelHeight; u++) {
+          for (let v = 0; v < g.kernelWidth; v++) {
             const column = c + d * (g.strideHeight * i + u + g.height * (g.strideWidth * j + v));
             if (best < 0 || input[column] > input[best]) best = column;
           }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  Conv2dLayer,
   ConvMatrixForm,
   convGeometry,
   maxPoolMatrix,
@@ -64,41 +65,49 @@ function randomArray(length: number, random: SeededRandom): Float64Array {
 }
 
 /**
- * The convolution of seed 004 eq. 60-62 with zero padding, written as plainly as possible:
- * S_o[i, j] = b_o + sum_{c in D_o} sum_{u, v} pad(Z_c)[s i + u, s j + v] omega_{oc}[u, v],
- * with omega_{oc}[u, v] read from vec(W) at o + d_out (u + h_a (v + h_b c)).
+ * The direct convolution of seed 004 eq. 60-62 is the engine's Conv2dLayer. Its parameters hold vec(W) in the same
+ * order as ours for a full table, and leave out the zero blocks of a partial one; `weightIndex` maps between them.
  */
-function directConv(
+function directLayer(c: Case, g: ConvGeometry): Conv2dLayer {
+  const { outChannels: filters, kernel, stride, padding } = c.options;
+  const attrs = { filters, kernel, stride, padding, connections: c.connections };
+  return new Conv2dLayer("C", [g.inChannels, g.height, g.width], attrs);
+}
+
+/** Our vec(W) entry of omega_{oc}[u, v]. */
+function ourIndex(g: ConvGeometry, o: number, c: number, u: number, v: number): number {
+  return o + g.outChannels * (u + g.kernelHeight * (v + g.kernelWidth * c));
+}
+
+/** Calls f(ours, theirs) for every parameter the layer has: each connected weight, then each bias. */
+function forEachParameter(
   g: ConvGeometry,
-  params: Float64Array,
-  x: Float64Array,
-  batch: number,
-  table?: ConnectionTable,
-) {
-  const y = new Float64Array(batch * g.outChannels * g.outPositions);
-  const weightCount = g.outChannels * g.patchSize;
-  for (let n = 0; n < batch; n++) {
-    for (let o = 0; o < g.outChannels; o++) {
-      const inputs = table ? table[o] : [...Array(g.inChannels).keys()];
-      for (let i = 0; i < g.outHeight; i++) {
-        for (let j = 0; j < g.outWidth; j++) {
-          let sum = params[weightCount + o];
-          for (const c of inputs) {
-            for (let u = 0; u < g.kernelHeight; u++) {
-              for (let v = 0; v < g.kernelWidth; v++) {
-                const row = g.strideHeight * i + u - g.padHeight;
-                const col = g.strideWidth * j + v - g.padWidth;
-                if (row < 0 || row >= g.height || col < 0 || col >= g.width) continue;
-                const w = params[o + g.outChannels * (u + g.kernelHeight * (v + g.kernelWidth * c))];
-                sum += w * x[((n * g.inChannels + c) * g.height + row) * g.width + col];
-              }
-            }
-          }
-          y[((n * g.outChannels + o) * g.outHeight + i) * g.outWidth + j] = sum;
+  layer: Conv2dLayer,
+  f: (ours: number, theirs: number) => void,
+): void {
+  for (let o = 0; o < g.outChannels; o++) {
+    for (let c = 0; c < g.inChannels; c++) {
+      for (let u = 0; u < g.kernelHeight; u++) {
+        for (let v = 0; v < g.kernelWidth; v++) {
+          const theirs = layer.weightIndex(o, c, u, v);
+          if (theirs >= 0) f(ourIndex(g, o, c, u, v), theirs);
         }
       }
     }
+    f(g.outChannels * g.patchSize + o, layer.weightCount + o);
   }
+}
+
+function layerParams(g: ConvGeometry, layer: Conv2dLayer, params: Float64Array): Float64Array {
+  const out = new Float64Array(layer.parameterCount);
+  forEachParameter(g, layer, (ours, theirs) => (out[theirs] = params[ours]));
+  return out;
+}
+
+function directConv(c: Case, g: ConvGeometry, params: Float64Array, x: Float64Array): Float64Array {
+  const layer = directLayer(c, g);
+  const y = new Float64Array(c.batch * layer.outputSize);
+  layer.forward(layerParams(g, layer, params), x, y, c.batch);
   return y;
 }
 
@@ -124,14 +133,14 @@ describe("three convolution paths agree in Float64", () => {
       const { g, params, x, outLength } = setUp(c, 100 + k);
       const y = new Float64Array(outLength);
       im2colConvForward(g, params, x, y, c.batch, { connections: c.connections });
-      expect(maxAbsDifference(y, directConv(g, params, x, c.batch, c.connections))).toBeLessThan(1e-12);
+      expect(maxAbsDifference(y, directConv(c, g, params, x))).toBeLessThan(1e-12);
     });
 
     it(`explicit P_phi P_pad matrices equal the direct loop: ${c.name}`, () => {
       const { g, params, x, outLength, form } = setUp(c, 200 + k);
       const y = new Float64Array(outLength);
       explicitConvForward(form, params, x, y, c.batch);
-      expect(maxAbsDifference(y, directConv(g, params, x, c.batch, c.connections))).toBeLessThan(1e-12);
+      expect(maxAbsDifference(y, directConv(c, g, params, x))).toBeLessThan(1e-12);
     });
   }
 });
@@ -193,6 +202,31 @@ describe("the backward of the matrix form", () => {
       im2colConvBackward(g, params, x, dy, dxB, gradB, c.batch, { connections: c.connections });
       expect(maxAbsDifference(gradB, gradA)).toBeLessThan(1e-12);
       expect(maxAbsDifference(dxB, dxA)).toBeLessThan(1e-12);
+    });
+  }
+});
+
+describe("the backward agrees with the direct layer's (seed 004 eq. 74, 79-81)", () => {
+  for (const [k, c] of cases.entries()) {
+    it(`im2col + GEMM gives the layer's weight, bias and input gradients: ${c.name}`, () => {
+      const { g, params, x, outLength, random } = setUp(c, 500 + k);
+      const dy = randomArray(outLength, random);
+      const layer = directLayer(c, g);
+      const theirGrad = new Float64Array(layer.parameterCount);
+      const theirDx = new Float64Array(x.length);
+      const y = new Float64Array(outLength);
+      layer.backward(layerParams(g, layer, params), x, y, dy, theirDx, theirGrad, c.batch);
+      const grad = new Float64Array(params.length);
+      const dx = new Float64Array(x.length);
+      im2colConvBackward(g, params, x, dy, dx, grad, c.batch, { connections: c.connections });
+      let worst = 0;
+      forEachParameter(
+        g,
+        layer,
+        (ours, theirs) => (worst = Math.max(worst, Math.abs(grad[ours] - theirGrad[theirs]))),
+      );
+      expect(worst).toBeLessThan(1e-12);
+      expect(maxAbsDifference(dx, theirDx)).toBeLessThan(1e-12);
     });
   }
 });
@@ -263,10 +297,10 @@ describe("im2col + GEMM in Float32", () => {
     const y = new Float32Array(outLength);
     im2colConvForward(g, Float32Array.from(params), Float32Array.from(x), y, c.batch);
     const reference = directConv(
+      c,
       g,
       Float64Array.from(Float32Array.from(params)),
       Float64Array.from(Float32Array.from(x)),
-      c.batch,
     );
     expect(maxAbsDifference(y, reference)).toBeLessThan(1e-5);
   });

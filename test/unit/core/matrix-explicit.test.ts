@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   averagePoolMatrix,
+  fromDocumentVec,
+  MaxPoolLayer,
+  SeededRandom,
+  toDocumentVec,
   ConvMatrixForm,
   convGeometry,
   convLayerSizeTable,
@@ -134,10 +138,38 @@ describe("pooling through P_pool", () => {
     expect(Array.from(delta)).toEqual(expected);
   });
 
-  it("gives the first of tied maxima in vec order, so every row still holds a single 1", () => {
-    const P = maxPoolMatrix(poolGeometry({ channels: 1, height: 2, width: 2, kernel: 2 }), [7, 7, 7, 7]);
-    expect(Array.from(P.toDense())).toEqual([1, 0, 0, 0]);
+  it("gives tied maxima to the first in scan order (row by row), so every row still holds a single 1", () => {
+    // The window [[1, 5], [5, 2]] has vec (1, 5, 5, 2): the 5 at row 0, column 1 comes first in scan order.
+    const P = maxPoolMatrix(poolGeometry({ channels: 1, height: 2, width: 2, kernel: 2 }), [1, 5, 5, 2]);
+    expect(Array.from(P.toDense())).toEqual([0, 0, 1, 0]);
   });
+
+  for (const stride of [2, 1]) {
+    it(`selects the same entries as the engine's max-pooling layer, ties included (3x3 window, stride ${stride})`, () => {
+      const g = poolGeometry({ channels: 3, height: 7, width: 6, kernel: 3, stride });
+      const random = new SeededRandom(stride);
+      const x = Float64Array.from({ length: 3 * 7 * 6 }, () => random.nextInt(4)); // small integers: many ties
+      const layer = new MaxPoolLayer("P", [3, 7, 6], { size: 3, stride });
+      const y = new Float64Array(layer.outputSize);
+      layer.forward(new Float64Array(0), x, y, 1);
+      const dy = Float64Array.from({ length: layer.outputSize }, () => random.next());
+      const dx = new Float64Array(x.length);
+      layer.backward(new Float64Array(0), x, y, dy, dx, new Float64Array(0), 1);
+
+      const P = maxPoolMatrix(g, toDocumentVec(x, [3, 7, 6], 0));
+      const pooled = new Float64Array(y.length);
+      fromDocumentVec(P.multiply(toDocumentVec(x, [3, 7, 6], 0)), [3, g.outHeight, g.outWidth], pooled, 0);
+      const delta = new Float64Array(x.length);
+      fromDocumentVec(
+        P.transposeMultiply(toDocumentVec(dy, [3, g.outHeight, g.outWidth], 0)),
+        [3, 7, 6],
+        delta,
+        0,
+      );
+      expect(Array.from(pooled)).toEqual(Array.from(y));
+      expect(Array.from(delta)).toEqual(Array.from(dx));
+    });
+  }
 
   it("averages seed 002's four convolution outputs with one row of 1/4", () => {
     const P = averagePoolMatrix(poolGeometry({ channels: 1, height: 2, width: 2, kernel: 2 }));
