@@ -3,3 +3,5 @@ export * from "./workspace";
 export * from "./data";
 export * from "./loss-pass";
 export * from "./objective";
+export * from "./lenet5";
+export * from "./serialize";

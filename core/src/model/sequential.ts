@@ -27,6 +27,14 @@ export interface ModelSpec {
   readonly dtype?: DType;
 }
 
+/** A parameter group's place in theta. */
+export interface ParameterSlot {
+  readonly layer: string;
+  readonly group: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
 /** A layer of a built model with the spec it came from (activation shorthands expanded, names filled in). */
 export interface BuiltLayer {
   readonly spec: LayerSpec;
@@ -151,6 +159,33 @@ export class Sequential {
     this.parameters.set(theta);
   }
 
+  /** Where each parameter group sits in theta, in theta's order. */
+  parameterTable(): ParameterSlot[] {
+    const slots: ParameterSlot[] = [];
+    for (const { layer, offset } of this.layers) {
+      for (const group of layer.parameterGroups) {
+        slots.push({
+          layer: layer.name,
+          group: group.name,
+          offset: offset + group.offset,
+          length: group.length,
+        });
+      }
+    }
+    return slots;
+  }
+
+  /** Splits theta into its named groups (unpack for reading): one copy per group. */
+  unpack(theta: ArrayLike<number>): (ParameterSlot & { values: Float64Array })[] {
+    if (theta.length !== this.parameterCount) {
+      throw new ShapeMismatchError("unpack", `theta of length ${this.parameterCount}`, `${theta.length}`);
+    }
+    return this.parameterTable().map((slot) => ({
+      ...slot,
+      values: Float64Array.from({ length: slot.length }, (_, k) => theta[slot.offset + k]),
+    }));
+  }
+
   /** The view of layer l's slice of theta. */
   layerParameters(l: number): FloatArray {
     return this.views[l];
@@ -241,16 +276,13 @@ export class Sequential {
     for (let i = 0; i < need; i++) input[i] = inputs[i];
   }
 
-  /** Outputs for `count` samples, computed in chunks; returns count * outputSize values in the model's dtype. */
-  predict(
-    inputs: ArrayLike<number>,
-    count = Math.floor(inputs.length / this.inputSize),
-    chunk = 256,
-  ): FloatArray {
-    if (inputs.length !== count * this.inputSize) {
+  /** Outputs for every sample of `inputs` (NCHW, inputSize values each), computed in chunks, in the model's dtype. */
+  predict(inputs: ArrayLike<number>, chunk = 256): FloatArray {
+    const count = inputs.length / this.inputSize;
+    if (!Number.isInteger(count) || count < 1) {
       throw new ShapeMismatchError(
         "predict",
-        `${count} samples of shape ${formatShape(this.inputShape)} (${count * this.inputSize} values)`,
+        `whole samples of shape ${formatShape(this.inputShape)} (${this.inputSize} values each)`,
         `${inputs.length} values`,
       );
     }
