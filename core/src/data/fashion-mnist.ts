@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readIdxFile } from "./idx";
-import type { ImageDataset } from "./dataset";
+import { oneHot, type ImageDataset } from "./dataset";
 
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
   "T-shirt/top",
@@ -47,6 +47,8 @@ export interface FashionMnistOptions {
   dir?: string;
   /** Keep only the first `limit` examples. */
   limit?: number;
+  /** Also return the labels one-hot, as `oneHot` [N, 10] Float32. */
+  oneHot?: boolean;
 }
 
 /** The four file names of a split, without the optional .gz. */
@@ -74,9 +76,12 @@ export function findIdxFile(dir: string, name: string): string {
 }
 
 /**
- * Loads one split as NCHW Float32 images [N, 1, 28, 28] scaled to [0, 1] (byte / 255) and Uint8 labels 0..9.
+ * Loads one split as NCHW Float32 images [N, 1, 28, 28] scaled to [0, 1] (byte / 255) and Uint8 labels 0..9
+ * (and, with `oneHot`, the labels as one-hot rows).
  */
-export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDataset {
+export function loadFashionMnist(
+  options: FashionMnistOptions = {},
+): ImageDataset & { oneHot?: Float32Array } {
   const split = options.split ?? "train";
   if (split !== "train" && split !== "test") {
     throw new Error(`loadFashionMnist: split must be "train" or "test", got ${JSON.stringify(split)}`);
@@ -107,10 +112,10 @@ export function loadFashionMnist(options: FashionMnistOptions = {}): ImageDatase
   for (let i = 0; i < pixels.length; i++) {
     pixels[i] = images.data[i] / 255;
   }
-  return {
-    images: pixels,
-    labels: labels.data.slice(0, n),
-    shape: [n, 1, height, width],
-    classNames: FASHION_MNIST_CLASS_NAMES,
-  };
+  const classes = Uint8Array.from(labels.data.subarray(0, n));
+  const dataset = { images: pixels, labels: classes, shape: [n, 1, height, width] as const };
+  const classNames = FASHION_MNIST_CLASS_NAMES;
+  return options.oneHot
+    ? { ...dataset, classNames, oneHot: oneHot(classes, classNames.length) }
+    : { ...dataset, classNames };
 }

@@ -77,7 +77,8 @@ export function parseIdx(bytes: Uint8Array, source: string, expectedRank?: numbe
         `the file has ${actual}`,
     );
   }
-  return { dims, data: bytes.subarray(headerLength) };
+  // A plain Uint8Array view, even when the bytes came in a Node Buffer (whose slice() would not copy).
+  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerLength, count) };
 }
 
 /** Encodes an unsigned-byte IDX array (uncompressed). */

@@ -52,6 +52,14 @@ describe("the committed Fashion-MNIST subset", () => {
     expect(test.images.reduce((max, x) => Math.max(max, x), 0)).toBe(1);
   });
 
+  it("returns labels as a plain Uint8Array, and one-hot rows on request", () => {
+    const test = loadFashionMnist({ subset: true, split: "test", limit: 3, oneHot: true });
+    expect(test.labels.constructor).toBe(Uint8Array);
+    const expected = new Float32Array(30);
+    test.labels.forEach((label, i) => (expected[10 * i + label] = 1));
+    expect(Array.from(test.oneHot ?? [])).toEqual(Array.from(expected));
+  });
+
   it("names the ten classes in the order of the labels", () => {
     expect(FASHION_MNIST_CLASS_NAMES).toHaveLength(10);
     expect(FASHION_MNIST_CLASS_NAMES[0]).toBe("T-shirt/top");

@@ -60,6 +60,37 @@ const cases: Case[] = [
   },
 ];
 
+/** Geometries drawn at random (seeded): any channels, sizes, filter, stride and padding, some partial tables. */
+function randomCases(count: number, seed: number): Case[] {
+  const random = new SeededRandom(seed);
+  const between = (lo: number, hi: number) => lo + random.nextInt(hi - lo + 1);
+  return Array.from({ length: count }, (_, k) => {
+    const inChannels = between(1, 3);
+    const outChannels = between(1, 4);
+    const padding: [number, number] = [between(0, 2), between(0, 2)];
+    const height = between(2, 9);
+    const width = between(2, 9);
+    const kernel: [number, number] = [
+      between(1, Math.min(4, height + 2 * padding[0])),
+      between(1, Math.min(4, width + 2 * padding[1])),
+    ];
+    const stride: [number, number] = [between(1, 3), between(1, 3)];
+    const partial = k % 2 === 1;
+    const connections = partial
+      ? Array.from({ length: outChannels }, (_, o) =>
+          [...Array(inChannels).keys()].filter((c) => (c + o) % 2 === 0 || c === o % inChannels),
+        )
+      : undefined;
+    const options = { inChannels, height, width, outChannels, kernel, stride, padding };
+    return {
+      name: `random ${JSON.stringify(options)}${partial ? " with a partial table" : ""}`,
+      options,
+      batch: between(1, 2),
+      connections,
+    };
+  });
+}
+
 function randomArray(length: number, random: SeededRandom): Float64Array {
   return Float64Array.from({ length }, () => 2 * random.next() - 1);
 }
@@ -128,7 +159,7 @@ function setUp(c: Case, seed: number) {
 }
 
 describe("three convolution paths agree in Float64", () => {
-  for (const [k, c] of cases.entries()) {
+  for (const [k, c] of [...cases, ...randomCases(10, 2026)].entries()) {
     it(`im2col + GEMM equals the direct loop: ${c.name}`, () => {
       const { g, params, x, outLength } = setUp(c, 100 + k);
       const y = new Float64Array(outLength);
@@ -207,7 +238,7 @@ describe("the backward of the matrix form", () => {
 });
 
 describe("the backward agrees with the direct layer's (seed 004 eq. 74, 79-81)", () => {
-  for (const [k, c] of cases.entries()) {
+  for (const [k, c] of [...cases, ...randomCases(10, 2027)].entries()) {
     it(`im2col + GEMM gives the layer's weight, bias and input gradients: ${c.name}`, () => {
       const { g, params, x, outLength, random } = setUp(c, 500 + k);
       const dy = randomArray(outLength, random);
