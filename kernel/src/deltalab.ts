@@ -5,5 +5,5 @@
  */
 export * from "@deltalab/core";
 export * as shaders from "@deltalab/shaders";
-export { display, newDisplay, DisplayHandle } from "./execution/context";
+export { clearOutput, display, interruptSignal, newDisplay, DisplayHandle } from "./execution/context";
 export type { MimeBundle } from "./execution/display";

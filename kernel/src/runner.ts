@@ -2,7 +2,7 @@
  * Joins the execution layer and the commands into the protocol's CellRunner: a cell's `%command` lines run as
  * commands, the TypeScript between them runs in the executor, in order; the last part's value is the cell's.
  */
-import { isCompleteCode } from "./tslab";
+import { hasSyntaxErrors, isCompleteCode } from "./tslab";
 import type { MimeBundle, Outputs } from "./execution/display";
 import type { CellExecutor, ExecutionResult } from "./execution/executor";
 import type { CellRunner, Completion, IsCompleteResult } from "./protocol/runner";
@@ -20,7 +20,8 @@ export class DeltalabRunner implements CellRunner {
 
   isComplete(code: string): IsCompleteResult {
     const result = isCompleteCode(code);
-    return result.completed ? { status: "complete" } : { status: "incomplete", indent: result.indent ?? "" };
+    if (!result.completed) return { status: "incomplete", indent: result.indent ?? "" };
+    return hasSyntaxErrors(code) ? { status: "invalid" } : { status: "complete" };
   }
 
   complete(code: string, cursor: number): Completion {

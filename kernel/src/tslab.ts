@@ -34,7 +34,8 @@ const inspectModule: InspectModule = tslabRequire("./dist/inspect");
 
 /** The version of tslab in use and of the TypeScript compiler it bundles. */
 export const tslabVersion: string = tslabRequire("./package.json").version;
-export const typescriptVersion: string = tslabRequire("@tslab/typescript-for-tslab").version;
+const typescript: TypeScriptModule = tslabRequire("@tslab/typescript-for-tslab");
+export const typescriptVersion: string = typescript.version;
 
 /** A TypeScript-to-CommonJS converter for Node cells (tslab's `createConverter`). */
 export function createNodeConverter(): Converter {
@@ -44,6 +45,19 @@ export function createNodeConverter(): Converter {
 /** Whether `src` is a complete cell, and the indent of the next line when it is not. */
 export function isCompleteCode(src: string): { completed: boolean; indent?: string } {
   return converterModule.isCompleteCode(src);
+}
+
+interface TypeScriptModule {
+  sys: FileSystemHost;
+  version: string;
+  ScriptTarget: { Latest: number };
+  createSourceFile(name: string, text: string, target: number): { parseDiagnostics?: unknown[] };
+}
+
+/** Whether `src` has syntax errors (TypeScript's parser, as the converter uses it). */
+export function hasSyntaxErrors(src: string): boolean {
+  const parsed = typescript.createSourceFile("cell.ts", src, typescript.ScriptTarget.Latest);
+  return (parsed.parseDiagnostics?.length ?? 0) > 0;
 }
 
 /** The text of a TypeScript quick-info (hover) result. */
@@ -59,7 +73,7 @@ export interface FileSystemHost {
 }
 
 /** TypeScript's `sys` object as used by tslab's converter (each converter delegates to it). */
-export const typescriptSys: FileSystemHost = tslabRequire("@tslab/typescript-for-tslab").sys;
+export const typescriptSys: FileSystemHost = typescript.sys;
 
 /** The parts of zeromq 6 that the kernel's wire layer uses. */
 export interface ZmqSocket extends AsyncIterable<Buffer[]> {

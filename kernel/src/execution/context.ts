@@ -54,3 +54,13 @@ export async function display(value: unknown, context: CellContext = cellContext
 export function newDisplay(context: CellContext = cellContext()): DisplayHandle {
   return new DisplayHandle(context.outputs);
 }
+
+/** Clears the cell's output (at once, or with `wait` when the next output arrives). */
+export function clearOutput(wait = false, context: CellContext = cellContext()): void {
+  context.outputs.clear(wait);
+}
+
+/** The interrupt signal of the running cell: long loops in cells check `interruptSignal().aborted`. */
+export function interruptSignal(context: CellContext = cellContext()): AbortSignal {
+  return context.signal();
+}

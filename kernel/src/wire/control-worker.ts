@@ -2,20 +2,28 @@
  * The control and heartbeat channels, on their own thread so that they answer while a cell blocks the main
  * thread. An `interrupt_request` is answered here and turned into SIGINT for this process: the main thread's
  * SIGINT handling stops the running cell (vm's breakOnSigint for synchronous code, the interrupt signal for
- * asynchronous code). Every other control message is passed to the main thread, whose replies come back here.
+ * asynchronous code). Synchronous code that runs after an `await` is outside vm's reach: when the main thread has
+ * not answered a ping within a second, its JavaScript is terminated through the inspector
+ * (Runtime.terminateExecution), which unwinds only the running code; the pending SIGINT then fails the cell.
+ * Every other control message is passed to the main thread, whose replies come back here.
  */
+import { Session } from "node:inspector";
 import { parentPort, workerData } from "node:worker_threads";
 import { loadZmq } from "../tslab";
 import { endpoint, type ConnectionInfo } from "./connection";
 import { decode, encode, reply, WireError } from "./message";
 import { Outbox } from "./outbox";
 
-export type ToControl = { kind: "send"; frames: (Uint8Array | string)[] } | { kind: "close" };
+export type ToControl = { kind: "send"; frames: (Uint8Array | string)[] } | { kind: "close" } | { kind: "pong" };
 export type FromControl =
   | { kind: "ready" }
+  | { kind: "ping" }
   | { kind: "message"; frames: Uint8Array[] }
   | { kind: "log"; text: string }
   | { kind: "failed"; text: string };
+
+/** How long the main thread may take to answer a ping after SIGINT before its JavaScript is terminated. */
+const UNRESPONSIVE_MS = 1000;
 
 async function serve(port: NonNullable<typeof parentPort>, connection: ConnectionInfo): Promise<void> {
   const post = (message: FromControl) => port.postMessage(message);
@@ -29,8 +37,23 @@ async function serve(port: NonNullable<typeof parentPort>, connection: Connectio
   const outbox = new Outbox(control, (error) =>
     post({ kind: "log", text: `control send failed: ${error.message}` }),
   );
+  let answered = true;
+  const interruptMainThread = () => {
+    process.kill(process.pid, "SIGINT");
+    answered = false;
+    post({ kind: "ping" });
+    setTimeout(() => {
+      if (answered) return;
+      post({ kind: "log", text: "the cell did not stop on SIGINT; terminating its JavaScript" });
+      const session = new Session();
+      session.connectToMainThread();
+      session.post("Runtime.terminateExecution", () => session.disconnect());
+    }, UNRESPONSIVE_MS);
+  };
   port.on("message", (message: ToControl) => {
-    if (message.kind === "send") {
+    if (message.kind === "pong") {
+      answered = true;
+    } else if (message.kind === "send") {
       outbox.send(message.frames.map((frame) => (typeof frame === "string" ? frame : Buffer.from(frame))));
     } else {
       void outbox.flushed().then(() => {
@@ -56,7 +79,7 @@ async function serve(port: NonNullable<typeof parentPort>, connection: Connectio
     }
     if (message.header.msg_type === "interrupt_request") {
       outbox.send(encode(connection.key, reply(message, "interrupt_reply", { status: "ok" })));
-      process.kill(process.pid, "SIGINT");
+      interruptMainThread();
     } else {
       post({ kind: "message", frames });
     }

@@ -107,6 +107,9 @@ function startControlWorker(connection: ConnectionInfo, handlers: WireHandlers):
         resolve(worker);
       } else if (message.kind === "failed") {
         reject(new Error(`the control channel could not start: ${message.text}`));
+      } else if (message.kind === "ping") {
+        const pong: ToControl = { kind: "pong" };
+        worker.postMessage(pong);
       } else if (message.kind === "log") {
         handlers.log(message.text);
       } else {
