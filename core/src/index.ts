@@ -27,3 +27,4 @@ export * from "./losses";
 export * from "./layers";
 export * from "./gradcheck";
 export * from "./model";
+export * from "./train";
