@@ -56,7 +56,7 @@ export interface ConvLayerLike {
 }
 
 /** The geometry of a core convolution layer for a batch of `batch` samples. */
-export function convGeometry(layer: ConvLayerLike, batch: number): Conv2dGeometry {
+export function conv2dGeometry(layer: ConvLayerLike, batch: number): Conv2dGeometry {
   if (!Number.isInteger(batch) || batch < 1)
     throw new Error(`batch must be a positive integer, got ${batch}`);
   const kh = layer.kernelHeight;

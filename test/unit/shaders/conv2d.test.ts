@@ -4,7 +4,7 @@ import {
   GpuDevice,
   convBackward,
   convForward,
-  convGeometry,
+  conv2dGeometry,
   allocIm2colScratch,
 } from "@deltalab/shaders";
 import { Conv2dLayer, type Conv2dAttrs } from "@deltalab/core";
@@ -76,7 +76,7 @@ function setup(c: Case, seed: number) {
   const params = randomArray(layer.parameterCount, next);
   const x = randomArray(c.batch * layer.inputSize, next);
   const dy = randomArray(c.batch * layer.outputSize, next);
-  return { layer, params, x, dy, geometry: convGeometry(layer, c.batch) };
+  return { layer, params, x, dy, geometry: conv2dGeometry(layer, c.batch) };
 }
 
 async function checkForward(gpu: GpuDevice, c: Case, method: ConvForwardMethod, seed: number) {

@@ -1,0 +1,231 @@
+/**
+ * The auto-tuner (seed 004 section 10): prune the operator's search space by the adapter's limits, rank it by the
+ * modelled global-memory accesses (section 10.1.2), then evaluate candidates — each checked against the CPU
+ * reference and timed — exhaustively, or only the model's top k, or k drawn at random. The heuristic default is
+ * always evaluated, so that speed-ups have a baseline. Results go to the tuning cache after every candidate and
+ * come back as the tuning-table payload.
+ */
+import type { TuningCandidate, TuningTablePayload } from "@deltalab/core/payloads";
+import { GpuDevice } from "../device/gpu";
+import { stableJson } from "../program";
+import { TuningCache } from "./cache";
+import { LaunchParams, TunableOperator } from "./operator";
+import { TimerMethod, createTimer, measure } from "./timing";
+
+export type TuningStrategy =
+  | { readonly kind: "exhaustive" }
+  | { readonly kind: "model-top-k"; readonly k: number }
+  | { readonly kind: "random"; readonly k: number; readonly seed: number };
+
+export interface TuneOptions {
+  readonly strategy?: TuningStrategy;
+  readonly warmup?: number;
+  readonly runs?: number;
+  readonly timer?: TimerMethod | "auto";
+  /** A cache to resume from and write to; none keeps results in memory only. */
+  readonly cache?: TuningCache;
+  /** Called after each candidate, e.g. for a progress display. */
+  readonly onCandidate?: (candidate: TuningCandidate, done: number, planned: number) => void;
+}
+
+export interface TuningResult {
+  readonly table: TuningTablePayload;
+  readonly strategy: TuningStrategy;
+  /** Candidates in the space, and those left after pruning by the adapter's limits. */
+  readonly spaceSize: number;
+  readonly feasible: number;
+  /** Candidates measured in this run, and those taken from the cache of an earlier (interrupted) run. */
+  readonly evaluated: number;
+  readonly resumed: number;
+  readonly timer: { readonly method: TimerMethod; readonly resolutionMs: number };
+  readonly best: { readonly id: string; readonly params: LaunchParams } | undefined;
+  /** Configurations the adapter cannot run, with the reason. */
+  readonly pruned: readonly { readonly params: LaunchParams; readonly reason: string }[];
+}
+
+/** The candidate id: operator and the stable JSON of its launch parameters. */
+export function candidateId(operator: TunableOperator, params: LaunchParams): string {
+  return `${operator.name}:${stableJson(params)}`;
+}
+
+/** A seeded shuffle (mulberry32 + Fisher-Yates). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** The candidates a strategy evaluates, in evaluation order, the heuristic default always included. */
+export function plan(
+  operator: TunableOperator,
+  feasible: readonly LaunchParams[],
+  strategy: TuningStrategy,
+): LaunchParams[] {
+  const ranked = [...feasible].sort(
+    (a, b) =>
+      operator.globalAccesses(a) - operator.globalAccesses(b) ||
+      candidateId(operator, a).localeCompare(candidateId(operator, b)),
+  );
+  let chosen: LaunchParams[];
+  switch (strategy.kind) {
+    case "exhaustive":
+      chosen = ranked;
+      break;
+    case "model-top-k":
+      chosen = ranked.slice(0, strategy.k);
+      break;
+    case "random":
+      chosen = shuffled(feasible, strategy.seed).slice(0, strategy.k);
+      break;
+  }
+  const defaultId = candidateId(operator, operator.defaultParams);
+  if (!chosen.some((p) => candidateId(operator, p) === defaultId))
+    chosen = [operator.defaultParams, ...chosen];
+  return chosen;
+}
+
+function maxAbsDifference(actual: Float32Array, expected: Float32Array): number | null {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!Number.isFinite(d)) return null;
+    worst = Math.max(worst, d);
+  }
+  return worst;
+}
+
+/**
+ * Tunes one operator on one device. Tolerance of the check: 1e-4 max(1, max |reference|), which Float32 sums of
+ * the tuned sizes stay well inside.
+ */
+export async function tune(
+  gpu: GpuDevice,
+  operator: TunableOperator,
+  options: TuneOptions = {},
+): Promise<TuningResult> {
+  const strategy = options.strategy ?? { kind: "model-top-k", k: 16 };
+  const warmup = options.warmup ?? 2;
+  const runs = options.runs ?? 7;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${runs}`);
+  const space = operator.space();
+  const pruned: { params: LaunchParams; reason: string }[] = [];
+  const feasible: LaunchParams[] = [];
+  for (const params of space) {
+    const reason = operator.infeasible(params, gpu.limits);
+    if (reason === undefined) feasible.push(params);
+    else pruned.push({ params, reason });
+  }
+  const defaultReason = operator.infeasible(operator.defaultParams, gpu.limits);
+  if (defaultReason !== undefined)
+    throw new Error(`the default launch of ${operator.name} cannot run: ${defaultReason}`);
+
+  const planned = plan(operator, feasible, strategy);
+  const entry = options.cache?.entry(gpu.adapter, operator.name, operator.shape);
+  const timer = createTimer(gpu, options.timer);
+  const prepared = operator.prepare(gpu);
+  const reference = prepared.reference;
+  let largest = 1;
+  for (const value of reference) largest = Math.max(largest, Math.abs(value));
+  const tolerance = 1e-4 * largest;
+  const candidates: TuningCandidate[] = [];
+  let evaluated = 0;
+  let resumed = 0;
+  try {
+    for (const params of planned) {
+      const id = candidateId(operator, params);
+      const cached = entry?.candidates[id];
+      if (cached !== undefined) {
+        candidates.push(cached);
+        resumed++;
+        continue;
+      }
+      const dispatches = prepared.dispatches(params);
+      prepared.clearOutput();
+      gpu.submit(dispatches);
+      const maxAbsError = maxAbsDifference(await prepared.readOutput(), reference);
+      const timing = await measure(timer, dispatches, warmup, runs);
+      const medianMs = Math.max(timing.medianMs, timer.resolutionMs);
+      const accesses = operator.globalAccesses(params);
+      const candidate: TuningCandidate = {
+        id,
+        params: { ...params },
+        medianMs,
+        spreadMs: timing.spreadMs,
+        samples: timing.samples,
+        gflops: operator.flops / (medianMs * 1e6),
+        gbps: (4 * accesses) / (medianMs * 1e6),
+        globalAccesses: accesses,
+        check: { passed: maxAbsError !== null && maxAbsError <= tolerance, maxAbsError, tolerance },
+      };
+      candidates.push(candidate);
+      evaluated++;
+      if (entry !== undefined) {
+        entry.candidates[id] = candidate;
+        options.cache?.save();
+      }
+      options.onCandidate?.(candidate, candidates.length, planned.length);
+    }
+  } finally {
+    prepared.dispose();
+  }
+
+  const passing = candidates.filter((c) => c.check.passed).sort((a, b) => a.medianMs - b.medianMs);
+  const bestCandidate = passing[0];
+  const best =
+    bestCandidate === undefined ? undefined : { id: bestCandidate.id, params: bestCandidate.params };
+  if (entry !== undefined && best !== undefined) {
+    entry.best = best;
+    options.cache?.save();
+  }
+  const table: TuningTablePayload = {
+    device: {
+      name: gpu.adapter.description || gpu.adapter.device || gpu.adapter.vendor || "unknown adapter",
+      vendor: gpu.adapter.vendor,
+      architecture: gpu.adapter.architecture,
+      limits: {
+        maxComputeInvocationsPerWorkgroup: gpu.limits.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: gpu.limits.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: gpu.limits.maxComputeWorkgroupSizeY,
+        maxComputeWorkgroupStorageSize: gpu.limits.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupsPerDimension: gpu.limits.maxComputeWorkgroupsPerDimension,
+      },
+    },
+    operator: operator.name,
+    shape: { ...operator.shape },
+    defaultId: candidateId(operator, operator.defaultParams),
+    candidates,
+    ...(operator.heatmapParams ? { heatmapParams: [...operator.heatmapParams] as [string, string] } : {}),
+  };
+  return {
+    table,
+    strategy,
+    spaceSize: space.length,
+    feasible: feasible.length,
+    evaluated,
+    resumed,
+    timer: { method: timer.method, resolutionMs: timer.resolutionMs },
+    best,
+    pruned,
+  };
+}
+
+/**
+ * The launch to use for an operator: the cached best for this adapter and shape, else the stated heuristic —
+ * the operator's default (for the convolution, the direct kernel with 8 x 8 = 64 invocations, a multiple of the
+ * 32- and 64-wide SIMD groups of common GPUs, and no workgroup memory, which seed 004 found not to pay off on
+ * every device or for small filters).
+ */
+export function chooseLaunch(gpu: GpuDevice, operator: TunableOperator, cache?: TuningCache): LaunchParams {
+  return cache?.best(gpu.adapter, operator.name, operator.shape) ?? operator.defaultParams;
+}
