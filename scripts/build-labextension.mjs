@@ -9,9 +9,13 @@ import { fileURLToPath } from "node:url";
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const jupyter = join(process.env.DELTALAB_PYTHON_ENV ?? join(root, ".venv"), "bin", "jupyter");
 if (!existsSync(jupyter)) {
-  console.error("build-labextension: .venv/bin/jupyter not found; run `npm run setup` first, which creates .venv.");
+  console.error(
+    "build-labextension: .venv/bin/jupyter not found; run `npm run setup` first, which creates .venv.",
+  );
   process.exit(1);
 }
 const mode = process.env.DELTALAB_EXTENSION_DEV ? ["--development", "True"] : [];
-const result = spawnSync(jupyter, ["labextension", "build", ...mode, join(root, "extension")], { stdio: "inherit" });
+const result = spawnSync(jupyter, ["labextension", "build", ...mode, join(root, "extension")], {
+  stdio: "inherit",
+});
 process.exit(result.status ?? 1);

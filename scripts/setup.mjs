@@ -8,11 +8,11 @@
 //      otherwise listed with the command that installs them;
 //   3. `npm ci` when node_modules is missing or older than package-lock.json;
 //   4. .venv/ from requirements.txt (rebuilt from scratch if a previous attempt did not finish);
-//   5. `lerna run build` when any package's sources changed;
+//   5. each package built (in dependency order) when its sources or its dependencies' sources changed;
 //   6. the `deltalab` kernelspec and the prebuilt extension installed into .venv (sys-prefix).
 import { spawnSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, cpSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -74,7 +74,9 @@ function checkNode() {
 
 function checkPython() {
   if (!succeeds("python3", ["--version"])) {
-    throw new SetupError("python3 was not found: install Python 3.10 or newer (Debian: apt-get install python3).");
+    throw new SetupError(
+      "python3 was not found: install Python 3.10 or newer (Debian: apt-get install python3).",
+    );
   }
   if (!succeeds("python3", ["-c", "import venv, ensurepip"])) {
     throw new SetupError(
@@ -131,7 +133,9 @@ function venvIsReady() {
 function ensureVenv() {
   if (externalEnv) {
     if (!existsSync(join(venvBin, "jupyter"))) {
-      throw new SetupError(`DELTALAB_PYTHON_ENV=${externalEnv} has no bin/jupyter: install requirements.txt there first.`);
+      throw new SetupError(
+        `DELTALAB_PYTHON_ENV=${externalEnv} has no bin/jupyter: install requirements.txt there first.`,
+      );
     }
     return;
   }
@@ -143,7 +147,15 @@ function ensureVenv() {
   log("creating .venv and installing requirements.txt");
   try {
     run("python3", ["-m", "venv", venv]);
-    run(join(venvBin, "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", "requirements.txt"]);
+    run(join(venvBin, "python"), [
+      "-m",
+      "pip",
+      "install",
+      "-q",
+      "--disable-pip-version-check",
+      "-r",
+      "requirements.txt",
+    ]);
   } catch (error) {
     rmSync(venv, { recursive: true, force: true });
     throw error;
@@ -151,8 +163,19 @@ function ensureVenv() {
   writeFileSync(join(venv, ".deltalab-ready"), want + "\n");
 }
 
-const buildInputs = ["core", "shaders", "kernel", "extension"];
-const skippedDirs = new Set(["node_modules", "dist", "lib", "labextension", "data"]);
+// Packages in dependency order, each with the packages whose build it reads and the outputs it makes.
+const packages = [
+  { dir: "core", workspace: "@deltalab/core", deps: [], output: "core/dist/index.js" },
+  { dir: "shaders", workspace: "@deltalab/shaders", deps: ["core"], output: "shaders/dist/index.js" },
+  { dir: "kernel", workspace: "@deltalab/kernel", deps: ["core", "shaders"], output: "kernel/dist/bin.js" },
+  {
+    dir: "extension",
+    workspace: "@deltalab/jupyterlab",
+    deps: ["core"],
+    output: "extension/labextension/package.json",
+  },
+];
+const skippedDirs = new Set(["node_modules", "dist", "lib", "labextension"]);
 
 function listFiles(dir, out) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -164,32 +187,33 @@ function listFiles(dir, out) {
   return out;
 }
 
-function sourceDigest() {
-  const files = buildInputs.flatMap((pkg) => listFiles(join(root, pkg), []));
-  files.push(join(root, "tsconfig.base.json"), join(root, "package-lock.json"), fileURLToPath(import.meta.url));
-  files.push(join(root, "scripts", "build-labextension.mjs"));
+/** A digest of a package's sources, its dependencies' sources and the shared build settings. */
+function packageDigest(pkg, digests) {
   const hash = createHash("sha256");
-  for (const file of files.sort()) {
+  for (const file of listFiles(join(root, pkg.dir), []).sort()) {
     hash.update(relative(root, file));
     hash.update(readFileSync(file));
   }
+  for (const shared of ["tsconfig.base.json", "package-lock.json", "scripts/build-labextension.mjs"]) {
+    hash.update(readFileSync(join(root, shared)));
+  }
+  for (const dep of pkg.deps) hash.update(digests.get(dep));
   return hash.digest("hex");
 }
 
-function buildOutputsExist() {
-  return ["core/dist", "shaders/dist", "kernel/dist", "extension/labextension"].every((p) =>
-    existsSync(join(root, p)),
-  );
-}
-
+/** Builds each package whose sources (or whose dependencies' sources) changed since its last build. */
 function ensureBuilt() {
-  const stampPath = join(stampDir, "build-sha256");
-  const want = sourceDigest();
-  if (readStamp(stampPath) === want && buildOutputsExist()) return;
-  log("building every package (lerna run build)");
-  run("npx", ["lerna", "run", "build", "--loglevel", "warn"]);
+  const digests = new Map();
   mkdirSync(stampDir, { recursive: true });
-  writeFileSync(stampPath, want + "\n");
+  for (const pkg of packages) {
+    const digest = packageDigest(pkg, digests);
+    digests.set(pkg.dir, digest);
+    const stampPath = join(stampDir, `build-${pkg.dir}.sha256`);
+    if (readStamp(stampPath) === digest && existsSync(join(root, pkg.output))) continue;
+    log(`building ${pkg.workspace}`);
+    run("npm", ["run", "build", "--silent", "-w", pkg.workspace]);
+    writeFileSync(stampPath, digest + "\n");
+  }
 }
 
 function installIntoVenv() {
@@ -197,11 +221,10 @@ function installIntoVenv() {
   run(process.execPath, [kernelBin, "install", "--prefix", venv], { stdio: "ignore" });
   const source = join(root, "extension", "labextension");
   const target = join(venv, "share", "jupyter", "labextensions", "@deltalab", "jupyterlab");
-  if (!existsSync(join(target, "package.json")) || statSync(source).mtimeMs > statSync(target).mtimeMs) {
-    rmSync(target, { recursive: true, force: true });
-    mkdirSync(dirname(target), { recursive: true });
-    cpSync(source, target, { recursive: true });
-  }
+  // What a prebuilt extension's Python package would put in sys-prefix; copied afresh each time (a few MB).
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(dirname(target), { recursive: true });
+  cpSync(source, target, { recursive: true });
 }
 
 export function setup() {
@@ -218,6 +241,7 @@ export function setup() {
 function startLab() {
   const args = ["lab", "--ServerApp.ip=127.0.0.1", `--ServerApp.root_dir=${join(root, "notebooks")}`];
   if (process.env.CI) args.push("--no-browser");
+  if (process.getuid?.() === 0) args.push("--allow-root");
   log(`starting JupyterLab: ${join(venvBin, "jupyter")} ${args.join(" ")}`);
   const child = spawn(join(venvBin, "jupyter"), args, { cwd: root, stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

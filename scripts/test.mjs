@@ -85,7 +85,9 @@ const layers = {
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !(name in layers));
 if (unknown.length > 0) {
-  console.error(`unknown test layer(s): ${unknown.join(", ")}; expected some of: ${Object.keys(layers).join(", ")}`);
+  console.error(
+    `unknown test layer(s): ${unknown.join(", ")}; expected some of: ${Object.keys(layers).join(", ")}`,
+  );
   process.exit(2);
 }
 
@@ -105,7 +107,9 @@ for (const name of requested.length > 0 ? requested : Object.keys(layers)) {
   console.log(`\n[test] layer: ${name}`);
   const counts = layers[name]();
   for (const key of Object.keys(totals)) totals[key] += counts[key];
-  lines.push(`  ${name.padEnd(10)} ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  lines.push(
+    `  ${name.padEnd(10)} ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+  );
   if (counts.note) lines.push(`             ${counts.note}`);
 }
 console.log(`\n[test] by layer:\n${lines.join("\n")}`);

@@ -8,7 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { notebookJson, openNotebook, repoRoot, screenshotDir, startBrowser, startLab, type Lab } from "../harness/lab";
+import {
+  notebookJson,
+  openNotebook,
+  repoRoot,
+  screenshotDir,
+  startBrowser,
+  startLab,
+  type Lab,
+} from "../harness/lab";
 
 describe("JupyterLab with deltalab", () => {
   let lab: Lab;
@@ -39,7 +47,9 @@ describe("JupyterLab with deltalab", () => {
 
   it("lists the deltalab kernelspec with its display name", async () => {
     const response = await fetch(`${lab.url}/api/kernelspecs?token=${lab.token}`);
-    const specs = (await response.json()) as { kernelspecs: Record<string, { spec: { display_name: string } }> };
+    const specs = (await response.json()) as {
+      kernelspecs: Record<string, { spec: { display_name: string } }>;
+    };
     expect(specs.kernelspecs.deltalab?.spec.display_name).toBe("TypeScript (deltalab)");
   });
 

@@ -7,7 +7,7 @@
  *   await browser.close(); await lab.stop();    // always, in afterAll: no process is left behind
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -45,6 +45,13 @@ export async function startLab(options: { rootDir: string; timeoutMs?: number })
   const token = randomBytes(16).toString("hex");
   const home = mkdtempSync(join(tmpdir(), "deltalab-lab-"));
   for (const dir of ["config", "runtime", "settings", "workspaces"]) mkdirSync(join(home, dir));
+  // No "get notified about Jupyter news?" pop-up over the screenshots.
+  const notification = join(home, "settings", "@jupyterlab", "apputils-extension");
+  mkdirSync(notification, { recursive: true });
+  writeFileSync(
+    join(notification, "notification.jupyterlab-settings"),
+    JSON.stringify({ fetchNews: "false" }),
+  );
   const logFile = join(home, "jupyter.log");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -66,6 +73,8 @@ export async function startLab(options: { rootDir: string; timeoutMs?: number })
       `--ServerApp.root_dir=${options.rootDir}`,
       "--LabApp.news_url=",
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+      "--LabApp.extension_manager=readonly",
+      ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
     ],
     { cwd: options.rootDir, env, logFile },
   );
