@@ -5,3 +5,4 @@ export * from "./loss-pass";
 export * from "./objective";
 export * from "./lenet5";
 export * from "./serialize";
+export * from "./least-squares";

@@ -52,7 +52,7 @@ export class ModelObjective implements StochasticObjective {
   /** 1/C. */
   readonly regularization: number;
   readonly loss: LossName;
-  private readonly chunkSize: number;
+  protected readonly chunkSize: number;
 
   constructor(
     readonly model: Sequential,
