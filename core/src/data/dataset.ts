@@ -1,7 +1,10 @@
 /** Data sets as plain typed arrays, so that any engine (CPU or GPU) can take them without copying. */
 
-/** Images in batch-major NCHW layout, row-major within an image (width fastest), with class labels. */
-export interface ImageDataset<Pixels extends Float32Array | Float64Array = Float32Array> {
+/**
+ * Images in batch-major NCHW layout, row-major within an image (width fastest), with class labels. Fashion-MNIST
+ * comes as Float32, the small synthetic sets as Float64; plain `ImageDataset` accepts either.
+ */
+export interface ImageDataset<Pixels extends Float32Array | Float64Array = Float32Array | Float64Array> {
   /** Pixel values, length N*C*H*W. */
   readonly images: Pixels;
   /** Class indices, length N. */

@@ -81,7 +81,7 @@ export function findIdxFile(dir: string, name: string): string {
  */
 export function loadFashionMnist(
   options: FashionMnistOptions = {},
-): ImageDataset & { oneHot?: Float32Array } {
+): ImageDataset<Float32Array> & { oneHot?: Float32Array } {
   const split = options.split ?? "train";
   if (split !== "train" && split !== "test") {
     throw new Error(`loadFashionMnist: split must be "train" or "test", got ${JSON.stringify(split)}`);
