@@ -22,3 +22,5 @@ export * from "./tuner/operators";
 export * from "./tuner/timing";
 export * from "./tuner/cache";
 export * from "./tuner/tune";
+export * from "./experiments/launches";
+export * from "./experiments/workgroupMemory";
