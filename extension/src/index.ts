@@ -1,8 +1,9 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import lossSurface from "./lossSurface";
 import training from "./training";
 import tuningTable from "./tuningTable";
 
 /** The deltalab mime renderers, one per payload mime type. */
-const extensions: IRenderMime.IExtension[] = [tuningTable, training];
+const extensions: IRenderMime.IExtension[] = [lossSurface, tuningTable, training];
 
 export default extensions;

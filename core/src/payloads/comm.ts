@@ -3,8 +3,8 @@ import { JsonSchema } from "./schema";
 /**
  * Messages between a loss-surface view and the kernel that produced it.
  *
- * The front end opens one comm on the target `deltalab` per view, on the first click, and sends a `run-from`
- * message over it for every click on the contour. The kernel answers on the same comm: one `path-point` per
+ * The front end opens one comm on the target `deltalab` per view, on the first click (comm_open with empty
+ * data), and sends a `run-from` message over it (comm_msg) for every click on the contour. The kernel answers on the same comm: one `path-point` per
  * iterate as it is computed (iterate 0 is the clicked point itself), then one `path-end`. The front end closes the
  * comm when the view is disposed. Requests are told apart by `requestId`; a new request on the same comm
  * supersedes any run still streaming for it.

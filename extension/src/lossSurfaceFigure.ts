@@ -1,0 +1,270 @@
+import type {
+  DirectionKind,
+  LossSurfacePayload,
+  SurfaceDirection,
+  SurfaceTrajectory,
+} from "@deltalab/core/payloads";
+import type { Figure, Trace } from "./plotly";
+import { plotlyText } from "./text";
+import type { Theme } from "./theme";
+
+/** What the reader has chosen in the view's controls. */
+export interface SurfaceViewState {
+  view: "surface" | "contour";
+  scale: "linear" | "log";
+  /** The slider's iteration: each path shows a marker at its last iterate at or before it. */
+  iteration: number;
+}
+
+/** A path drawn on the surface: one from the payload, or one streaming in from the kernel. */
+export interface DrawnPath extends SurfaceTrajectory {
+  /** True for a run requested by clicking the contour. */
+  requested?: boolean;
+}
+
+export const PATH_COLORS = [
+  "#e6194b",
+  "#3cb44b",
+  "#4363d8",
+  "#f58231",
+  "#911eb4",
+  "#42d4f4",
+  "#f032e6",
+  "#9a6324",
+];
+
+/** Traces drawn per path, after the one surface or contour trace: the line, the start/end markers, the current iterate. */
+export const TRACES_PER_PATH = 3;
+
+/** Iteration numbers of a path (its own, or 0, 1, 2, ...). */
+export function iterationsOf(path: SurfaceTrajectory): number[] {
+  return path.iteration ?? path.x.map((_, k) => k);
+}
+
+/** The slider's stops: every iteration number at which some path has an iterate, in increasing order. */
+export function sliderIterations(paths: SurfaceTrajectory[]): number[] {
+  const all = new Set<number>();
+  for (const path of paths) for (const k of iterationsOf(path)) all.add(k);
+  return [...all].sort((a, b) => a - b);
+}
+
+/** Index of the last iterate of `path` at or before `iteration` (0 when the path starts later). */
+export function iterateAt(path: SurfaceTrajectory, iteration: number): number {
+  const its = iterationsOf(path);
+  let index = 0;
+  for (let k = 0; k < its.length; k++) if (its[k] <= iteration) index = k;
+  return index;
+}
+
+/**
+ * Maps a loss to a height. Linear: the loss itself. Log: log10 of the loss, with values at or below zero
+ * clipped to the smallest positive loss of the payload (log10 is undefined there); the title says when that
+ * happened.
+ */
+export function heightScale(payload: LossSurfacePayload, scale: "linear" | "log") {
+  if (scale === "linear") return { height: (loss: number) => loss, title: "loss" };
+  let floor = Number.POSITIVE_INFINITY;
+  let clipped = false;
+  const visit = (loss: number | null) => {
+    if (loss === null) return;
+    if (loss > 0) floor = Math.min(floor, loss);
+    else clipped = true;
+  };
+  payload.grid.loss.forEach((row) => row.forEach(visit));
+  payload.trajectories.forEach((path) => path.loss.forEach(visit));
+  if (!Number.isFinite(floor)) floor = 1e-12;
+  const title = clipped ? "log10 loss (values <= 0 clipped)" : "log10 loss";
+  return { height: (loss: number) => Math.log10(Math.max(loss, floor)), title };
+}
+
+/**
+ * Surface heights per payload and scale, computed once: Plotly.react compares data arrays by identity, so
+ * handing it the same array on every slider step keeps it from redrawing the surface.
+ */
+const heightCache = new WeakMap<LossSurfacePayload, Map<string, (number | null)[][]>>();
+
+function surfaceHeights(
+  payload: LossSurfacePayload,
+  scale: "linear" | "log",
+  height: (loss: number) => number,
+) {
+  let byScale = heightCache.get(payload);
+  if (!byScale) {
+    byScale = new Map();
+    heightCache.set(payload, byScale);
+  }
+  let z = byScale.get(scale);
+  if (!z) {
+    z = payload.grid.loss.map((row) => row.map((v) => (v === null ? null : height(v))));
+    byScale.set(scale, z);
+  }
+  return z;
+}
+
+/** The axis title: the direction's label and what kind of direction it is. Plain text, escaped for plotly. */
+export function directionTitle(kind: DirectionKind, direction: SurfaceDirection): string {
+  const label = direction.label;
+  switch (kind) {
+    case "parameters":
+      return plotlyText(
+        direction.parameterIndex === undefined
+          ? `${label} (parameter)`
+          : `${label} (parameter ${direction.parameterIndex})`,
+      );
+    case "random-filter-normalized":
+      return plotlyText(`${label} (random direction, filter-normalized)`);
+    case "pca": {
+      const share =
+        direction.explainedVariance === undefined
+          ? ""
+          : `, ${(100 * direction.explainedVariance).toFixed(1)}% of variance`;
+      return plotlyText(`${label} (PCA of the path${share})`);
+    }
+  }
+}
+
+export function pathColor(path: DrawnPath, index: number): string {
+  return path.color ?? PATH_COLORS[index % PATH_COLORS.length];
+}
+
+/**
+ * The figure of a loss surface: trace 0 is the surface (3-D view) or its contour (2-D view); then, per path,
+ * TRACES_PER_PATH traces: the path as a line (in the legend; its legend entry toggles the three), its start and
+ * end markers, and the marker of the iterate at the slider's iteration.
+ */
+export function lossSurfaceFigure(
+  payload: LossSurfacePayload,
+  paths: DrawnPath[],
+  state: SurfaceViewState,
+  theme: Theme,
+): Figure {
+  const { height, title: heightTitle } = heightScale(payload, state.scale);
+  const { x, y, loss } = payload.grid;
+  const z = surfaceHeights(payload, state.scale, height);
+  const xTitle = directionTitle(payload.directions.kind, payload.directions.x);
+  const yTitle = directionTitle(payload.directions.kind, payload.directions.y);
+  const surfaceHover = "x %{x:.4g}<br>y %{y:.4g}<br>loss %{customdata:.4g}<extra></extra>";
+  const three = state.view === "surface";
+  const data: Trace[] = [
+    three
+      ? {
+          type: "surface",
+          x,
+          y,
+          z,
+          customdata: loss,
+          colorscale: "Viridis",
+          hovertemplate: surfaceHover,
+          showscale: false,
+          opacity: 0.9,
+          name: "loss",
+        }
+      : {
+          type: "contour",
+          x,
+          y,
+          z,
+          customdata: loss,
+          colorscale: "Viridis",
+          hovertemplate: surfaceHover,
+          showscale: false,
+          ncontours: 30,
+          name: "loss",
+          contours: { coloring: "heatmap" },
+        },
+  ];
+  paths.forEach((path, index) => data.push(...pathTraces(path, index, state, height, three)));
+  const font = { family: theme.fontFamily, color: theme.foreground, size: theme.fontSize };
+  const axis = (text: string) => ({
+    title: { text },
+    color: theme.foreground,
+    gridcolor: theme.grid,
+    zerolinecolor: theme.grid,
+  });
+  const layout: Figure["layout"] = {
+    title: { text: plotlyText(payload.title ?? "loss surface") },
+    uirevision: state.view,
+    paper_bgcolor: theme.background,
+    plot_bgcolor: theme.background,
+    font,
+    showlegend: true,
+    legend: { orientation: "h", y: -0.12 },
+    margin: { l: 60, r: 20, t: 40, b: 40 },
+    height: 520,
+  };
+  if (three) {
+    layout.scene = {
+      xaxis: { ...axis(xTitle), backgroundcolor: theme.background },
+      yaxis: { ...axis(yTitle), backgroundcolor: theme.background },
+      zaxis: { ...axis(heightTitle), backgroundcolor: theme.background },
+    };
+  } else {
+    layout.xaxis = axis(xTitle);
+    layout.yaxis = axis(yTitle);
+  }
+  return { data, layout, config: { responsive: false, displaylogo: false } };
+}
+
+function pathTraces(
+  path: DrawnPath,
+  index: number,
+  state: SurfaceViewState,
+  height: (loss: number) => number,
+  three: boolean,
+): Trace[] {
+  const color = pathColor(path, index);
+  const name = plotlyText(
+    `${path.optimizer}${path.inPlane ? "" : " (projected)"}${path.requested ? " (from click)" : ""}`,
+  );
+  const its = iterationsOf(path);
+  const customdata = path.loss.map((loss, k) => [its[k], loss]);
+  const hover = `${name}<br>iteration %{customdata[0]}<br>x %{x:.4g}, y %{y:.4g}<br>loss %{customdata[1]:.4g}<extra></extra>`;
+  const type = three ? "scatter3d" : "scatter";
+  const group = `path-${index}`;
+  const pick = (indices: number[]) => ({
+    x: indices.map((k) => path.x[k]),
+    y: indices.map((k) => path.y[k]),
+    customdata: indices.map((k) => customdata[k]),
+    ...(three ? { z: indices.map((k) => height(path.loss[k])) } : {}),
+  });
+  const all = path.x.map((_, k) => k);
+  const last = path.x.length - 1;
+  const current = iterateAt(path, state.iteration);
+  return [
+    {
+      type,
+      mode: three ? "lines" : "lines+markers",
+      name,
+      legendgroup: group,
+      ...pick(all),
+      line: { color, width: three ? 5 : 2, dash: path.inPlane ? "solid" : "dot" },
+      marker: { color, size: 3 },
+      hovertemplate: hover,
+    },
+    {
+      type,
+      mode: "markers",
+      name: `${name} start/end`,
+      legendgroup: group,
+      showlegend: false,
+      ...pick(last > 0 ? [0, last] : [0]),
+      marker: {
+        color,
+        size: three ? 6 : 10,
+        symbol: last > 0 ? ["circle", "x"] : ["circle"],
+        line: { color: "#000000", width: 1 },
+      },
+      hovertemplate: hover,
+    },
+    {
+      type,
+      mode: "markers",
+      name: `${name} at iteration`,
+      legendgroup: group,
+      showlegend: false,
+      ...pick([current]),
+      marker: { color: "#ffffff", size: three ? 7 : 12, symbol: "diamond", line: { color, width: 3 } },
+      hovertemplate: hover,
+    },
+  ];
+}
