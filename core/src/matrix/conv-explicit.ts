@@ -105,7 +105,7 @@ export function explicitConvForward(
   x: FloatArray,
   y: FloatArray,
   batch: number,
-) {
+): void {
   const g = form.geometry;
   const { vecW, bias } = splitParams(g, params);
   for (let n = 0; n < batch; n++) {

@@ -100,6 +100,31 @@ describe("the explicit matrices", () => {
     expect(Array.from(S)).toEqual([z(1, 2, 4, 5), z(4, 5, 7, 8), z(2, 3, 5, 6), z(5, 6, 8, 9)]);
   });
 
+  it("give seed 002's gradient df/dc_1 for its 3x3 network (conv, sigmoid, average pooling, squared loss)", () => {
+    // f = ((z_1 + z_2 + z_3 + z_4) / 4 - y)^2, z_k = sigmoid(window_k . c). Seed 002 writes
+    // df/dc_1 = 1/2 sqrt(f) sum_k z_k (1 - z_k) p_(first pixel of window k); sqrt(f) must be the signed residual.
+    const form = new ConvMatrixForm(
+      convGeometry({ inChannels: 1, height: 3, width: 3, outChannels: 1, kernel: 2 }),
+    );
+    const pool = averagePoolMatrix(poolGeometry({ channels: 1, height: 2, width: 2, kernel: 2 }));
+    const p = [0, 0.2, -0.5, 0.9, 0.4, -0.3, 0.8, 0.1, -0.7, 0.6];
+    const vecZ = [p[1], p[4], p[7], p[2], p[5], p[8], p[3], p[6], p[9]];
+    const [c1, c2, c3, c4] = [0.3, -0.8, 0.5, 1.1];
+    const y = 0.9; // above the output, so the residual is negative and sqrt(f) would have the wrong sign
+    const sigmoid = (t: number) => 1 / (1 + Math.exp(-t));
+    const z = form.forward([c1, c3, c2, c4], [0], vecZ).map(sigmoid); // z_1, z_3, z_2, z_4
+    const residual = pool.multiply(z)[0] - y;
+    expect(residual).toBeLessThan(0);
+    const dS = pool.transposeMultiply([2 * residual]).map((d, k) => d * z[k] * (1 - z[k]));
+    const { dW } = form.backward([c1, c3, c2, c4], vecZ, dS);
+    const [z1, z3, z2, z4] = z;
+    const seed002 =
+      0.5 *
+      residual *
+      (z1 * (1 - z1) * p[1] + z2 * (1 - z2) * p[2] + z3 * (1 - z3) * p[4] + z4 * (1 - z4) * p[5]);
+    expect(dW[0]).toBeCloseTo(seed002, 14);
+  });
+
   it("compose: P_phi P_pad applied at once equals applying P_pad then P_phi", () => {
     const product = phiMatrix(conv).times(paddingMatrix(conv));
     const vecZ = Array.from({ length: 40 }, (_, k) => Math.sin(k + 1));
