@@ -28,3 +28,4 @@ export * from "./layers";
 export * from "./gradcheck";
 export * from "./model";
 export * from "./train";
+export * from "./landscape";
