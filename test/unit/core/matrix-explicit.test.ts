@@ -48,6 +48,29 @@ describe("seed 000's size table", () => {
     expect([conv.outHeight, conv.outWidth]).toEqual([4, 4]);
   });
 
+  it("counts P_pool's rows, columns and non-zeros as the built matrix has them", () => {
+    const conv = convGeometry({ inChannels: 2, height: 9, width: 8, outChannels: 3, kernel: 3, padding: 1 });
+    const pool = poolAfter(conv, 2);
+    const built = maxPoolMatrix(
+      pool,
+      new Float64Array(3 * 9 * 8).map((_, k) => Math.cos(k)),
+    );
+    expect(matrixFormSizes(conv, pool).P_pool).toEqual({
+      rows: built.rows,
+      cols: built.cols,
+      nnz: built.nnz,
+    });
+    expect([built.rows, built.cols]).toEqual([3 * 4 * 4, 3 * 9 * 8]);
+  });
+
+  it("rejects a pooling stage whose input is not the convolution's output", () => {
+    const conv = convGeometry({ inChannels: 1, height: 8, width: 8, outChannels: 2, kernel: 3 });
+    const pool = poolGeometry({ channels: 2, height: 8, width: 8, kernel: 2 });
+    expect(() => convLayerSizeTable(conv, pool)).toThrow(
+      "the pooling input 8x8x2 is not the convolution output 6x6x2",
+    );
+  });
+
   it("rejects a filter larger than the padded image", () => {
     expect(() => convGeometry({ inChannels: 1, height: 3, width: 3, outChannels: 1, kernel: 4 })).toThrow(
       "convGeometry: a 4x4 filter does not fit the 3x3 padded input",
