@@ -57,7 +57,7 @@ export function col2im(g: ConvGeometry, cols: FloatArray, dx: FloatArray, dxOffs
   }
 }
 
-/** The output columns j with 0 <= j s + v - p < width, as a half-open range [j0, j1). */
+/** The output columns j with 0 <= j s + v - p < width, as a half-open range [lo, hi) (empty when none). */
 function validRange(
   v: number,
   pad: number,
@@ -65,7 +65,7 @@ function validRange(
   width: number,
   outWidth: number,
 ): [number, number] {
-  const j0 = Math.max(0, Math.ceil((pad - v) / stride));
-  const j1 = Math.min(outWidth, Math.floor((width - 1 + pad - v) / stride) + 1);
-  return [Math.min(j0, outWidth), Math.max(j1, Math.min(j0, outWidth))];
+  const lo = Math.min(outWidth, Math.max(0, Math.ceil((pad - v) / stride)));
+  const hi = Math.max(lo, Math.min(outWidth, Math.floor((width - 1 + pad - v) / stride) + 1));
+  return [lo, hi];
 }

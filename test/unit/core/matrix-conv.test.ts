@@ -337,6 +337,30 @@ describe("im2col + GEMM in Float32", () => {
   });
 });
 
+describe("im2col backward in Float32", () => {
+  it("agrees with the Float64 backward to single precision", () => {
+    const c = cases[2];
+    const { g, params, x, outLength, random } = setUp(c, 10);
+    const dy = randomArray(outLength, random);
+    const grad64 = new Float64Array(params.length);
+    const dx64 = new Float64Array(x.length);
+    im2colConvBackward(g, params, x, dy, dx64, grad64, c.batch);
+    const grad32 = new Float32Array(params.length);
+    const dx32 = new Float32Array(x.length);
+    im2colConvBackward(
+      g,
+      Float32Array.from(params),
+      Float32Array.from(x),
+      Float32Array.from(dy),
+      dx32,
+      grad32,
+      c.batch,
+    );
+    expect(maxAbsDifference(grad32, grad64)).toBeLessThan(1e-5);
+    expect(maxAbsDifference(dx32, dx64)).toBeLessThan(1e-5);
+  });
+});
+
 describe("argument checks", () => {
   it("rejects an input array shorter than the batch needs", () => {
     const g = convGeometry(cases[0].options);
