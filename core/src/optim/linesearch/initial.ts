@@ -20,11 +20,13 @@ export function slopeScaledInitialStep(first = 1): InitialStep {
 
 /**
  * The minimizer of the quadratic through phi(0), phi'(0) and the previous decrease,
- * alpha_0 = min(1, 1.01 * 2 (phi_k(0) - phi_{k-1}(0)) / phi'_k(0)) (Nocedal-Wright eq. 3.60); `first` on the first
- * iteration. Suited to CG and gradient descent, whose directions are badly scaled.
+ * alpha_0 = min(1, 1.01 * 2 (phi_k(0) - phi_{k-1}(0)) / phi'_k(0)) (Nocedal-Wright eq. 3.60). On the first
+ * iteration, where d = -g, alpha_0 = min(1, 1/||g||_2): a first trial step of at most unit length. Suited to CG and
+ * gradient descent, whose directions are badly scaled.
  */
-export function interpolatedInitialStep(first = 1, cap = 1): InitialStep {
+export function interpolatedInitialStep(cap = 1): InitialStep {
   return (c) => {
+    const first = Math.min(1, 1 / Math.sqrt(-c.dphi0));
     if (c.iteration === 0) return first;
     const alpha = (1.01 * 2 * (c.phi0 - c.previousPhi0)) / c.dphi0;
     return Number.isFinite(alpha) && alpha > 0 ? Math.min(cap, alpha) : first;

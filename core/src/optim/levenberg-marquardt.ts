@@ -1,0 +1,171 @@
+import type { EvaluationCounter } from "./counted";
+import type { IterateState, Method } from "./driver";
+import { pseudoInverseSolve } from "./linalg";
+import { dot } from "./linestep";
+
+export interface LevenbergMarquardtOptions {
+  /** lambda_0 (default 1e-3). */
+  initialDamping?: number;
+  /**
+   * The relative truncation of the pseudo-inverse (seed 004 section 4.2): singular values below truncation * w_max
+   * are dropped. Default 1e-15 (double precision); use 1e-7 to mimic single precision.
+   */
+  truncation?: number;
+  /** "marquardt": damp with lambda diag(J^T J) as in eq. 108 (default); "levenberg": with lambda I. */
+  scaling?: "marquardt" | "levenberg";
+  /** Trial steps per iteration before giving up (default 50). */
+  maxRejections?: number;
+}
+
+export interface LevenbergMarquardtState extends IterateState {
+  r: Float64Array;
+  J: Float64Array;
+  lambda: number;
+  nu: number;
+  /** The damping diagonal: the running maximum of diag(J^T J) (More 1978), so zero columns do not undamp. */
+  D: Float64Array;
+  /** Rejected trial steps in total. */
+  rejections: number;
+}
+
+/** f = 1/2 ||r||^2 + reg/2 ||x||^2 and g = J^T r + reg x (seed 004 eq. 106, 109; objective.ts). */
+function evaluateAt(problem: EvaluationCounter, s: LevenbergMarquardtState, withJacobian: boolean): void {
+  const ls = problem.leastSquares("Levenberg-Marquardt");
+  const reg = ls.regularization;
+  const n = s.x.length;
+  const m = s.r.length;
+  problem.residuals(s.x, s.r);
+  s.f = 0.5 * dot(s.r, s.r) + 0.5 * reg * dot(s.x, s.x);
+  if (!withJacobian) return;
+  problem.jacobian(s.x, s.J);
+  for (let j = 0; j < n; j++) {
+    let t = reg * s.x[j];
+    for (let i = 0; i < m; i++) t += s.J[i * n + j] * s.r[i];
+    s.g[j] = t;
+  }
+}
+
+/** A = J^T J + reg I, the Gauss-Newton matrix of objective.ts. */
+function gaussNewtonMatrix(J: Float64Array, m: number, n: number, reg: number): Float64Array {
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < n; p++) {
+      const jp = J[i * n + p];
+      if (jp === 0) continue;
+      for (let q = p; q < n; q++) A[p * n + q] += jp * J[i * n + q];
+    }
+  }
+  for (let p = 0; p < n; p++) {
+    A[p * n + p] += reg;
+    for (let q = 0; q < p; q++) A[p * n + q] = A[q * n + p];
+  }
+  return A;
+}
+
+/**
+ * Solves (A + lambda D) delta = -g (seed 004 eq. 108) with the diagonal preconditioning of section 4.2
+ * (P = diag(A + lambda D)^(-1/2), so the matrix solved has a unit diagonal) and the truncated SVD
+ * pseudo-inverse of eq. 117.
+ */
+function dampedStep(
+  A: Float64Array,
+  D: Float64Array,
+  lambda: number,
+  g: Float64Array,
+  truncation: number,
+): Float64Array {
+  const n = g.length;
+  const P = new Float64Array(n);
+  const M = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const diagonal = A[i * n + i] + lambda * D[i];
+    P[i] = diagonal > 0 ? 1 / Math.sqrt(diagonal) : 1;
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) M[i * n + j] = P[i] * (A[i * n + j] + (i === j ? lambda * D[i] : 0)) * P[j];
+  }
+  const rhs = Float64Array.from(g, (gi, i) => -P[i] * gi);
+  const { x } = pseudoInverseSolve(M, n, n, rhs, truncation);
+  for (let i = 0; i < n; i++) x[i] *= P[i];
+  return x;
+}
+
+/**
+ * Levenberg-Marquardt on a LeastSquaresObjective (seed 004 eq. 106-109, section 4.2). Each iteration tries damped
+ * Gauss-Newton steps until one lowers f; lambda follows the gain ratio rho = actual / predicted reduction (Nielsen
+ * 1999): accepted steps scale lambda by max(1/3, 1 - (2 rho - 1)^3), rejected ones by nu = 2, 4, 8, ...
+ * Residual evaluations count as function evaluations, Jacobian evaluations as gradient evaluations.
+ */
+export function levenbergMarquardt(options: LevenbergMarquardtOptions = {}): Method<LevenbergMarquardtState> {
+  const lambda0 = options.initialDamping ?? 1e-3;
+  const truncation = options.truncation ?? 1e-15;
+  const scaling = options.scaling ?? "marquardt";
+  const maxRejections = options.maxRejections ?? 50;
+  if (!(lambda0 > 0)) throw new RangeError(`initialDamping must be positive, got ${lambda0}`);
+  if (!(truncation > 0 && truncation < 1))
+    throw new RangeError(`truncation must lie in (0, 1), got ${truncation}`);
+  return {
+    name: "levenberg-marquardt",
+    initialState(problem, x0) {
+      const ls = problem.leastSquares("Levenberg-Marquardt");
+      const n = x0.length;
+      const m = ls.residualCount;
+      if (!Number.isInteger(m) || m < 1)
+        throw new RangeError(`residualCount must be a positive integer, got ${m}`);
+      const s: LevenbergMarquardtState = {
+        x: Float64Array.from(x0),
+        f: NaN,
+        g: new Float64Array(n),
+        r: new Float64Array(m),
+        J: new Float64Array(m * n),
+        lambda: lambda0,
+        nu: 2,
+        D: new Float64Array(n),
+        rejections: 0,
+      };
+      evaluateAt(problem, s, true);
+      return s;
+    },
+    updateState(problem, s) {
+      const ls = problem.leastSquares("Levenberg-Marquardt");
+      const n = s.x.length;
+      const m = s.r.length;
+      const A = gaussNewtonMatrix(s.J, m, n, ls.regularization);
+      for (let i = 0; i < n; i++) s.D[i] = scaling === "levenberg" ? 1 : Math.max(s.D[i], A[i * n + i]);
+      const xOld = Float64Array.from(s.x);
+      const rOld = Float64Array.from(s.r);
+      const fOld = s.f;
+      for (let trial = 0; trial < maxRejections; trial++) {
+        const delta = dampedStep(A, s.D, s.lambda, s.g, truncation);
+        let deltaAdelta = 0;
+        for (let i = 0; i < n; i++) {
+          let t = 0;
+          for (let j = 0; j < n; j++) t += A[i * n + j] * delta[j];
+          deltaAdelta += delta[i] * t;
+        }
+        const predicted = -(dot(s.g, delta) + 0.5 * deltaAdelta);
+        let stepNorm = 0;
+        for (let i = 0; i < n; i++) {
+          s.x[i] = xOld[i] + delta[i];
+          stepNorm = Math.max(stepNorm, Math.abs(delta[i]));
+        }
+        if (!(stepNorm > 1e-16 * Math.max(1, ...xOld.map(Math.abs)))) break;
+        evaluateAt(problem, s, false);
+        const rho = (fOld - s.f) / predicted;
+        if (Number.isFinite(s.f) && s.f < fOld && rho > 0) {
+          s.lambda *= Math.max(1 / 3, 1 - Math.pow(2 * rho - 1, 3));
+          s.nu = 2;
+          evaluateAt(problem, s, true);
+          return { progress: true };
+        }
+        s.rejections++;
+        s.lambda *= s.nu;
+        s.nu *= 2;
+      }
+      s.x.set(xOld);
+      s.r.set(rOld);
+      s.f = fOld;
+      return { progress: false, message: `no damped step lowered f (lambda = ${s.lambda})` };
+    },
+  };
+}
