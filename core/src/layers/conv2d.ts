@@ -18,13 +18,18 @@
  *
  * Forward/backward signature (for cross-checks with the im2col and explicit-matrix forms): `forward(params, x, y,
  * batch)` with x of shape [batch, d_in, a, b] and y of shape [batch, d_out, a_out, b_out], NCHW;
- * `backward(params, x, y, dy, dx, grad, batch)` writes dx = dr/dx (eq. 74: the zero-padded delta correlated with the
- * rot180 kernel, computed here as the equivalent scatter over the forward's index pairs; `conv2dInputDeltaByRotation`
- * in conv2d-rotation.ts computes it literally) and grad = [dr/dvec(W); dr/db] (eq. 79-81).
+ * `backward(params, x, y, dy, dx, grad, batch)` writes dx = dr/dx (unless dx is null) and overwrites
+ * grad = [dr/dvec(W); dr/db] (eq. 79-81), both summed over the batch.
+ *
+ * Two algorithms compute the same numbers. "direct" (`directForward`, `directBackward`) is the reference: the
+ * loops of eq. 61, with the input delta of eq. 74 (the zero-padded delta correlated with the rot180 kernel) computed
+ * as the equivalent scatter over the forward's index pairs (`conv2dInputDeltaByRotation` in conv2d-rotation.ts
+ * computes it literally). "lowered" (the default) is im2col + GEMM (conv2d-lowered.ts).
  */
 import type { SeededRandom } from "../data/random";
 import type { FloatArray, Shape } from "../tensor";
 import { formatShape } from "../tensor";
+import { LoweredConv2d } from "./conv2d-lowered";
 import {
   LayerConfigError,
   pair,
@@ -50,7 +55,14 @@ export interface Conv2dAttrs {
   readonly connections?: readonly (readonly number[])[];
   /** One kernel per connection (default, omega_{oc}) or one per output map (omega_o, Remark 2). */
   readonly sharing?: KernelSharing;
+  /**
+   * "lowered" (default): im2col and cache-blocked GEMM (conv2d-lowered.ts), the fast path for forward and backward.
+   * "direct": the loops of eq. 61 and 79-81, the reference. Forward mode (`forwardTangent`) always runs direct.
+   */
+  readonly algorithm?: ConvAlgorithm;
 }
+
+export type ConvAlgorithm = "direct" | "lowered";
 
 /** The full connection table: every output map reads every input map. */
 export function fullConnections(outputs: number, inputs: number): number[][] {
@@ -82,6 +94,8 @@ export class Conv2dLayer implements Layer {
   /** D_o, sorted. */
   readonly connections: readonly (readonly number[])[];
   readonly weightCount: number;
+  readonly algorithm: ConvAlgorithm;
+  private readonly lowered: LoweredConv2d | undefined;
 
   /** For (o, c): offset of omega_{oc}[0, 0] in vec(W), or -1 when c is not in D_o. */
   private readonly kernelBase: Int32Array;
@@ -176,6 +190,15 @@ export class Conv2dLayer implements Layer {
       { name: "b", offset: this.weightCount, length: outChannels },
     ];
 
+    this.algorithm = attrs.algorithm ?? "lowered";
+    if (this.algorithm !== "direct" && this.algorithm !== "lowered") {
+      throw new LayerConfigError(
+        name,
+        `algorithm must be "direct" or "lowered", got '${String(this.algorithm)}'`,
+      );
+    }
+    this.lowered = this.algorithm === "lowered" ? new LoweredConv2d(this) : undefined;
+
     this.rowLo = new Int32Array(kh);
     this.rowHi = new Int32Array(kh);
     for (let u = 0; u < kh; u++) {
@@ -197,6 +220,12 @@ export class Conv2dLayer implements Layer {
   }
 
   forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    if (this.lowered) this.lowered.forward(params, x, y, batch);
+    else this.directForward(params, x, y, batch);
+  }
+
+  /** Eq. 60-62 with padding, as loops. */
+  directForward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
     const { inChannels, inHeight, inWidth, outChannels, outHeight, outWidth } = this;
     const {
       kernelHeight: kh,
@@ -239,6 +268,19 @@ export class Conv2dLayer implements Layer {
     params: FloatArray,
     x: FloatArray,
     _y: FloatArray,
+    dy: FloatArray,
+    dx: FloatArray | null,
+    grad: FloatArray,
+    batch: number,
+  ): void {
+    if (this.lowered) this.lowered.backward(params, x, dy, dx, grad, batch);
+    else this.directBackward(params, x, dy, dx, grad, batch);
+  }
+
+  /** Eq. 74 (as a scatter) and eq. 79-81, as loops. */
+  directBackward(
+    params: FloatArray,
+    x: FloatArray,
     dy: FloatArray,
     dx: FloatArray | null,
     grad: FloatArray,
@@ -302,7 +344,7 @@ export class Conv2dLayer implements Layer {
     dyOut: FloatArray,
     batch: number,
   ): void {
-    this.forward(dParams, x, dyOut, batch);
+    this.directForward(dParams, x, dyOut, batch);
     if (!dx) return;
     const { inChannels, inHeight, inWidth, outChannels, outHeight, outWidth } = this;
     const {

@@ -86,7 +86,13 @@ export function createLayer(spec: LayerSpec, inputShape: Shape, name: string): L
 
 export { ActivationLayer, type ActivationAttrs } from "./activation";
 export { AveragePoolLayer, type AveragePoolAttrs } from "./average-pool";
-export { Conv2dLayer, fullConnections, type Conv2dAttrs, type KernelSharing } from "./conv2d";
+export {
+  Conv2dLayer,
+  fullConnections,
+  type Conv2dAttrs,
+  type ConvAlgorithm,
+  type KernelSharing,
+} from "./conv2d";
 export { conv2dInputDeltaByRotation } from "./conv2d-rotation";
 export { DenseLayer, type DenseAttrs } from "./dense";
 export { FlattenLayer } from "./flatten";

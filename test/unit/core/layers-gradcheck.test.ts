@@ -41,8 +41,17 @@ const cases: [string, LayerSpec, Shape][] = [
   ["radial basis", { type: "rbf", units: 3, beta: 0.3 }, [4]],
 ];
 
+// The convolution cases once more with the direct loops instead of the lowered GEMM path.
+const directConvolutions: [string, LayerSpec, Shape][] = cases
+  .filter(([, spec]) => spec.type === "conv2d")
+  .map(([label, spec, shape]) => [
+    `${label}, direct loops`,
+    { ...spec, algorithm: "direct" } as LayerSpec,
+    shape,
+  ]);
+
 describe("layer gradients against central differences", () => {
-  for (const [label, spec, shape] of cases) {
+  for (const [label, spec, shape] of [...cases, ...directConvolutions]) {
     it(`${label}: input delta and parameter gradients match`, () => {
       const layer = createLayer(spec, shape, label);
       const report = checkLayerGradients(layer, { batch: 2, seed: 7 });
