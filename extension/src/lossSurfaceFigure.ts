@@ -33,6 +33,9 @@ export const PATH_COLORS = [
   "#9a6324",
 ];
 
+/** How far paths float above the surface in 3-D, as a fraction of the surface's height range. */
+export const PATH_LIFT = 0.01;
+
 /** Traces drawn per path, after the one surface or contour trace: the line, the start/end markers, the current iterate. */
 export const TRACES_PER_PATH = 3;
 
@@ -173,7 +176,11 @@ export function lossSurfaceFigure(
           contours: { coloring: "heatmap" },
         },
   ];
-  paths.forEach((path, index) => data.push(...pathTraces(path, index, state, height, three)));
+  // In 3-D a path lying on the surface would be hidden by it half the time: lift paths by PATH_LIFT of the
+  // height range (hover still shows the true loss).
+  const lift = three ? PATH_LIFT * heightRange(z) : 0;
+  const pathHeight = (loss: number) => height(loss) + lift;
+  paths.forEach((path, index) => data.push(...pathTraces(path, index, state, pathHeight, three)));
   const font = { family: theme.fontFamily, color: theme.foreground, size: theme.fontSize };
   const axis = (text: string) => ({
     title: { text },
@@ -188,12 +195,16 @@ export function lossSurfaceFigure(
     plot_bgcolor: theme.background,
     font,
     showlegend: true,
-    legend: { orientation: "h", y: -0.12 },
-    margin: { l: 60, r: 20, t: 40, b: 40 },
-    height: 520,
+    legend: { orientation: "h", x: 0, y: 0, yanchor: "top", yref: "container" },
+    margin: { l: 70, r: 20, t: 40, b: 70 },
+    height: 560,
   };
   if (three) {
     layout.scene = {
+      // Seen from the front-left and a little farther than plotly's default, so the axis titles fit.
+      camera: { eye: { x: -1.6, y: -1.7, z: 1.1 } },
+      aspectmode: "manual",
+      aspectratio: { x: 1, y: 1, z: 0.7 },
       xaxis: { ...axis(xTitle), backgroundcolor: theme.background },
       yaxis: { ...axis(yTitle), backgroundcolor: theme.background },
       zaxis: { ...axis(heightTitle), backgroundcolor: theme.background },
@@ -203,6 +214,19 @@ export function lossSurfaceFigure(
     layout.yaxis = axis(yTitle);
   }
   return { data, layout, config: { responsive: false, displaylogo: false } };
+}
+
+function heightRange(z: (number | null)[][]): number {
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (const row of z) {
+    for (const v of row) {
+      if (v === null) continue;
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+  }
+  return high > low ? high - low : 0;
 }
 
 function pathTraces(

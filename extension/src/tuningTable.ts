@@ -128,14 +128,12 @@ export class RenderedTuningTable extends PayloadWidget<TuningTablePayload> {
     device.textContent = [payload.device.name, payload.device.vendor, payload.device.architecture]
       .filter((part) => part)
       .join(" / ");
-    const limits = document.createElement("dl");
+    const limits = document.createElement("div");
     limits.className = "jp-deltalab-limits";
     for (const [name, value] of Object.entries(payload.device.limits)) {
-      const term = document.createElement("dt");
-      term.textContent = name;
-      const detail = document.createElement("dd");
-      detail.textContent = String(value);
-      limits.append(term, detail);
+      const limit = document.createElement("span");
+      limit.textContent = `${name} ${value}`;
+      limits.append(limit);
     }
     const download = document.createElement("button");
     download.className = "jp-deltalab-button jp-deltalab-csv";

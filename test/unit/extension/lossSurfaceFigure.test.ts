@@ -63,9 +63,10 @@ describe("lossSurfaceFigure", () => {
     expect((adamLine.line as { dash: string }).dash).toBe("dot");
   });
 
-  it("lifts each iterate of a path to its true loss in 3-D", () => {
+  it("lifts each iterate of a path to its true loss, plus 1% of the surface's height range, in 3-D", () => {
     const sgdLine = figure().data[1];
-    expect(sgdLine.z).toEqual([14, 3.5, 0.35]);
+    const lift = 0.01 * (44 - 0); // the grid's losses run from 0 at (0, 0) to 4 + 40 at (+-2, 2)
+    expect(sgdLine.z).toEqual([14 + lift, 3.5 + lift, 0.35 + lift]);
   });
 
   it("marks the start and the end of each path", () => {

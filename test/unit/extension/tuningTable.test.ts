@@ -85,7 +85,7 @@ describe("RenderedTuningTable", () => {
     const { widget } = await render(tuningPayload());
     expect(widget.node.querySelector(".jp-deltalab-title")!.textContent).toBe("matmul M=256 N=256 K=256");
     expect(widget.node.querySelector(".jp-deltalab-limits")!.textContent).toContain(
-      "maxComputeInvocationsPerWorkgroup1024",
+      "maxComputeInvocationsPerWorkgroup 1024",
     );
   });
 

@@ -1,0 +1,180 @@
+/**
+ * The deltalab renderers in a real JupyterLab: a notebook with saved outputs of each mime type (no kernel run)
+ * is opened in headless Chromium; the loss surface has its traces and its slider moves the markers, the table
+ * sorts, the training view draws its curves, a bad payload shows an error box, and markup stays text.
+ */
+import {
+  LOSS_SURFACE_MIME_TYPE_V1,
+  LossSurfacePayload,
+  TRAINING_MIME_TYPE_V1,
+  TUNING_TABLE_MIME_TYPE_V1,
+} from "@deltalab/core/payloads";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { notebookJson, openNotebook, screenshotDir, startBrowser, startLab, type Lab } from "../harness/lab";
+import { trainingPayload, tuningPayload } from "../unit/extension/fixtures";
+
+/** f(x, y) = (x^2 + 8 y^2) / 2 on [-2.5, 2.5] x [-1.5, 1.5], with gradient descent and heavy-ball paths on it. */
+function bowl(): LossSurfacePayload {
+  const f = (x: number, y: number) => (x * x + 8 * y * y) / 2;
+  const range = (a: number, b: number, n: number) =>
+    Array.from({ length: n }, (_, k) => a + ((b - a) * k) / (n - 1));
+  const x = range(-2.5, 2.5, 41);
+  const y = range(-1.5, 1.5, 31);
+  const descend = (momentum: number) => {
+    const path = { x: [2.2], y: [1.2], loss: [f(2.2, 1.2)] };
+    let vx = 0;
+    let vy = 0;
+    for (let k = 0; k < 25; k++) {
+      const px = path.x[k];
+      const py = path.y[k];
+      vx = momentum * vx - 0.2 * px;
+      vy = momentum * vy - 0.2 * 8 * py;
+      path.x.push(px + vx);
+      path.y.push(py + vy);
+      path.loss.push(f(px + vx, py + vy));
+    }
+    return path;
+  };
+  return {
+    title: "quadratic bowl (x^2 + 8 y^2) / 2",
+    directions: {
+      kind: "parameters",
+      x: { label: "theta[0]", parameterIndex: 0 },
+      y: { label: "theta[1]", parameterIndex: 1 },
+    },
+    grid: { x, y, loss: y.map((b) => x.map((a) => f(a, b))) },
+    trajectories: [
+      { optimizer: "<script>window.__pwned = 1</script>gd", ...descend(0), inPlane: true },
+      { optimizer: "heavy ball", ...descend(0.5), inPlane: true },
+    ],
+  };
+}
+
+const display = (mime: string, payload: unknown) => ({
+  output_type: "display_data",
+  data: { [mime]: payload, "text/plain": [`<deltalab ${mime}>`] },
+  metadata: {},
+});
+
+function notebook(): string {
+  const nb = JSON.parse(notebookJson(["surface", "table", "training", "invalid"]));
+  const outputs = [
+    display(LOSS_SURFACE_MIME_TYPE_V1, bowl()),
+    display(TUNING_TABLE_MIME_TYPE_V1, tuningPayload()),
+    display(TRAINING_MIME_TYPE_V1, { ...trainingPayload(30), status: "done" }),
+    display(TUNING_TABLE_MIME_TYPE_V1, JSON.stringify({ ...tuningPayload(), defaultId: "missing" })),
+  ];
+  nb.cells.forEach((cell: { outputs: unknown[] }, i: number) => (cell.outputs = [outputs[i]]));
+  return JSON.stringify(nb);
+}
+
+/** The plotly graph div's trace list, as plotly holds it. */
+function traces(page: Page, view: string) {
+  return page.evaluate((selector) => {
+    const graph = document.querySelector(selector) as
+      | (HTMLElement & { data?: Record<string, unknown>[] })
+      | null;
+    return (graph?.data ?? []).map((t) => ({ type: t.type, x: t.x, name: t.name }));
+  }, `${view} .js-plotly-plot`);
+}
+
+describe("deltalab renderers in JupyterLab", () => {
+  let lab: Lab;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const rootDir = mkdtempSync(join(tmpdir(), "deltalab-renderers-"));
+    writeFileSync(join(rootDir, "renderers.ipynb"), notebook());
+    mkdirSync(screenshotDir, { recursive: true });
+    lab = await startLab({ rootDir });
+    browser = await startBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await openNotebook(page, lab, "renderers.ipynb");
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await lab?.stop();
+  });
+
+  it("draws the loss surface with one surface trace and three traces per path", async () => {
+    const view = page.locator(".jp-deltalab-surface");
+    await view.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector(".jp-deltalab-surface .js-plotly-plot canvas"));
+    const drawn = await traces(page, ".jp-deltalab-surface");
+    expect(drawn.map((t) => t.type)).toEqual(["surface", ...Array(6).fill("scatter3d")]);
+    await page.waitForTimeout(500);
+    await view.screenshot({ path: join(screenshotDir, "extension-loss-surface.png") });
+  });
+
+  it("moves the current-iterate markers with the slider", async () => {
+    const before = (await traces(page, ".jp-deltalab-surface"))[3].x;
+    await page.locator(".jp-deltalab-surface input[type=range]").fill("0");
+    await page.waitForFunction(() => {
+      const graph = document.querySelector(".jp-deltalab-surface .js-plotly-plot") as HTMLElement & {
+        data: { x: number[] }[];
+      };
+      return graph.data[3].x[0] === 2.2;
+    });
+    expect(before).not.toEqual([2.2]);
+  });
+
+  it("switches to the contour view with 2-D paths", async () => {
+    await page.locator(".jp-deltalab-surface button", { hasText: "contour" }).click();
+    await page.waitForFunction(() => {
+      const graph = document.querySelector(".jp-deltalab-surface .js-plotly-plot") as HTMLElement & {
+        data: { type: string }[];
+      };
+      return graph.data[0].type === "contour";
+    });
+    const drawn = await traces(page, ".jp-deltalab-surface");
+    expect(drawn.map((t) => t.type)).toEqual(["contour", ...Array(6).fill("scatter")]);
+    await page.waitForTimeout(300);
+    await page
+      .locator(".jp-deltalab-surface")
+      .screenshot({ path: join(screenshotDir, "extension-contour.png") });
+  });
+
+  it("shows the markup in an optimizer name as text and never runs it", async () => {
+    const legend = await page.locator(".jp-deltalab-surface .legend").textContent();
+    expect(legend).toContain("<script>window.__pwned = 1</script>gd");
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+  });
+
+  it("sorts the tuning table by a clicked header", async () => {
+    const table = page.locator(".jp-deltalab-tuning").first();
+    await table.scrollIntoViewIfNeeded();
+    await table.locator("th", { hasText: "median (ms)" }).click();
+    const ids = await table
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
+    expect(ids).toEqual(["wg32x4", "wg8x8", "wg16x16", "wg8x16"]);
+    await page.waitForFunction(() =>
+      document.querySelector(".jp-deltalab-tuning .js-plotly-plot .heatmaplayer"),
+    );
+    await table.screenshot({ path: join(screenshotDir, "extension-tuning-table.png") });
+  });
+
+  it("draws the training curves", async () => {
+    const view = page.locator(".jp-deltalab-training");
+    await view.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() =>
+      document.querySelector(".jp-deltalab-training .js-plotly-plot .scatterlayer"),
+    );
+    const drawn = await traces(page, ".jp-deltalab-training");
+    expect(drawn.map((t) => t.name)).toEqual(["train loss", "train accuracy", "test loss", "test accuracy"]);
+    await view.screenshot({ path: join(screenshotDir, "extension-training.png") });
+  });
+
+  it("shows an error box for an inconsistent payload", async () => {
+    const box = page.locator(".jp-deltalab-error");
+    await box.scrollIntoViewIfNeeded();
+    expect(await box.textContent()).toContain('defaultId "missing" names no candidate');
+    await box.screenshot({ path: join(screenshotDir, "extension-error.png") });
+  });
+});
