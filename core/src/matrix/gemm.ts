@@ -5,7 +5,8 @@
  *
  * A stored row-major with leading dimension lda holds entry (i, p) of A at a[i * lda + p]; with `transA` the array
  * holds A^T's storage instead (op(A)(i, p) = a[p * lda + i]). Likewise for B and C. Float32Array and Float64Array
- * are both accepted; sums are formed in double precision and rounded once when stored into C.
+ * are both accepted; sums are formed in double precision and rounded once when stored into C. C must not share
+ * memory with A or B.
  *
  * Blocking, after Goto and van de Geijn ("Anatomy of high-performance matrix multiplication", 2008): op(B) is
  * packed in KC x NC panels and alpha op(A) in MC x KC blocks, both cut into 4-wide micro-panels laid out so that a
