@@ -7,3 +7,11 @@ export * from "@deltalab/core";
 export * as shaders from "@deltalab/shaders";
 export { clearOutput, display, interruptSignal, newDisplay, DisplayHandle } from "./execution/context";
 export type { MimeBundle } from "./execution/display";
+export {
+  derive,
+  texName,
+  type DeriveOptions,
+  type DeriveResult,
+  type GradientCheck,
+  type LocalDerivative,
+} from "./commands/derive";

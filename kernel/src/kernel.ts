@@ -15,6 +15,7 @@ import { History } from "./protocol/history";
 import { KernelProtocol } from "./protocol/kernel";
 import { OutputRouter } from "./protocol/outputs";
 import { DeltalabRunner } from "./runner";
+import { createCommandRegistry } from "./commands";
 import { readConnectionFile } from "./wire/connection";
 import type { JupyterMessage } from "./wire/message";
 import { WireServer } from "./wire/server";
@@ -43,10 +44,12 @@ export async function startKernel(connectionFile: string): Promise<void> {
   const executor = new CellExecutor(modules);
   // The wire starts last, once everything that handles its messages exists.
   const started: { wire?: WireServer } = {};
-  const outputs: OutputRouter = new OutputRouter((parent, msgType, content) => protocol.publish(parent, msgType, content));
+  const outputs: OutputRouter = new OutputRouter((parent, msgType, content) =>
+    protocol.publish(parent, msgType, content),
+  );
   bindCellContext({ outputs, signal: () => executor.signal });
   const comms = new CommRegistry((msgType, content) => outputs.publishComm(msgType, content));
-  const runner = new DeltalabRunner(executor);
+  const runner = new DeltalabRunner(executor, createCommandRegistry());
   const protocol: KernelProtocol = new KernelProtocol({
     sink: {
       send: (channel, message) => started.wire?.send(channel, message),

@@ -62,8 +62,27 @@ export class CellExecutor {
     this.interruption.abort();
   }
 
-  async execute(code: string, cellNumber: number): Promise<ExecutionResult> {
+  /** Starts a new cell: a fresh interrupt signal for everything the cell runs. */
+  beginCell(): void {
     this.interruption = new AbortController();
+  }
+
+  /**
+   * Binds `value` to the variable `name` with the TypeScript type `typeText`, as if a cell had declared it, so
+   * later cells both see and type-check it. A previous variable of that name is replaced.
+   */
+  declare(name: string, typeText: string, value: unknown): void {
+    const converted = this.converter.convert(this.previousDeclarations, `let ${name}: ${typeText};`);
+    if (converted.diagnostics.length > 0) {
+      const message = converted.diagnostics.map((d) => d.messageText).join("; ");
+      throw new Error(`cannot declare ${name}: ${typeText}: ${message}`);
+    }
+    this.previousDeclarations = converted.declOutput ?? this.previousDeclarations;
+    this.locals[name] = value;
+  }
+
+  /** Runs one cell of TypeScript; call beginCell first. */
+  async execute(code: string, cellNumber: number): Promise<ExecutionResult> {
     const converted = this.converter.convert(this.previousDeclarations, code);
     if (converted.sideOutputs) this.modules.updateSideOutputs(converted.sideOutputs);
     if (converted.diagnostics.length > 0) {

@@ -14,7 +14,10 @@ import { endpoint, type ConnectionInfo } from "./connection";
 import { decode, encode, reply, WireError } from "./message";
 import { Outbox } from "./outbox";
 
-export type ToControl = { kind: "send"; frames: (Uint8Array | string)[] } | { kind: "close" } | { kind: "pong" };
+export type ToControl =
+  | { kind: "send"; frames: (Uint8Array | string)[] }
+  | { kind: "close" }
+  | { kind: "pong" };
 export type FromControl =
   | { kind: "ready" }
   | { kind: "ping" }
