@@ -169,3 +169,21 @@ export function checkLayerGradients(layer: Layer, options: LayerCheckOptions = {
   const maxRelativeError = Math.max(inputReport.maxRelativeError, paramReport.maxRelativeError);
   return { ...inputReport, rows, maxRelativeError, passed: rows.every((row) => row.passed) };
 }
+
+/** The report as a table: a header and one row per checked group, for display. */
+export function gradientCheckTable(report: GradientCheckReport): {
+  columns: string[];
+  rows: (string | number)[][];
+} {
+  return {
+    columns: ["layer", "group", "count", "max |error|", "relative error", "passed"],
+    rows: report.rows.map((row) => [
+      row.layer,
+      row.group,
+      row.count,
+      row.maxAbsoluteError,
+      row.relativeError,
+      row.passed ? "yes" : "no",
+    ]),
+  };
+}

@@ -1,6 +1,7 @@
 /**
  * Flatten: [C, H, W] -> [C H W], keeping our NCHW order (element (c, h, w) goes to (c H + h) W + w). The data does
- * not move; the layer copies it so that every layer owns its output buffer.
+ * not move; the layer copies it so that every layer owns its output buffer (a loop, not `subarray`, so that a
+ * training step creates no view objects).
  * The documents' vec(Z^{m,i}) (seed 000) orders the same numbers differently; see toDocumentVec in tensor.ts.
  */
 import type { FloatArray, Shape } from "../tensor";
@@ -27,7 +28,7 @@ export class FlattenLayer implements Layer {
   }
 
   forward(_params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
-    y.set(x.subarray(0, batch * this.inputSize));
+    copy(x, y, batch * this.inputSize);
   }
 
   backward(
@@ -39,7 +40,7 @@ export class FlattenLayer implements Layer {
     _grad: FloatArray,
     batch: number,
   ): void {
-    if (dx) dx.set(dy.subarray(0, batch * this.inputSize));
+    if (dx) copy(dy, dx, batch * this.inputSize);
   }
 
   forwardTangent(
@@ -51,9 +52,13 @@ export class FlattenLayer implements Layer {
     dyOut: FloatArray,
     batch: number,
   ): void {
-    if (dx) dyOut.set(dx.subarray(0, batch * this.inputSize));
+    if (dx) copy(dx, dyOut, batch * this.inputSize);
     else dyOut.fill(0, 0, batch * this.outputSize);
   }
 
   initialize(): void {}
+}
+
+function copy(from: FloatArray, to: FloatArray, length: number): void {
+  for (let i = 0; i < length; i++) to[i] = from[i];
 }

@@ -48,24 +48,25 @@ export class SubsampleLayer implements Layer {
     this.outputSize = this.outputShape[0] * this.outputShape[1] * this.outputShape[2];
   }
 
-  /** Calls visit(inputIndex, outputIndex) for every kept coordinate. */
-  private each(batch: number, visit: (inputIndex: number, outputIndex: number) => void): void {
+  /** to[kept output] = from[kept input] (forward and forward mode) or the reverse (backward). */
+  private route(from: FloatArray, to: FloatArray, batch: number, backward: boolean): void {
     const [channels, height, width] = this.inputShape;
     const [, outHeight, outWidth] = this.outputShape;
     for (let p = 0; p < batch * channels; p++) {
       for (let oy = 0; oy < outHeight; oy++) {
+        const inRow = (p * height + oy * this.factorHeight) * width;
+        const outRow = (p * outHeight + oy) * outWidth;
         for (let ox = 0; ox < outWidth; ox++) {
-          visit(
-            (p * height + oy * this.factorHeight) * width + ox * this.factorWidth,
-            (p * outHeight + oy) * outWidth + ox,
-          );
+          const i = inRow + ox * this.factorWidth;
+          if (backward) to[i] = from[outRow + ox];
+          else to[outRow + ox] = from[i];
         }
       }
     }
   }
 
   forward(_params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
-    this.each(batch, (i, o) => (y[o] = x[i]));
+    this.route(x, y, batch, false);
   }
 
   backward(
@@ -79,7 +80,7 @@ export class SubsampleLayer implements Layer {
   ): void {
     if (!dx) return;
     dx.fill(0, 0, batch * this.inputSize);
-    this.each(batch, (i, o) => (dx[i] = dy[o]));
+    this.route(dy, dx, batch, true);
   }
 
   forwardTangent(
@@ -91,7 +92,7 @@ export class SubsampleLayer implements Layer {
     dyOut: FloatArray,
     batch: number,
   ): void {
-    if (dx) this.each(batch, (i, o) => (dyOut[o] = dx[i]));
+    if (dx) this.route(dx, dyOut, batch, false);
     else dyOut.fill(0, 0, batch * this.outputSize);
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ACTIVATION_NAMES,
   checkLayerGradients,
+  gradientCheckTable,
   createLayer,
   type LayerSpec,
   type Shape,
@@ -80,5 +81,12 @@ describe("layer gradients against central differences", () => {
     expect(report.passed).toBe(false);
     expect(report.rows.find((row) => row.group === "W")?.passed).toBe(false);
     expect(report.rows.find((row) => row.group === "b")?.passed).toBe(true);
+    const table = gradientCheckTable(report);
+    expect(table.columns).toEqual(["layer", "group", "count", "max |error|", "relative error", "passed"]);
+    expect(table.rows.map((row) => [row[1], row[5]])).toEqual([
+      ["input", "yes"],
+      ["W", "no"],
+      ["b", "yes"],
+    ]);
   });
 });
