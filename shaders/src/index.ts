@@ -24,3 +24,5 @@ export * from "./tuner/cache";
 export * from "./tuner/tune";
 export * from "./experiments/launches";
 export * from "./experiments/workgroupMemory";
+export * from "./kernels/sgd";
+export * from "./train/gpuModel";

@@ -11,8 +11,8 @@ export type Extent3 = readonly [number, number, number];
 export interface BindingSpec {
   readonly name: string;
   readonly access: "read" | "read_write";
-  /** The array element type; f32 unless the program reads four floats at a time. */
-  readonly element?: "f32" | "vec4<f32>";
+  /** The array element type; f32 unless the program reads four floats at a time or an index table. */
+  readonly element?: "f32" | "vec4<f32>" | "u32";
 }
 
 /** Launch geometry: the number of invocations in each dimension and the workgroup size. */
@@ -27,6 +27,11 @@ export interface Program<C> {
   readonly bindings: (config: C) => readonly BindingSpec[];
   readonly source: (config: C) => string;
   readonly launch: (config: C) => Launch;
+  /**
+   * Read-only index tables computed from the config (e.g. a connection table), bound by name. The device uploads
+   * each once per program key and keeps it, so callers never pass them.
+   */
+  readonly tables?: (config: C) => Readonly<Record<string, Uint32Array>>;
 }
 
 /** JSON with object keys sorted at every level, so that equal configs give equal strings. */

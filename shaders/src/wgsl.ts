@@ -46,12 +46,6 @@ export function u32(value: number): string {
   return String(value);
 }
 
-/** `const name = array<u32, n>(...);` */
-export function u32Array(name: string, values: readonly number[]): string {
-  const items = values.length === 0 ? ["0u"] : values.map((v) => `${u32(v)}u`);
-  return `const ${name} = array<u32, ${items.length}>(${items.join(", ")});`;
-}
-
 export function indent(text: string, spaces = 2): string {
   const pad = " ".repeat(spaces);
   return text

@@ -21,6 +21,7 @@ export interface Dispatch {
   readonly source: () => string;
   readonly bindings: readonly BindingSpec[];
   readonly buffers: Readonly<Record<string, GpuBuffer>>;
+  readonly tables: () => Readonly<Record<string, Uint32Array>>;
 }
 
 /** Binds a program instance to its buffers. */
@@ -35,6 +36,7 @@ export function dispatchOf<C>(
     source: () => program.source(config),
     bindings: program.bindings(config),
     buffers,
+    tables: () => program.tables?.(config) ?? {},
   };
 }
 
@@ -44,6 +46,7 @@ export function dispatchOf<C>(
  */
 export class GpuDevice {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly tableBuffers = new Map<string, Map<string, GPUBuffer>>();
   private readonly errors: string[] = [];
 
   constructor(
@@ -178,8 +181,24 @@ export class GpuDevice {
     this.throwPendingErrors();
   }
 
+  /** The program's index tables on the device, uploaded on first use of its key. */
+  private tablesFor(dispatch: Dispatch): Map<string, GPUBuffer> {
+    const cached = this.tableBuffers.get(dispatch.key);
+    if (cached !== undefined) return cached;
+    const uploaded = new Map<string, GPUBuffer>();
+    for (const [name, values] of Object.entries(dispatch.tables())) {
+      const size = Math.max(16, Math.ceil((values.length * 4) / 16) * 16);
+      const buffer = this.device.createBuffer({ size, usage: USAGE_STORAGE | USAGE_COPY_DST });
+      this.device.queue.writeBuffer(buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+      uploaded.set(name, buffer);
+    }
+    this.tableBuffers.set(dispatch.key, uploaded);
+    return uploaded;
+  }
+
   destroy(): void {
     this.pipelines.clear();
+    this.tableBuffers.clear();
     this.device.destroy();
   }
 
@@ -192,9 +211,10 @@ export class GpuDevice {
     const { key, launch, bindings, buffers } = dispatch;
     this.checkLaunch(launch, key);
     const pipeline = this.pipeline(key, dispatch.source());
+    const tables = this.tablesFor(dispatch);
     const entries = bindings.map((spec, binding) => ({
       binding,
-      resource: { buffer: bufferFor(buffers, spec, key).buffer },
+      resource: { buffer: tables.get(spec.name) ?? bufferFor(buffers, spec, key).buffer },
     }));
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = encoder.beginComputePass(timestampWrites === undefined ? {} : { timestampWrites });

@@ -14,7 +14,13 @@
  */
 import { BindingSpec, Launch, Program } from "../program";
 import { entryPoint, sections, storageDeclarations } from "../wgsl";
-import { Conv2dGeometry, geometryConstants, kernelTable, reverseTable } from "./conv2dGeometry";
+import {
+  Conv2dGeometry,
+  geometryConstants,
+  kernelTable,
+  reverseTable,
+  tableBindings,
+} from "./conv2dGeometry";
 
 export interface ConvBackwardConfig {
   readonly geometry: Conv2dGeometry;
@@ -25,6 +31,7 @@ const INPUT_BINDINGS: readonly BindingSpec[] = [
   { name: "dy", access: "read" },
   { name: "params", access: "read" },
   { name: "dx", access: "read_write" },
+  ...tableBindings(["REV_START", "REV_OUTPUT", "REV_BASE", "REV_STRIDE"]),
 ];
 
 function inputLaunch(config: ConvBackwardConfig): Launch {
@@ -65,12 +72,12 @@ function inputBody(): string {
 export const convInputDeltaProgram: Program<ConvBackwardConfig> = {
   name: "conv2d.backward.input",
   bindings: () => INPUT_BINDINGS,
+  tables: (config) => reverseTable(config.geometry),
   launch: inputLaunch,
   source: (config) =>
     sections(
       storageDeclarations(INPUT_BINDINGS),
       geometryConstants(config.geometry),
-      reverseTable(config.geometry),
       entryPoint(inputLaunch(config).local, inputBody()),
     ),
 };
@@ -79,6 +86,7 @@ const FILTER_BINDINGS: readonly BindingSpec[] = [
   { name: "x", access: "read" },
   { name: "dy", access: "read" },
   { name: "grad", access: "read_write" },
+  ...tableBindings(["K_OUTPUT", "K_BASE", "K_STRIDE", "K_INPUT_START", "K_INPUT"]),
 ];
 
 function filterLaunch(config: ConvBackwardConfig): Launch {
@@ -123,12 +131,12 @@ function filterBody(): string {
 export const convFilterGradientProgram: Program<ConvBackwardConfig> = {
   name: "conv2d.backward.filter",
   bindings: () => FILTER_BINDINGS,
+  tables: (config) => kernelTable(config.geometry),
   launch: filterLaunch,
   source: (config) =>
     sections(
       storageDeclarations(FILTER_BINDINGS),
       geometryConstants(config.geometry),
-      kernelTable(config.geometry),
       entryPoint(filterLaunch(config).local, filterBody()),
     ),
 };

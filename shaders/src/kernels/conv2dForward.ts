@@ -6,16 +6,17 @@
  * Two programs: `direct` reads the input from storage (each invocation computes `outputsPerInvocation`
  * neighbouring pixels of one row), and `tiled` first stages the input patch its workgroup needs — the
  * workgroup's outputs plus the kernel's border — in workgroup memory (seed 004 section 10.1.2).
- * Bindings: x (input, NCHW), params (the layer's [vec(W); b]), y (output, NCHW).
+ * Bindings: x (input, NCHW), params (the layer's [vec(W); b]), y (output, NCHW), and the connection table.
  */
 import { BindingSpec, Launch, Program } from "../program";
 import { entryPoint, sections, storageDeclarations, u32Constants } from "../wgsl";
-import { Conv2dGeometry, forwardTable, geometryConstants } from "./conv2dGeometry";
+import { Conv2dGeometry, forwardTable, geometryConstants, tableBindings } from "./conv2dGeometry";
 
 const BINDINGS: readonly BindingSpec[] = [
   { name: "x", access: "read" },
   { name: "params", access: "read" },
   { name: "y", access: "read_write" },
+  ...tableBindings(["FWD_START", "FWD_INPUT", "FWD_BASE", "FWD_STRIDE"]),
 ];
 
 export interface ConvDirectConfig {
@@ -73,13 +74,13 @@ function directBody(): string {
 export const convForwardDirectProgram: Program<ConvDirectConfig> = {
   name: "conv2d.forward.direct",
   bindings: () => BINDINGS,
+  tables: (config) => forwardTable(config.geometry),
   launch: directLaunch,
   source: (config) =>
     sections(
       storageDeclarations(BINDINGS),
       geometryConstants(config.geometry),
       u32Constants({ OPI: config.outputsPerInvocation }),
-      forwardTable(config.geometry),
       entryPoint(directLaunch(config).local, directBody()),
     ),
 };
@@ -148,6 +149,7 @@ function tiledBody(): string {
 export const convForwardTiledProgram: Program<ConvTiledConfig> = {
   name: "conv2d.forward.tiled",
   bindings: () => BINDINGS,
+  tables: (config) => forwardTable(config.geometry),
   launch: tiledLaunch,
   source: (config) => {
     const { height, width } = tileExtent(config);
@@ -155,7 +157,6 @@ export const convForwardTiledProgram: Program<ConvTiledConfig> = {
       storageDeclarations(BINDINGS),
       geometryConstants(config.geometry),
       u32Constants({ WGX: config.workgroupX, WGY: config.workgroupY, TILE_H: height, TILE_W: width }),
-      forwardTable(config.geometry),
       "var<workgroup> tile: array<f32, TILE_H * TILE_W>;",
       entryPoint(tiledLaunch(config).local, tiledBody()),
     );

@@ -4,7 +4,8 @@
  * parameter vector. Parameters follow @deltalab/core's Conv2dLayer exactly: omega_{oc}[u, v] is at
  * base + (u + kh v) stride, and the bias b_o at weightCount + o, so the same parameter buffer serves both.
  */
-import { u32Array, u32Constants } from "../wgsl";
+import { BindingSpec } from "../program";
+import { u32Constants } from "../wgsl";
 
 /** One distinct kernel: the output map it produces, where it lives, and the input maps it is applied to. */
 export interface ConvKernelSlot {
@@ -114,14 +115,20 @@ export function geometryConstants(g: Conv2dGeometry): string {
     PH: g.padHeight,
     PW: g.padWidth,
     BIAS_OFFSET: g.weightCount,
+    KERNELS: g.kernels.length,
   });
 }
 
+/** Storage declarations for the named index tables (read-only u32 arrays). */
+export function tableBindings(names: readonly string[]): BindingSpec[] {
+  return names.map((name) => ({ name, access: "read", element: "u32" }));
+}
+
 /**
- * The connection table D_o as constant arrays, in the order of the forward sum of eq. 60: for output map o,
+ * The connection table D_o as index tables, in the order of the forward sum of eq. 60: for output map o,
  * entries FWD_START[o] .. FWD_START[o + 1] - 1 give an input map FWD_INPUT and its kernel FWD_BASE, FWD_STRIDE.
  */
-export function forwardTable(g: Conv2dGeometry): string {
+export function forwardTable(g: Conv2dGeometry): Record<string, Uint32Array> {
   const start = [0];
   const input: number[] = [];
   const base: number[] = [];
@@ -136,19 +143,19 @@ export function forwardTable(g: Conv2dGeometry): string {
     }
     start.push(input.length);
   }
-  return [
-    u32Array("FWD_START", start),
-    u32Array("FWD_INPUT", input),
-    u32Array("FWD_BASE", base),
-    u32Array("FWD_STRIDE", stride),
-  ].join("\n");
+  return {
+    FWD_START: Uint32Array.from(start),
+    FWD_INPUT: Uint32Array.from(input),
+    FWD_BASE: Uint32Array.from(base),
+    FWD_STRIDE: Uint32Array.from(stride),
+  };
 }
 
 /**
  * The reverse table C_c (eq. 74: the output maps fed by input map c): entries REV_START[c] .. REV_START[c + 1] - 1
  * give an output map REV_OUTPUT and the kernel REV_BASE, REV_STRIDE of that connection.
  */
-export function reverseTable(g: Conv2dGeometry): string {
+export function reverseTable(g: Conv2dGeometry): Record<string, Uint32Array> {
   const start = [0];
   const output: number[] = [];
   const base: number[] = [];
@@ -162,39 +169,29 @@ export function reverseTable(g: Conv2dGeometry): string {
     }
     start.push(output.length);
   }
-  return [
-    u32Array("REV_START", start),
-    u32Array("REV_OUTPUT", output),
-    u32Array("REV_BASE", base),
-    u32Array("REV_STRIDE", stride),
-  ].join("\n");
+  return {
+    REV_START: Uint32Array.from(start),
+    REV_OUTPUT: Uint32Array.from(output),
+    REV_BASE: Uint32Array.from(base),
+    REV_STRIDE: Uint32Array.from(stride),
+  };
 }
 
 /** The distinct kernels (eq. 79 per connection, eq. 80 per shared kernel) with their input lists. */
-export function kernelTable(g: Conv2dGeometry): string {
+export function kernelTable(g: Conv2dGeometry): Record<string, Uint32Array> {
   const inputStart = [0];
   const inputs: number[] = [];
   for (const k of g.kernels) {
     inputs.push(...k.inputs);
     inputStart.push(inputs.length);
   }
-  return [
-    u32Array(
-      "K_OUTPUT",
-      g.kernels.map((k) => k.output),
-    ),
-    u32Array(
-      "K_BASE",
-      g.kernels.map((k) => k.base),
-    ),
-    u32Array(
-      "K_STRIDE",
-      g.kernels.map((k) => k.stride),
-    ),
-    u32Array("K_INPUT_START", inputStart),
-    u32Array("K_INPUT", inputs),
-    u32Constants({ KERNELS: g.kernels.length }),
-  ].join("\n");
+  return {
+    K_OUTPUT: Uint32Array.from(g.kernels, (k) => k.output),
+    K_BASE: Uint32Array.from(g.kernels, (k) => k.base),
+    K_STRIDE: Uint32Array.from(g.kernels, (k) => k.stride),
+    K_INPUT_START: Uint32Array.from(inputStart),
+    K_INPUT: Uint32Array.from(inputs),
+  };
 }
 
 /** The number of multiply-adds of one forward pass: batch x sum_o |D_o| x outH x outW x kh x kw. */

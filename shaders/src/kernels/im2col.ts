@@ -6,8 +6,8 @@
  * so the GEMM writes NCHW directly.
  */
 import { BindingSpec, Launch, Program } from "../program";
-import { entryPoint, sections, storageDeclarations, u32Array } from "../wgsl";
-import { Conv2dGeometry, geometryConstants } from "./conv2dGeometry";
+import { entryPoint, sections, storageDeclarations } from "../wgsl";
+import { Conv2dGeometry, geometryConstants, tableBindings } from "./conv2dGeometry";
 
 export interface Im2colConfig {
   readonly geometry: Conv2dGeometry;
@@ -64,6 +64,7 @@ export const im2colProgram: Program<Im2colConfig> = {
 const EXPAND_BINDINGS: readonly BindingSpec[] = [
   { name: "params", access: "read" },
   { name: "dense", access: "read_write" },
+  ...tableBindings(["PAIR_ON", "PAIR_BASE", "PAIR_STRIDE"]),
 ];
 
 function expandLaunch(config: Im2colConfig): Launch {
@@ -72,7 +73,7 @@ function expandLaunch(config: Im2colConfig): Launch {
 }
 
 /** For each (o, c): PAIR_ON = 1 when c is in D_o, with the kernel's base and stride in the parameters. */
-function pairTable(g: Conv2dGeometry): string {
+function pairTable(g: Conv2dGeometry): Record<string, Uint32Array> {
   const on = new Array<number>(g.outChannels * g.inChannels).fill(0);
   const base = on.slice();
   const stride = on.slice();
@@ -84,13 +85,18 @@ function pairTable(g: Conv2dGeometry): string {
       stride[pair] = k.stride;
     }
   }
-  return [u32Array("PAIR_ON", on), u32Array("PAIR_BASE", base), u32Array("PAIR_STRIDE", stride)].join("\n");
+  return {
+    PAIR_ON: Uint32Array.from(on),
+    PAIR_BASE: Uint32Array.from(base),
+    PAIR_STRIDE: Uint32Array.from(stride),
+  };
 }
 
 /** dense[o][(c, u, v)] = omega_{oc}[u, v] for c in D_o, else 0: the weight matrix of the matrix form. */
 export const expandWeightsProgram: Program<Im2colConfig> = {
   name: "conv2d.expandWeights",
   bindings: () => EXPAND_BINDINGS,
+  tables: (config) => pairTable(config.geometry),
   launch: expandLaunch,
   source: (config) => {
     const body = [
@@ -109,7 +115,6 @@ export const expandWeightsProgram: Program<Im2colConfig> = {
     return sections(
       storageDeclarations(EXPAND_BINDINGS),
       geometryConstants(config.geometry),
-      pairTable(config.geometry),
       entryPoint(expandLaunch(config).local, body),
     );
   },
