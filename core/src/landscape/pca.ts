@@ -8,14 +8,16 @@
  * matrix G = X X^T ((T+1) x (T+1)), which has the nonzero spectrum of X^T X (n x n) and is the small side for a
  * network; explained variance lambda_k / trace(G), with trace(G) = ||X||_F^2.
  *
- * G is never formed: block subspace (orthogonal) iteration with Rayleigh-Ritz (Golub and Van Loan, "Matrix
- * Computations", ch. 8) multiplies by X and X^T, costing 2 (T+1) n p per sweep for a block of p vectors. A path of at most p
- * iterates is handled exactly in one sweep (the block is then the whole space).
+ * G is formed once, by GEMM over chunks of coordinates ((T+1)^2 n multiply-adds, the bulk of the work); its top eigenpairs come from block
+ * subspace (orthogonal) iteration with Rayleigh-Ritz (Golub and Van Loan, "Matrix Computations", ch. 8), each sweep
+ * costing (T+1)^2 p for a block of p vectors. A path of at most p iterates is handled exactly in one sweep (the block
+ * is then the whole space).
  */
 import { SeededRandom } from "../data/random";
 import type { TrajectoryPoint } from "../optim/result";
-import { landscapePlane, type LandscapePlane } from "./directions";
+import { gemm } from "../matrix/gemm";
 import { symmetricEigen } from "../optim/linalg";
+import { landscapePlane, type LandscapePlane } from "./directions";
 import { norm, requireVector } from "./vectors";
 
 /** A path as iterates, or as an optimizer's recorded trajectory (OptimizationResult.trajectory). */
@@ -45,7 +47,7 @@ export interface PathPcaOptions {
   blockSize?: number;
   /** Stop when ||G y_k - lambda_k y_k|| <= tolerance * lambda_1 for k = 1, 2 (default 1e-10). */
   tolerance?: number;
-  /** Sweep budget (default 500). */
+  /** Sweep budget (default 5000). */
   maxSweeps?: number;
 }
 
@@ -60,7 +62,7 @@ export function pathPca(path: PathIterates, options: PathPcaOptions = {}): PathP
   if (!Number.isInteger(p) || p < 2)
     throw new RangeError(`blockSize must be an integer >= 2, got ${options.blockSize}`);
   const tolerance = options.tolerance ?? 1e-10;
-  const maxSweeps = options.maxSweeps ?? 500;
+  const maxSweeps = options.maxSweeps ?? 5000;
 
   const mean = new Float64Array(n);
   for (const x of iterates) for (let j = 0; j < n; j++) mean[j] += x[j] / count;
@@ -69,15 +71,15 @@ export function pathPca(path: PathIterates, options: PathPcaOptions = {}): PathP
   if (!(trace > 0))
     throw new RangeError("every iterate of the path is the same point: it has no principal directions");
 
+  const g = centredGram(iterates, mean);
   const random = new SeededRandom(0x5ca1ab1e);
   let q = initialBlock(count, p, random);
-  let w = new Float64Array(0);
-  let z = new Float64Array(0);
+  let y = new Float64Array(0);
   let eig = symmetricEigen(new Float64Array(p * p), p);
   let converged = false;
   for (let sweep = 0; sweep < maxSweeps && !converged; sweep++) {
-    w = transposeTimes(iterates, mean, q, p);
-    z = times(iterates, mean, w, p);
+    y = q;
+    const z = gramTimes(g, q, count, p);
     eig = symmetricEigen(projected(q, z, count, p), p);
     converged =
       ritzResidual(q, z, eig.values, eig.vectors, count, p, 0) <= tolerance * eig.values[0] &&
@@ -88,14 +90,16 @@ export function pathPca(path: PathIterates, options: PathPcaOptions = {}): PathP
     throw new RangeError("the path lies on a straight line: its second principal direction is undefined");
   }
 
+  // u_k = X^T y_k / ||X^T y_k||, with y_k = Q s_k the k-th Ritz vector of G.
   const first = iterates[0];
   const last = iterates[count - 1];
   const directions = [0, 1].map((k) => {
     const u = new Float64Array(n);
-    for (let c = 0; c < p; c++) {
-      const s = eig.vectors[c * p + k];
-      for (let j = 0; j < n; j++) u[j] += s * w[j * p + c];
-    }
+    iterates.forEach((x, t) => {
+      let weight = 0;
+      for (let c = 0; c < p; c++) weight += y[t * p + c] * eig.vectors[c * p + k];
+      for (let j = 0; j < n; j++) u[j] += weight * (x[j] - mean[j]);
+    });
     const length = norm(u);
     let travel = 0;
     for (let j = 0; j < n; j++) u[j] /= length;
@@ -138,34 +142,36 @@ export function pcaPlane(
   return { ...plane, pca };
 }
 
-/** W = X^T Q (n x p, row-major), X the centred iterates. */
-function transposeTimes(
-  iterates: Float64Array[],
-  mean: Float64Array,
-  q: Float64Array,
-  p: number,
-): Float64Array {
+const GRAM_CHUNK = 512;
+
+/**
+ * G = X X^T for the centred iterates, accumulated over chunks of coordinates so that only a (T+1) x 512 block of X
+ * is held at a time: one GEMM per chunk, (T+1)^2 n multiply-adds in all, once.
+ */
+function centredGram(iterates: Float64Array[], mean: Float64Array): Float64Array {
+  const rows = iterates.length;
   const n = mean.length;
-  const w = new Float64Array(n * p);
-  iterates.forEach((x, t) => {
-    for (let j = 0; j < n; j++) {
-      const centred = x[j] - mean[j];
-      for (let c = 0; c < p; c++) w[j * p + c] += centred * q[t * p + c];
-    }
-  });
-  return w;
+  const g = new Float64Array(rows * rows);
+  const block = new Float64Array(rows * GRAM_CHUNK);
+  for (let from = 0; from < n; from += GRAM_CHUNK) {
+    const width = Math.min(GRAM_CHUNK, n - from);
+    iterates.forEach((x, t) => {
+      for (let j = 0; j < width; j++) block[t * GRAM_CHUNK + j] = x[from + j] - mean[from + j];
+    });
+    gemm(false, true, rows, rows, width, 1, block, GRAM_CHUNK, block, GRAM_CHUNK, 1, g, rows);
+  }
+  return g;
 }
 
-/** Z = X W ((T+1) x p). */
-function times(iterates: Float64Array[], mean: Float64Array, w: Float64Array, p: number): Float64Array {
-  const n = mean.length;
-  const z = new Float64Array(iterates.length * p);
-  iterates.forEach((x, t) => {
-    for (let j = 0; j < n; j++) {
-      const centred = x[j] - mean[j];
-      for (let c = 0; c < p; c++) z[t * p + c] += centred * w[j * p + c];
+/** Z = G Q ((T+1) x p). */
+function gramTimes(g: Float64Array, q: Float64Array, rows: number, p: number): Float64Array {
+  const z = new Float64Array(rows * p);
+  for (let t = 0; t < rows; t++) {
+    for (let s = 0; s < rows; s++) {
+      const gts = g[t * rows + s];
+      for (let c = 0; c < p; c++) z[t * p + c] += gts * q[s * p + c];
     }
-  });
+  }
   return z;
 }
 
