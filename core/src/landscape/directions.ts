@@ -54,17 +54,20 @@ export function landscapePlane(
   return { center, d1, d2, kind, x, y };
 }
 
-/** The plane of coordinates i and j of theta through `center`: d1 = e_i, d2 = e_j. */
-export function parameterPlane(center: Float64Array, i: number, j: number): LandscapePlane {
+/**
+ * The plane of coordinates i and j of theta through `center`: d1 = e_i, d2 = e_j. The grid's coordinates are then
+ * offsets of theta_i and theta_j from the center. `labels` name the axes (default "theta[i]", "theta[j]"), e.g. after
+ * the filter weights the indices point at.
+ */
+export function parameterPlane(
+  center: Float64Array,
+  i: number,
+  j: number,
+  labels: readonly [string, string] = [`theta[${i}]`, `theta[${j}]`],
+): LandscapePlane {
   const n = center.length;
-  for (const [name, index] of [
-    ["i", i],
-    ["j", j],
-  ] as const) {
-    if (!Number.isInteger(index) || index < 0 || index >= n) {
-      throw new RangeError(`parameter index ${name} = ${index} is outside 0..${n - 1}`);
-    }
-  }
+  requireIndex("i", i, n);
+  requireIndex("j", j, n);
   if (i === j) throw new RangeError(`the two parameter indices must differ, got ${i} twice`);
   const d1 = new Float64Array(n);
   const d2 = new Float64Array(n);
@@ -75,9 +78,15 @@ export function parameterPlane(center: Float64Array, i: number, j: number): Land
     d1,
     d2,
     "parameters",
-    { label: `theta[${i}]`, parameterIndex: i },
-    { label: `theta[${j}]`, parameterIndex: j },
+    { label: labels[0], parameterIndex: i },
+    { label: labels[1], parameterIndex: j },
   );
+}
+
+function requireIndex(name: string, index: number, n: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= n) {
+    throw new RangeError(`parameter index ${name} = ${index} is outside 0..${n - 1}`);
+  }
 }
 
 export interface FilterNormalizationOptions {

@@ -32,7 +32,10 @@ export function iteratesOf(path: PathIterates): Float64Array[] {
 export interface PathPca {
   /** The mean iterate. */
   mean: Float64Array;
-  /** The first two principal directions (unit vectors), each oriented so the path moves along it: (theta_T - theta_0) . u >= 0. */
+  /**
+   * The first two principal directions (unit vectors), each oriented so that the path moves along it:
+   * (theta_T - theta_0) . u >= 0.
+   */
   directions: [Float64Array, Float64Array];
   /** lambda_1, lambda_2: the sums of squares of the centred iterates along each direction. */
   variances: [number, number];
@@ -129,6 +132,7 @@ export function pcaPlane(
 ): LandscapePlane & { pca: PathPca } {
   const pca = pathPca(path, options);
   const iterates = iteratesOf(path);
+  if (options.center) requireVector("center", options.center, pca.mean.length);
   const center = Float64Array.from(options.center ?? iterates[iterates.length - 1]);
   const [d1, d2] = pca.directions;
   const plane = landscapePlane(

@@ -10,7 +10,6 @@
 import type { Objective } from "../objective";
 import type { SurfaceTrajectory } from "../payloads";
 import type { TrajectoryPoint } from "../optim/result";
-import type { LandscapePlane } from "./directions";
 import type { PlaneBasis } from "./grid";
 import { dot, norm, requireVector } from "./vectors";
 
@@ -27,7 +26,10 @@ export interface PlanePoint {
 export function planeProjector(plane: PlaneBasis): (theta: Float64Array) => PlanePoint {
   const { center, d1, d2 } = plane;
   const n = center.length;
+  requireVector("d1", d1, n);
+  requireVector("d2", d2, n);
   const length1 = norm(d1);
+  if (!(length1 > 0)) throw new RangeError("d1 is the zero vector: it does not span a plane with d2");
   const q1 = d1.map((v) => v / length1);
   const along = dot(q1, d2);
   const q2 = Float64Array.from(d2);
@@ -90,7 +92,7 @@ export interface ProjectPathOptions {
  * the path is the path's loss.
  */
 export function projectPath(
-  plane: LandscapePlane | PlaneBasis,
+  plane: PlaneBasis,
   path: readonly Float64Array[] | readonly TrajectoryPoint[],
   options: ProjectPathOptions,
 ): ProjectedPath {
