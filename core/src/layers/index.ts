@@ -5,7 +5,7 @@ import { ActivationLayer } from "./activation";
 import { AveragePoolLayer, type AveragePoolAttrs } from "./average-pool";
 import { Conv2dLayer, type Conv2dAttrs } from "./conv2d";
 import { DenseLayer, type DenseAttrs } from "./dense";
-import { FlattenLayer } from "./flatten";
+import { FlattenLayer, type FlattenAttrs } from "./flatten";
 import { LayerConfigError, type Layer } from "./layer";
 import { MaxPoolLayer, type MaxPoolAttrs } from "./max-pool";
 import { RbfLayer, type RbfAttrs } from "./rbf";
@@ -31,7 +31,7 @@ export type LayerSpec =
   | (Named & { readonly type: "max-pool" } & MaxPoolAttrs)
   | (Named & { readonly type: "average-pool" } & AveragePoolAttrs)
   | (Named & { readonly type: "subsample" } & SubsampleAttrs)
-  | (Named & { readonly type: "flatten" })
+  | (Named & { readonly type: "flatten" } & FlattenAttrs)
   | (Named & { readonly type: "softmax" })
   | (Named & { readonly type: "activation"; readonly activation: ActivationName; readonly slope?: number });
 
@@ -68,7 +68,7 @@ export function createLayer(spec: LayerSpec, inputShape: Shape, name: string): L
     case "subsample":
       return new SubsampleLayer(name, inputShape, spec);
     case "flatten":
-      return new FlattenLayer(name, inputShape);
+      return new FlattenLayer(name, inputShape, spec);
     case "softmax":
       return new SoftmaxLayer(name, inputShape);
     case "activation":
@@ -95,7 +95,7 @@ export {
 } from "./conv2d";
 export { conv2dInputDeltaByRotation } from "./conv2d-rotation";
 export { DenseLayer, type DenseAttrs } from "./dense";
-export { FlattenLayer } from "./flatten";
+export { FlattenLayer, type FlattenAttrs, type FlattenOrder } from "./flatten";
 export { LayerConfigError, ShapeMismatchError, type Layer, type Pair, type ParameterGroup } from "./layer";
 export { MaxPoolLayer, type MaxPoolAttrs } from "./max-pool";
 export { RbfLayer, type RbfAttrs } from "./rbf";

@@ -38,6 +38,7 @@ const cases: [string, LayerSpec, Shape][] = [
   ["average pooling, overlapping windows", { type: "average-pool", size: [2, 3], stride: 1 }, [1, 4, 5]],
   ["vanilla sub-sampling", { type: "subsample", factor: 2 }, [2, 5, 4]],
   ["flatten", { type: "flatten" }, [2, 3, 2]],
+  ["flatten in the document's vec order", { type: "flatten", order: "document" }, [2, 3, 2]],
   ["softmax", { type: "softmax" }, [6]],
   ["radial basis", { type: "rbf", units: 3, beta: 0.3 }, [4]],
 ];

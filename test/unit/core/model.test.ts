@@ -8,6 +8,7 @@ import {
   mat,
   sequential,
   SeededRandom,
+  toDocumentVec,
 } from "@deltalab/core";
 
 describe("parameters theta = [vec(W^1); b^1; ...; vec(W^L); b^L] (seed 001)", () => {
@@ -33,6 +34,28 @@ describe("parameters theta = [vec(W^1); b^1; ...; vec(W^L); b^L] (seed 001)", ()
     );
     const expected = W2[0] * hidden[0] + W2[1] * hidden[1] + b2;
     expect(model.predict(x)[0]).toBeCloseTo(expected, 14);
+  });
+
+  it("with the document's flatten order, a dense layer computes W vec(Z) + b with W = mat(theta segment) (seed 000)", () => {
+    const model = sequential({
+      inputShape: [2, 3, 4],
+      layers: [
+        { type: "flatten", order: "document" },
+        { type: "dense", units: 3 },
+      ],
+      dtype: "float64",
+    });
+    const theta = Float64Array.from({ length: model.parameterCount }, (_, k) => Math.cos(k));
+    model.setParameters(theta);
+    const x = Float64Array.from({ length: 24 }, (_, k) => Math.sin(k + 1));
+    const z = toDocumentVec(x, [2, 3, 4], 0);
+    const W = mat(theta.subarray(0, 72), 3, 24);
+    const y = model.predict(x);
+    for (let i = 0; i < 3; i++) {
+      let expected = theta[72 + i];
+      for (let j = 0; j < 24; j++) expected += W[i * 24 + j] * z[j];
+      expect(y[i]).toBeCloseTo(expected, 13);
+    }
   });
 
   it("getParameters returns what setParameters was given, and the table lists the groups in theta order", () => {
