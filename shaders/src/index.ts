@@ -26,3 +26,4 @@ export * from "./experiments/launches";
 export * from "./experiments/workgroupMemory";
 export * from "./kernels/sgd";
 export * from "./train/gpuModel";
+export * from "./train/layers";

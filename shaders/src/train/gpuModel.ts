@@ -8,107 +8,13 @@
  * The loss is the batch mean f_B = (1/B) sum_i r_i (seed 001 without regularization), so the gradient is the
  * core's summed gradient divided by B.
  */
-import {
-  ActivationLayer,
-  AveragePoolLayer,
-  Conv2dLayer,
-  DenseLayer,
-  FlattenLayer,
-  MaxPoolLayer,
-  SoftmaxLayer,
-  SubsampleLayer,
-  WeightedSubsampleLayer,
-  type Layer,
-  type Sequential,
-} from "@deltalab/core";
+import { FlattenLayer, SoftmaxLayer, type Sequential } from "@deltalab/core";
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
-import { activationBackwardProgram, activationConfig, activationForwardProgram } from "../kernels/activation";
-import { conv2dGeometry } from "../kernels/conv2dGeometry";
-import { PoolConfig } from "../kernels/pool";
 import { sgdProgram } from "../kernels/sgd";
 import { softmaxCrossEntropyProgram } from "../kernels/softmaxCrossEntropy";
-import { ConvForwardMethod, DEFAULT_CONV_FORWARD, convBackward, convForward } from "../ops/conv2d";
-import { denseBackward, denseForward } from "../ops/dense";
-import { poolBackward, poolConfig, poolForward, subsampleConfig } from "../ops/pool";
+import { CompiledLayer, LayerOptions, compileLayer } from "./layers";
 
-/** The buffers one layer reads and writes. */
-interface LayerBuffers {
-  readonly x: GpuBuffer;
-  readonly y: GpuBuffer;
-  readonly dx: GpuBuffer | undefined;
-  readonly dy: GpuBuffer;
-  readonly params: GpuBuffer | undefined;
-  readonly grad: GpuBuffer | undefined;
-}
-
-/** A layer's forward and backward dispatches, built once. */
-interface CompiledLayer {
-  readonly forward: Dispatch[];
-  readonly backward: Dispatch[];
-}
-
-function compileLayer(
-  layer: Layer,
-  batch: number,
-  b: LayerBuffers,
-  convMethod: ConvForwardMethod,
-): CompiledLayer {
-  const { x, y, dx, dy } = b;
-  if (layer instanceof Conv2dLayer) {
-    const g = conv2dGeometry(layer, batch);
-    const params = b.params as GpuBuffer;
-    const grad = b.grad as GpuBuffer;
-    if (convMethod.method === "im2col")
-      throw new Error("the training step runs the direct or tiled convolution");
-    return {
-      forward: convForward(g, { x, params, y }, convMethod),
-      backward: convBackward(g, { x, params, dy, grad, ...(dx ? { dx } : {}) }),
-    };
-  }
-  if (layer instanceof DenseLayer) {
-    const shape = { batch, inputs: layer.inputSize, outputs: layer.outputSize };
-    const params = b.params as GpuBuffer;
-    const grad = b.grad as GpuBuffer;
-    return {
-      forward: denseForward(shape, { x, params, z: y }),
-      backward: denseBackward(shape, { x, params, dz: dy, grad, ...(dx ? { dx } : {}) }),
-    };
-  }
-  if (layer instanceof ActivationLayer) {
-    const config = activationConfig(layer.kind, batch * layer.inputSize, layer.slope);
-    return {
-      forward: [dispatchOf(activationForwardProgram, config, { z: x, y })],
-      backward: dx ? [dispatchOf(activationBackwardProgram, config, { z: x, y, dy, dz: dx })] : [],
-    };
-  }
-  const pool = poolConfigOf(layer, batch);
-  if (pool !== undefined) {
-    const extra = pool.kind === "weighted" ? { params: b.params, grad: b.grad } : {};
-    return {
-      forward: poolForward(pool, { x, y, ...extra }),
-      backward: poolBackward(pool, { x, dy, ...extra, ...(dx ? { dx } : {}) }),
-    };
-  }
-  throw new Error(
-    `layer '${layer.name}' (${layer.kind}) has no device implementation; supported: conv2d, dense, activations, ` +
-      "max-pool, average-pool, weighted-subsample, subsample, flatten, and softmax as the last layer",
-  );
-}
-
-function poolConfigOf(layer: Layer, batch: number): PoolConfig | undefined {
-  if (layer instanceof MaxPoolLayer) return poolConfig("max", layer.geometry, batch);
-  if (layer instanceof AveragePoolLayer) return poolConfig("average", layer.geometry, batch);
-  if (layer instanceof WeightedSubsampleLayer) return poolConfig("weighted", layer.geometry, batch);
-  if (layer instanceof SubsampleLayer) {
-    return subsampleConfig(layer.inputShape, layer.factorHeight, layer.factorWidth, batch);
-  }
-  return undefined;
-}
-
-export interface GpuModelOptions {
-  /** The convolution forward method and launch (default: the direct kernel, 8 x 8). */
-  readonly convolution?: ConvForwardMethod;
-}
+export type GpuModelOptions = LayerOptions;
 
 export class GpuModel {
   /** activations[l] is layer l's input, activations[l + 1] its output; flatten shares its input's buffer. */
@@ -155,22 +61,21 @@ export class GpuModel {
     this.targets = gpu.alloc(batch * model.outputSize);
     this.losses = gpu.alloc(batch);
     this.rate = gpu.alloc(1);
-    const convolution = options.convolution ?? DEFAULT_CONV_FORWARD;
     this.compiled = layers.slice(0, last).map((layer, l) =>
       layer instanceof FlattenLayer
-        ? { forward: [], backward: [] }
+        ? { forward: [], backward: [], scratch: [] }
         : compileLayer(
+            gpu,
             layer,
             batch,
             {
               x: this.activations[l],
               y: this.activations[l + 1],
-              dx: l > 0 ? this.deltas[l] : undefined,
               dy: this.deltas[l + 1],
-              params: this.params[l],
-              grad: this.grads[l],
+              ...(l > 0 ? { dx: this.deltas[l] } : {}),
+              ...(this.params[l] ? { params: this.params[l], grad: this.grads[l] } : {}),
             },
-            convolution,
+            options,
           ),
     );
     const config = { batch, classes: model.outputSize, scale: 1 / batch, workgroupSize: 64 };
@@ -274,6 +179,7 @@ export class GpuModel {
       this.targets,
       this.losses,
       this.rate,
+      ...this.compiled.flatMap((c) => c.scratch),
     ]);
     for (const buffer of buffers) if (buffer !== undefined) this.gpu.free(buffer);
   }
