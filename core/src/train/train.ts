@@ -8,8 +8,9 @@
  * The same seed, data and transform give the same theta on every run. Buffers are made before the first step;
  * the inner loop allocates nothing of its own.
  *
- * `trainingSteps` is a generator yielding after every batch (an asynchronous caller can await between batches to
- * keep a notebook responsive); `train` runs it to the end. A progress callback returning `false` stops the run.
+ * `trainingSteps` is a generator yielding after every batch; `train` runs it to the end, and `trainAsync` runs it
+ * while handing control back to the event loop between batches, so that a notebook can show progress and take an
+ * interrupt. A progress callback returning `false` stops the run.
  */
 import { SeededRandom } from "../data/random";
 import type { LossName } from "../losses";
@@ -141,5 +142,37 @@ export function train(model: Sequential, data: SupervisedData, options: TrainOpt
   for (;;) {
     const next = steps.next();
     if (next.done) return next.value;
+  }
+}
+
+export interface AsyncTrainOptions extends TrainOptions {
+  /** Hand control to the event loop at least this often, in milliseconds; default 50. */
+  readonly yieldEveryMs?: number;
+  /** Checked before the run and after every batch; once aborted the run stops as if a callback returned false. */
+  readonly signal?: AbortSignal;
+}
+
+/** `train`, yielding to the event loop between batches; resolves when the run ends or stops. */
+export async function trainAsync(
+  model: Sequential,
+  data: SupervisedData,
+  options: AsyncTrainOptions,
+): Promise<TrainResult> {
+  const signal = options.signal;
+  if (signal?.aborted) return { epochs: [], steps: 0, stopped: true, elapsedMs: 0 };
+  const onBatch = options.onBatch;
+  const steps = trainingSteps(model, data, {
+    ...options,
+    onBatch: (progress) => (onBatch?.(progress) === false || signal?.aborted ? false : undefined),
+  });
+  const every = options.yieldEveryMs ?? 50;
+  let last = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (performance.now() - last >= every) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      last = performance.now();
+    }
   }
 }

@@ -226,6 +226,48 @@ describe("model objective f(theta) = theta^T theta / (2C) + (1/l) sum xi_i", () 
     expect(checkObjectiveGradient(objective, model.getParameters()).maxRelativeError).toBeLessThan(1e-7);
   });
 
+  it("gives the same full-batch gradient whatever the chunk size", () => {
+    const model = sequential({
+      inputShape: [1, 6, 6],
+      layers: [
+        { type: "conv2d", filters: 2, kernel: 3, activation: "relu" },
+        { type: "flatten" },
+        { type: "dense", units: 3 },
+      ],
+      dtype: "float64",
+    }).initialize(8);
+    const data = classificationData(inputs, labels, 3);
+    const theta = model.getParameters();
+    const [g1, g2] = [new Float64Array(model.parameterCount), new Float64Array(model.parameterCount)];
+    const f1 = new ModelObjective(model, data, { loss: "mse", chunkSize: 2 }).valueAndGradient(theta, g1);
+    const f2 = new ModelObjective(model, data, { loss: "mse", chunkSize: 256 }).valueAndGradient(theta, g2);
+    expect(f1).toBeCloseTo(f2, 14);
+    g1.forEach((value, j) => expect(value).toBeCloseTo(g2[j], 14));
+  });
+
+  it("gives a Float32 model the Float64 gradient to single precision", () => {
+    const spec = (dtype: "float32" | "float64") =>
+      sequential({
+        inputShape: [1, 6, 6],
+        layers: [
+          { type: "conv2d", filters: 2, kernel: 3, activation: "tanh" },
+          { type: "average-pool", size: 2 },
+          { type: "flatten" },
+          { type: "dense", units: 3 },
+          { type: "softmax" },
+        ],
+        dtype,
+      }).initialize(6);
+    const data = classificationData(inputs, labels, 3);
+    const [single, double] = [spec("float32"), spec("float64")];
+    const theta = double.getParameters();
+    const [g32, g64] = [new Float64Array(theta.length), new Float64Array(theta.length)];
+    new ModelObjective(single, data, { loss: "cross-entropy" }).valueAndGradient(theta, g32);
+    new ModelObjective(double, data, { loss: "cross-entropy" }).valueAndGradient(theta, g64);
+    const scale = Math.max(...g64.map(Math.abs));
+    g32.forEach((value, j) => expect(Math.abs(value - g64[j])).toBeLessThan(1e-5 * scale));
+  });
+
   it("adds theta^T theta / (2C) to the mean loss", () => {
     const model = sequential({
       inputShape: [36],

@@ -8,6 +8,7 @@ import {
   sequential,
   sgd,
   train,
+  trainAsync,
   trainingSteps,
   xorDataset,
   type GradientTransform,
@@ -125,6 +126,37 @@ describe("training", () => {
     }
     expect(batches).toBe(2 * Math.ceil(xor.count / 10));
     expect(next.value.steps).toBe(batches);
+  });
+
+  it("runs asynchronously to the same theta as the synchronous loop", async () => {
+    const options = { loss: "cross-entropy" as const, epochs: 4, batchSize: 6, seed: 2 };
+    const a = mlp();
+    const b = mlp();
+    train(a, xor, { ...options, transform: sgd({ step: 0.2, momentum: 0.5 }) });
+    const result = await trainAsync(b, xor, {
+      ...options,
+      transform: sgd({ step: 0.2, momentum: 0.5 }),
+      yieldEveryMs: 0,
+    });
+    expect(result.stopped).toBe(false);
+    expect(Array.from(b.getParameters())).toEqual(Array.from(a.getParameters()));
+  });
+
+  it("stops an asynchronous run when its signal is aborted", async () => {
+    const controller = new AbortController();
+    const result = await trainAsync(mlp(), xor, {
+      loss: "cross-entropy",
+      transform: sgd({ step: 0.1 }),
+      epochs: 50,
+      batchSize: 4,
+      yieldEveryMs: 0,
+      signal: controller.signal,
+      onBatch: (p) => {
+        if (p.step === 3) controller.abort();
+      },
+    });
+    expect(result.stopped).toBe(true);
+    expect(result.steps).toBe(3);
   });
 
   it("refuses data whose inputs do not fit the model, naming the shapes", () => {
