@@ -49,8 +49,17 @@ export function cpuEvaluator(objective: Objective): PlaneEvaluator {
   };
 }
 
-export function isPlaneEvaluator(source: Objective | PlaneEvaluator): source is PlaneEvaluator {
-  return "evaluate" in source && typeof source.evaluate === "function";
+/**
+ * The evaluator for a source: an Objective (it has dim, value and valueAndGradient) gets the CPU evaluator, even when
+ * it also happens to have a method named `evaluate` (as ModelObjective does, privately); anything else must be a
+ * PlaneEvaluator.
+ */
+export function asPlaneEvaluator(source: Objective | PlaneEvaluator): PlaneEvaluator {
+  if (typeof source === "object" && source !== null) {
+    if ("dim" in source && "value" in source && "valueAndGradient" in source) return cpuEvaluator(source);
+    if ("evaluate" in source && typeof source.evaluate === "function") return source;
+  }
+  throw new TypeError("expected an Objective (dim, value, valueAndGradient) or a PlaneEvaluator (evaluate)");
 }
 
 /** `count` evenly spaced values from `min` to `max` (both included). */
@@ -109,7 +118,7 @@ export async function computeGrid(
   plane: PlaneBasis,
   options: GridOptions,
 ): Promise<LossGrid> {
-  const evaluator = isPlaneEvaluator(source) ? source : cpuEvaluator(source);
+  const evaluator = asPlaneEvaluator(source);
   const x = axisValues("x", options.x);
   const yPlanned = axisValues("y", options.y);
   const rowsPerBatch = options.rowsPerBatch ?? 1;

@@ -4,7 +4,7 @@
  * t = 0 at theta_a and t = 1 at theta_b; t outside [0, 1] extrapolates past either end.
  */
 import type { Objective } from "../objective";
-import { axisValues, cpuEvaluator, isPlaneEvaluator, yieldToEventLoop, type PlaneEvaluator } from "./grid";
+import { asPlaneEvaluator, axisValues, yieldToEventLoop, type PlaneEvaluator } from "./grid";
 import { requireVector } from "./vectors";
 
 export interface InterpolationOptions {
@@ -39,7 +39,7 @@ export async function interpolateLine(
 ): Promise<LineProfile> {
   requireVector("theta_a", thetaA, thetaA.length);
   requireVector("theta_b", thetaB, thetaA.length);
-  const evaluator = isPlaneEvaluator(source) ? source : cpuEvaluator(source);
+  const evaluator = asPlaneEvaluator(source);
   const t = axisValues("t", { min: options.from ?? 0, max: options.to ?? 1, count: options.count ?? 51 });
   const perBatch = options.pointsPerBatch ?? 16;
   if (!Number.isInteger(perBatch) || perBatch < 1) {
