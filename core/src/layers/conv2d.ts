@@ -29,6 +29,7 @@
 import type { SeededRandom } from "../data/random";
 import type { FloatArray, Shape } from "../tensor";
 import { formatShape } from "../tensor";
+import { validateConnections } from "./connection-table";
 import { LoweredConv2d } from "./conv2d-lowered";
 import {
   LayerConfigError,
@@ -63,11 +64,6 @@ export interface Conv2dAttrs {
 }
 
 export type ConvAlgorithm = "direct" | "lowered";
-
-/** The full connection table: every output map reads every input map. */
-export function fullConnections(outputs: number, inputs: number): number[][] {
-  return Array.from({ length: outputs }, () => Array.from({ length: inputs }, (_, c) => c));
-}
 
 export class Conv2dLayer implements Layer {
   readonly kind = "conv2d";
@@ -226,6 +222,23 @@ export class Conv2dLayer implements Layer {
 
   /** Eq. 60-62 with padding, as loops. */
   directForward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    this.fillBias(params, y, batch);
+    this.accumulate(params, x, y, batch);
+  }
+
+  /** y[n, o] = b_o everywhere. */
+  private fillBias(params: FloatArray, y: FloatArray, batch: number): void {
+    const outPlane = this.outHeight * this.outWidth;
+    for (let n = 0; n < batch; n++) {
+      for (let o = 0; o < this.outChannels; o++) {
+        const yBase = (n * this.outChannels + o) * outPlane;
+        y.fill(params[this.weightCount + o], yBase, yBase + outPlane);
+      }
+    }
+  }
+
+  /** y += sum_{c in D_o} pad(x_c) star omega_{oc} (eq. 61-62 without the bias). */
+  private accumulate(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
     const { inChannels, inHeight, inWidth, outChannels, outHeight, outWidth } = this;
     const {
       kernelHeight: kh,
@@ -240,7 +253,6 @@ export class Conv2dLayer implements Layer {
     for (let n = 0; n < batch; n++) {
       for (let o = 0; o < outChannels; o++) {
         const yBase = (n * outChannels + o) * outPlane;
-        y.fill(params[this.weightCount + o], yBase, yBase + outPlane);
         for (const c of this.connections[o]) {
           const xBase = (n * inChannels + c) * inPlane;
           const base = this.kernelBase[o * inChannels + c];
@@ -334,7 +346,7 @@ export class Conv2dLayer implements Layer {
     }
   }
 
-  /** The convolution is bilinear in (W, x): dZ = conv(dx; W) + conv(x; dW) + db. */
+  /** The convolution is bilinear in (W, x): dZ = conv(x; dW) + db + conv(dx; W). */
   forwardTangent(
     params: FloatArray,
     x: FloatArray,
@@ -345,39 +357,7 @@ export class Conv2dLayer implements Layer {
     batch: number,
   ): void {
     this.directForward(dParams, x, dyOut, batch);
-    if (!dx) return;
-    const { inChannels, inHeight, inWidth, outChannels, outHeight, outWidth } = this;
-    const {
-      kernelHeight: kh,
-      kernelWidth: kw,
-      strideHeight: sh,
-      strideWidth: sw,
-      padHeight: ph,
-      padWidth: pw,
-    } = this;
-    const outPlane = outHeight * outWidth;
-    const inPlane = inHeight * inWidth;
-    for (let n = 0; n < batch; n++) {
-      for (let o = 0; o < outChannels; o++) {
-        const yBase = (n * outChannels + o) * outPlane;
-        for (const c of this.connections[o]) {
-          const xBase = (n * inChannels + c) * inPlane;
-          const base = this.kernelBase[o * inChannels + c];
-          const stride = this.kernelStride[c];
-          for (let u = 0; u < kh; u++) {
-            for (let v = 0; v < kw; v++) {
-              const w = params[base + (u + kh * v) * stride];
-              for (let oy = this.rowLo[u]; oy < this.rowHi[u]; oy++) {
-                const xRow = xBase + (oy * sh + u - ph) * inWidth + v - pw;
-                const yRow = yBase + oy * outWidth;
-                for (let ox = this.colLo[v]; ox < this.colHi[v]; ox++)
-                  dyOut[yRow + ox] += w * dx[xRow + ox * sw];
-              }
-            }
-          }
-        }
-      }
-    }
+    if (dx) this.accumulate(params, dx, dyOut, batch);
   }
 
   /** Glorot-uniform kernels with fan-in |D_o| kh kw and fan-out (mean |C_c|) kh kw; zero biases. */
@@ -400,34 +380,4 @@ export class Conv2dLayer implements Layer {
     }
     params.fill(0, this.weightCount, this.parameterCount);
   }
-}
-
-function validateConnections(
-  name: string,
-  connections: readonly (readonly number[])[] | undefined,
-  outputs: number,
-  inputs: number,
-): number[][] {
-  if (connections === undefined) return fullConnections(outputs, inputs);
-  if (connections.length !== outputs) {
-    throw new LayerConfigError(
-      name,
-      `the connection table has ${connections.length} rows; it needs one per output map (${outputs})`,
-    );
-  }
-  return connections.map((row, o) => {
-    if (row.length === 0) throw new LayerConfigError(name, `output map ${o} is connected to no input map`);
-    const seen = new Set<number>();
-    for (const c of row) {
-      if (!Number.isInteger(c) || c < 0 || c >= inputs) {
-        throw new LayerConfigError(
-          name,
-          `the connection table names input map ${c} for output map ${o}, but the input has maps 0..${inputs - 1}`,
-        );
-      }
-      if (seen.has(c)) throw new LayerConfigError(name, `output map ${o} lists input map ${c} twice`);
-      seen.add(c);
-    }
-    return [...row].sort((a, b) => a - b);
-  });
 }

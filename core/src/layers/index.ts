@@ -86,13 +86,8 @@ export function createLayer(spec: LayerSpec, inputShape: Shape, name: string): L
 
 export { ActivationLayer, type ActivationAttrs } from "./activation";
 export { AveragePoolLayer, type AveragePoolAttrs } from "./average-pool";
-export {
-  Conv2dLayer,
-  fullConnections,
-  type Conv2dAttrs,
-  type ConvAlgorithm,
-  type KernelSharing,
-} from "./conv2d";
+export { fullConnections } from "./connection-table";
+export { Conv2dLayer, type Conv2dAttrs, type ConvAlgorithm, type KernelSharing } from "./conv2d";
 export { conv2dInputDeltaByRotation } from "./conv2d-rotation";
 export { DenseLayer, type DenseAttrs } from "./dense";
 export { FlattenLayer, type FlattenAttrs, type FlattenOrder } from "./flatten";
