@@ -7,6 +7,7 @@
  */
 import type { Objective } from "../objective";
 import type { LandscapePlane } from "./directions";
+import { requireVector } from "./vectors";
 
 /** What an evaluator needs of a plane. */
 export type PlaneBasis = Pick<LandscapePlane, "center" | "d1" | "d2">;
@@ -119,6 +120,9 @@ export async function computeGrid(
   options: GridOptions,
 ): Promise<LossGrid> {
   const evaluator = asPlaneEvaluator(source);
+  requireVector("the plane's center", plane.center, plane.center.length);
+  requireVector("d1", plane.d1, plane.center.length);
+  requireVector("d2", plane.d2, plane.center.length);
   const x = axisValues("x", options.x);
   const yPlanned = axisValues("y", options.y);
   const rowsPerBatch = options.rowsPerBatch ?? 1;
@@ -156,4 +160,44 @@ function finiteOrNull(value: number): number | null {
 /** Lets timers, I/O and signal handlers run before the next batch. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+export interface AxesAroundOptions {
+  /** Grid points per axis: one count for both, or [x count, y count]. */
+  count: number | readonly [number, number];
+  /** Extra room on each side, as a fraction of the covered span (default 0.25). */
+  margin?: number;
+}
+
+/**
+ * Grid axes holding the plane's origin (theta*) and every point of the given paths, with a margin on each side;
+ * when every point is at the origin, the axes run from -1 to 1. NaN coordinates are ignored.
+ */
+export function axesAround(
+  paths: readonly { readonly x: readonly number[]; readonly y: readonly number[] }[],
+  options: AxesAroundOptions,
+): { x: GridAxis; y: GridAxis } {
+  const margin = options.margin ?? 0.25;
+  if (!(margin >= 0) || !Number.isFinite(margin)) throw new RangeError(`margin must be >= 0, got ${margin}`);
+  const [xCount, yCount] = typeof options.count === "number" ? [options.count, options.count] : options.count;
+  const axis = (
+    coordinates: (path: (typeof paths)[number]) => readonly number[],
+    count: number,
+  ): GridAxis => {
+    let low = 0;
+    let high = 0;
+    for (const path of paths) {
+      for (const v of coordinates(path)) {
+        if (v < low) low = v;
+        if (v > high) high = v;
+      }
+    }
+    const room = high > low ? margin * (high - low) : 1;
+    return { min: low - room, max: high + room, count };
+  };
+  const x = axis((path) => path.x, xCount);
+  const y = axis((path) => path.y, yCount);
+  axisValues("x", x);
+  axisValues("y", y);
+  return { x, y };
 }

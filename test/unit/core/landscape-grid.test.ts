@@ -1,4 +1,5 @@
 import {
+  axesAround,
   computeGrid,
   interpolateLine,
   landscapePlane,
@@ -176,6 +177,14 @@ describe("computeGrid", () => {
     ).rejects.toThrow(/grid y: expected finite min < max/);
   });
 
+  it("rejects directions of another length than the center", async () => {
+    const q = quadratic(3, 1);
+    const plane = { center: new Float64Array(3), d1: new Float64Array(2), d2: new Float64Array(3) };
+    await expect(
+      computeGrid(q.objective, plane, { x: { min: 0, max: 1, count: 2 }, y: { min: 0, max: 1, count: 2 } }),
+    ).rejects.toThrow(/d1 has length 2, expected 3/);
+  });
+
   it("rejects a plane of another dimension than the objective", async () => {
     const q = quadratic(3, 1);
     await expect(
@@ -184,6 +193,27 @@ describe("computeGrid", () => {
         y: { min: 0, max: 1, count: 2 },
       }),
     ).rejects.toThrow(/plane lives in R\^2, but the objective has dim = 3/);
+  });
+});
+
+describe("axesAround", () => {
+  it("covers the origin and every path point, with the margin on each side", () => {
+    const axes = axesAround(
+      [
+        { x: [-1, 0.5], y: [0.5, 1] },
+        { x: [3], y: [2] },
+      ],
+      { count: [5, 7], margin: 0.25 },
+    );
+    expect(axes.x).toEqual({ min: -2, max: 4, count: 5 });
+    expect(axes.y).toEqual({ min: -0.5, max: 2.5, count: 7 });
+  });
+
+  it("gives paths that never leave the origin the square from -1 to 1", () => {
+    expect(axesAround([{ x: [0, 0], y: [0, 0] }], { count: 3 })).toEqual({
+      x: { min: -1, max: 1, count: 3 },
+      y: { min: -1, max: 1, count: 3 },
+    });
   });
 });
 
