@@ -73,23 +73,23 @@ export class ModelObjective implements StochasticObjective {
   }
 
   value(theta: Float64Array): number {
-    return this.evaluate(theta, null, this.sampleCount, null);
+    return this.compute(theta, null, this.sampleCount, null);
   }
 
   valueAndGradient(theta: Float64Array, g: Float64Array): number {
-    return this.evaluate(theta, null, this.sampleCount, g);
+    return this.compute(theta, null, this.sampleCount, g);
   }
 
   batchValueAndGradient(theta: Float64Array, batch: Int32Array, g: Float64Array): number {
-    return this.evaluate(theta, batch, batch.length, g);
+    return this.compute(theta, batch, batch.length, g);
   }
 
   /** f_B(theta) without the gradient. */
   batchValue(theta: Float64Array, batch: Int32Array): number {
-    return this.evaluate(theta, batch, batch.length, null);
+    return this.compute(theta, batch, batch.length, null);
   }
 
-  private evaluate(
+  private compute(
     theta: Float64Array,
     indices: Int32Array | null,
     count: number,
