@@ -62,8 +62,13 @@ export interface TrainOptions {
 export interface TrainResult {
   readonly epochs: readonly EpochProgress[];
   readonly steps: number;
-  /** True when a callback stopped the run early. */
+  /** True when a callback or signal stopped the run early. */
   readonly stopped: boolean;
+  /**
+   * True when a batch loss or gradient was NaN or infinite: the run stops before applying that step, leaving the
+   * model at the last theta (whose batch loss was not finite; usually the step size is too large).
+   */
+  readonly diverged: boolean;
   readonly elapsedMs: number;
 }
 
@@ -107,14 +112,19 @@ export function* trainingSteps(
   const epochs: EpochProgress[] = [];
   let steps = 0;
   let stopped = false;
+  let diverged = false;
   try {
-    for (let epoch = 0; epoch < options.epochs && !stopped; epoch++) {
+    for (let epoch = 0; epoch < options.epochs && !stopped && !diverged; epoch++) {
       if (options.shuffle ?? true) random.shuffle(order);
       let lossSum = 0;
       for (let b = 0; b < batchesPerEpoch; b++) {
         const indices = b === batchesPerEpoch - 1 ? lastBatch : fullBatch;
         for (let k = 0; k < indices.length; k++) indices[k] = order[b * batchSize + k];
         const loss = objective.batchValueAndGradient(theta, indices, g);
+        if (!Number.isFinite(loss) || !allFinite(g)) {
+          diverged = true;
+          break;
+        }
         state = options.transform.update(g, state, theta, step);
         for (let j = 0; j < theta.length; j++) theta[j] += step[j];
         steps++;
@@ -125,7 +135,7 @@ export function* trainingSteps(
         if (stopped) break;
       }
       const summary = { epoch, meanLoss: lossSum / batchesPerEpoch, elapsedMs: now() - started };
-      if (!stopped) {
+      if (!stopped && !diverged) {
         epochs.push(summary);
         if (options.onEpoch?.(summary) === false) stopped = true;
       }
@@ -133,7 +143,12 @@ export function* trainingSteps(
   } finally {
     model.setParameters(theta);
   }
-  return { epochs, steps, stopped, elapsedMs: now() - started };
+  return { epochs, steps, stopped, diverged, elapsedMs: now() - started };
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (let j = 0; j < values.length; j++) if (!Number.isFinite(values[j])) return false;
+  return true;
 }
 
 /** Trains `model` in place to the end (or until a callback returns false). */
@@ -159,7 +174,7 @@ export async function trainAsync(
   options: AsyncTrainOptions,
 ): Promise<TrainResult> {
   const signal = options.signal;
-  if (signal?.aborted) return { epochs: [], steps: 0, stopped: true, elapsedMs: 0 };
+  if (signal?.aborted) return { epochs: [], steps: 0, stopped: true, diverged: false, elapsedMs: 0 };
   const onBatch = options.onBatch;
   const steps = trainingSteps(model, data, {
     ...options,

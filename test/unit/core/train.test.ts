@@ -128,6 +128,23 @@ describe("training", () => {
     expect(next.value.steps).toBe(batches);
   });
 
+  it("stops as diverged when the loss overflows, without applying the step", () => {
+    const model = sequential({
+      inputShape: [2],
+      layers: [{ type: "dense", units: 2 }],
+      dtype: "float64",
+    }).initialize(1);
+    const result = train(model, xor, {
+      loss: "mse",
+      transform: sgd({ step: 1e3 }),
+      epochs: 20,
+      batchSize: 4,
+    });
+    expect(result.diverged).toBe(true);
+    expect(result.steps).toBeLessThan(20 * 8);
+    expect(model.getParameters().every((value) => !Number.isNaN(value))).toBe(true);
+  });
+
   it("runs asynchronously to the same theta as the synchronous loop", async () => {
     const options = { loss: "cross-entropy" as const, epochs: 4, batchSize: 6, seed: 2 };
     const a = mlp();
