@@ -105,6 +105,58 @@ export function modelThetaGroups(model: LayeredParameters): ThetaGroup[] {
   return groups;
 }
 
+/**
+ * The index in theta of the weight W[i][j] of the dense layer `layerName` (output unit i, input j), for a parameter
+ * plane through two chosen weights.
+ */
+export function denseWeightIndex(model: LayeredParameters, layerName: string, i: number, j: number): number {
+  const { layer, offset } = findLayer(model, layerName);
+  if (!(layer instanceof DenseLayer))
+    throw new RangeError(`layer '${layerName}' is a ${layer.kind}, not dense`);
+  requireBelow(layerName, "output unit i", i, layer.outputSize);
+  requireBelow(layerName, "input j", j, layer.inputSize);
+  return offset + i + layer.outputSize * j;
+}
+
+/**
+ * The index in theta of omega_oc[u, v], the weight of the convolution `layerName` joining input map c to output map
+ * o at kernel row u and column v (seed 004 eq. 60).
+ */
+export function convWeightIndex(
+  model: LayeredParameters,
+  layerName: string,
+  o: number,
+  c: number,
+  u: number,
+  v: number,
+): number {
+  const { layer, offset } = findLayer(model, layerName);
+  if (!(layer instanceof Conv2dLayer))
+    throw new RangeError(`layer '${layerName}' is a ${layer.kind}, not conv2d`);
+  requireBelow(layerName, "output map o", o, layer.outChannels);
+  requireBelow(layerName, "input map c", c, layer.inChannels);
+  requireBelow(layerName, "kernel row u", u, layer.kernelHeight);
+  requireBelow(layerName, "kernel column v", v, layer.kernelWidth);
+  const index = layer.weightIndex(o, c, u, v);
+  if (index < 0) throw new RangeError(`layer '${layerName}': input map ${c} does not feed output map ${o}`);
+  return offset + index;
+}
+
+function findLayer(model: LayeredParameters, name: string): { layer: Layer; offset: number } {
+  const found = model.layers.find(({ layer }) => layer.name === name);
+  if (!found) {
+    const names = model.layers.map(({ layer }) => layer.name).join(", ");
+    throw new RangeError(`no layer named '${name}'; the model has ${names}`);
+  }
+  return found;
+}
+
+function requireBelow(layerName: string, what: string, value: number, bound: number): void {
+  if (!Number.isInteger(value) || value < 0 || value >= bound) {
+    throw new RangeError(`layer '${layerName}': ${what} = ${value} is outside 0..${bound - 1}`);
+  }
+}
+
 /** W in R^{nOut x nIn} stored column-major (dense.ts): row i is offset i, stride nOut; then b. */
 function denseGroups(layer: DenseLayer, offset: number): ThetaGroup[] {
   const nOut = layer.outputSize;

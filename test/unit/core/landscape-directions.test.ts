@@ -1,5 +1,7 @@
 import {
   Conv2dLayer,
+  convWeightIndex,
+  denseWeightIndex,
   filterNormalize,
   groupIndices,
   landscapePlane,
@@ -98,6 +100,55 @@ describe("modelThetaGroups", () => {
         else expect(out[k]).toBe(base[k]);
       }
     });
+  });
+});
+
+describe("weight indices in theta", () => {
+  it("finds the dense weight W[i][j]: moving it by delta moves output i by delta x_j and nothing else", () => {
+    const model = sequential({
+      inputShape: [3],
+      dtype: "float64",
+      layers: [{ type: "dense", name: "D", units: 2 }],
+    }).initialize(1);
+    const theta = model.getParameters();
+    const input = Float64Array.from([0.5, -1, 2]);
+    const base = outputs(model, theta, input);
+    theta[denseWeightIndex(model, "D", 1, 2)] += 0.25;
+    const moved = outputs(model, theta, input);
+    expect(moved[0]).toBe(base[0]);
+    expect(moved[1] - base[1]).toBeCloseTo(0.25 * 2, 14);
+  });
+
+  it("finds the kernel weight omega_oc[u, v]: moving it moves map o by delta times the input window", () => {
+    const model = sequential({
+      inputShape: [2, 4, 4],
+      dtype: "float64",
+      layers: [{ type: "conv2d", name: "C", filters: 2, kernel: 3 }],
+    }).initialize(2);
+    const theta = model.getParameters();
+    const input = randomVector(model.inputSize, 4);
+    const base = outputs(model, theta, input);
+    theta[convWeightIndex(model, "C", 1, 0, 2, 1)] += 0.5;
+    const moved = outputs(model, theta, input);
+    for (let y = 0; y < 2; y++) {
+      for (let x = 0; x < 2; x++) {
+        expect(moved[(0 * 2 + y) * 2 + x]).toBe(base[(0 * 2 + y) * 2 + x]);
+        const window = input[(0 * 4 + y + 2) * 4 + x + 1];
+        expect(moved[(1 * 2 + y) * 2 + x] - base[(1 * 2 + y) * 2 + x]).toBeCloseTo(0.5 * window, 14);
+      }
+    }
+  });
+
+  it("names the layers there are when asked for one that is not", () => {
+    expect(() => convWeightIndex(smallNet(), "C9", 0, 0, 0, 0)).toThrow(
+      /no layer named 'C9'; the model has C1, /,
+    );
+  });
+
+  it("rejects a kernel row outside the kernel, naming the layer", () => {
+    expect(() => convWeightIndex(smallNet(), "C1", 0, 0, 3, 0)).toThrow(
+      /layer 'C1': kernel row u = 3 is outside 0..2/,
+    );
   });
 });
 
