@@ -8,10 +8,11 @@
  * matrix G = X X^T ((T+1) x (T+1)), which has the nonzero spectrum of X^T X (n x n) and is the small side for a
  * network; explained variance lambda_k / trace(G), with trace(G) = ||X||_F^2.
  *
- * G is formed once, by GEMM over chunks of coordinates ((T+1)^2 n multiply-adds, the bulk of the work); its top eigenpairs come from block
- * subspace (orthogonal) iteration with Rayleigh-Ritz (Golub and Van Loan, "Matrix Computations", ch. 8), each sweep
- * costing (T+1)^2 p for a block of p vectors. A path of at most p iterates is handled exactly in one sweep (the block
- * is then the whole space).
+ * G is formed once, by GEMM over chunks of coordinates ((T+1)^2 n multiply-adds, the bulk of the work); its top
+ * eigenpairs come from block subspace (orthogonal) iteration with Rayleigh-Ritz (Golub and Van Loan, "Matrix
+ * Computations", ch. 8), each sweep costing (T+1)^2 p for a block of p vectors. A path of at most p iterates is
+ * handled exactly in one sweep (the block is then the whole space). For a network, keep T in the hundreds (record
+ * every k-th iterate: the drivers' `trajectoryEvery`).
  */
 import { SeededRandom } from "../data/random";
 import type { TrajectoryPoint } from "../optim/result";
