@@ -1,4 +1,5 @@
 import { BindingSpec, Extent3, Launch, Program, programKey, workgroupCounts } from "../program";
+import { WebGpuUnavailableError } from "./errors";
 import { AdapterDescription, AdapterRequest, openDevice, requestFromEnvironment } from "./open";
 
 // Numeric values of GPUBufferUsage and GPUMapMode from the WebGPU specification; Node has no such globals.
@@ -71,6 +72,32 @@ export class GpuDevice {
   static async open(request: AdapterRequest = requestFromEnvironment()): Promise<GpuDevice> {
     const opened = await openDevice(request);
     return new GpuDevice(opened.gpu, opened.device, opened.adapter);
+  }
+
+  /**
+   * A device, or undefined (with the reason passed to `onUnavailable`) when no adapter exists, so that callers fall
+   * back to the CPU layers of @deltalab/core. Other errors propagate.
+   */
+  static async openOrUndefined(
+    request: AdapterRequest = requestFromEnvironment(),
+    onUnavailable: (error: WebGpuUnavailableError) => void = () => {},
+  ): Promise<GpuDevice | undefined> {
+    try {
+      return await GpuDevice.open(request);
+    } catch (error) {
+      if (!(error instanceof WebGpuUnavailableError)) throw error;
+      onUnavailable(error);
+      return undefined;
+    }
+  }
+
+  /** The adapter's name for people: the device string and the driver description. */
+  get name(): string {
+    const { device, description, vendor } = this.adapter;
+    return (
+      [device || vendor, description ? `(${description})` : ""].filter((p) => p.length > 0).join(" ") ||
+      "unknown adapter"
+    );
   }
 
   get limits(): GPUSupportedLimits {

@@ -190,7 +190,7 @@ export async function tune(
   }
   const table: TuningTablePayload = {
     device: {
-      name: gpu.adapter.description || gpu.adapter.device || gpu.adapter.vendor || "unknown adapter",
+      name: gpu.name,
       vendor: gpu.adapter.vendor,
       architecture: gpu.adapter.architecture,
       limits: {

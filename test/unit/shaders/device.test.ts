@@ -52,3 +52,12 @@ describe("device", () => {
     expect(request).toEqual({ backend: "opengl", adapterName: "llvmpipe" });
   });
 });
+
+describe("falling back to the CPU", () => {
+  it("gives undefined and the typed error when no adapter matches, so callers can use the core layers", async () => {
+    const errors: WebGpuUnavailableError[] = [];
+    const request = { ...requestFromEnvironment(), adapterName: "no adapter is called this" };
+    expect(await GpuDevice.openOrUndefined(request, (e) => errors.push(e))).toBeUndefined();
+    expect(errors).toHaveLength(1);
+  });
+});
