@@ -28,15 +28,18 @@ export interface LevenbergMarquardtState extends IterateState {
   rejections: number;
 }
 
-/** f = 1/2 ||r||^2 + reg/2 ||x||^2 and g = J^T r + reg x (seed 004 eq. 106, 109; objective.ts). */
-function evaluateAt(problem: EvaluationCounter, s: LevenbergMarquardtState, withJacobian: boolean): void {
-  const ls = problem.leastSquares("Levenberg-Marquardt");
-  const reg = ls.regularization;
-  const n = s.x.length;
-  const m = s.r.length;
+/** r and f = 1/2 ||r||^2 + reg/2 ||x||^2 at s.x (seed 004 eq. 106; objective.ts). */
+function evaluateResiduals(problem: EvaluationCounter, s: LevenbergMarquardtState): void {
+  const reg = problem.leastSquares("Levenberg-Marquardt").regularization;
   problem.residuals(s.x, s.r);
   s.f = 0.5 * dot(s.r, s.r) + 0.5 * reg * dot(s.x, s.x);
-  if (!withJacobian) return;
+}
+
+/** J and g = J^T r + reg x at s.x, given r there (seed 004 eq. 109). */
+function evaluateJacobian(problem: EvaluationCounter, s: LevenbergMarquardtState): void {
+  const reg = problem.leastSquares("Levenberg-Marquardt").regularization;
+  const n = s.x.length;
+  const m = s.r.length;
   problem.jacobian(s.x, s.J);
   for (let j = 0; j < n; j++) {
     let t = reg * s.x[j];
@@ -123,7 +126,8 @@ export function levenbergMarquardt(options: LevenbergMarquardtOptions = {}): Met
         D: new Float64Array(n),
         rejections: 0,
       };
-      evaluateAt(problem, s, true);
+      evaluateResiduals(problem, s);
+      evaluateJacobian(problem, s);
       return s;
     },
     updateState(problem, s) {
@@ -150,12 +154,12 @@ export function levenbergMarquardt(options: LevenbergMarquardtOptions = {}): Met
           stepNorm = Math.max(stepNorm, Math.abs(delta[i]));
         }
         if (!(stepNorm > 1e-16 * Math.max(1, ...xOld.map(Math.abs)))) break;
-        evaluateAt(problem, s, false);
+        evaluateResiduals(problem, s);
         const rho = (fOld - s.f) / predicted;
         if (Number.isFinite(s.f) && s.f < fOld && rho > 0) {
           s.lambda *= Math.max(1 / 3, 1 - Math.pow(2 * rho - 1, 3));
           s.nu = 2;
-          evaluateAt(problem, s, true);
+          evaluateJacobian(problem, s);
           return { progress: true };
         }
         s.rejections++;

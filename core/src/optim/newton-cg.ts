@@ -8,12 +8,12 @@ export interface NewtonCgOptions {
   sampleFraction?: number;
   /** Seed of the subsample generator (default 1). */
   seed?: number;
-  /** lambda_1 of the damping term lambda I (default 1). */
+  /** lambda_1 of the damping term lambda I (default 1e-3; Wang, Tan, Lin et al. use 1 for regularized CNNs). */
   initialDamping?: number;
   /** lambda shrinks by `drop` when rho > 0.75 and grows by `boost` when rho < 0.25 (defaults 2/3 and 3/2). */
   drop?: number;
   boost?: number;
-  /** CG stops when ||(G_S + lambda I) d + g|| <= cgTolerance ||g|| (default 0.1). */
+  /** CG stops when ||(G_S + lambda I) d + g|| <= cgTolerance ||g|| (default 0.01). */
   cgTolerance?: number;
   maxCgIterations?: number;
   /** Armijo constant of the backtracking line search (default 1e-4). */
@@ -40,7 +40,7 @@ export function newtonCg(options: NewtonCgOptions = {}): Method<NewtonCgState> {
   const fraction = options.sampleFraction ?? 1;
   const drop = options.drop ?? 2 / 3;
   const boost = options.boost ?? 3 / 2;
-  const sigma = options.cgTolerance ?? 0.1;
+  const sigma = options.cgTolerance ?? 0.01;
   const c1 = options.c1 ?? 1e-4;
   if (!(fraction > 0 && fraction <= 1))
     throw new RangeError(`sampleFraction must lie in (0, 1], got ${fraction}`);
@@ -51,7 +51,7 @@ export function newtonCg(options: NewtonCgOptions = {}): Method<NewtonCgState> {
       problem.leastSquares("Newton-CG");
       return {
         ...initialIterate(problem, x0),
-        lambda: options.initialDamping ?? 1,
+        lambda: options.initialDamping ?? 1e-3,
         cgIterations: 0,
         rng: options.seed ?? 1,
       };

@@ -10,8 +10,14 @@ export type BetaFormula = "fletcher-reeves" | "polak-ribiere+" | "hestenes-stief
 
 export interface NonlinearCgOptions extends LineSearchedOptions {
   beta?: BetaFormula;
-  /** Restart with d = -g every `restartEvery` iterations (default n). */
+  /** Restart with d = -g every `restartEvery` iterations (default: never on a count). */
   restartEvery?: number;
+  /**
+   * Powell's restart test: restart when |g_{k+1}^T g_k| >= powellRestart ||g_{k+1}||^2, i.e. when successive
+   * gradients are far from orthogonal (Nocedal-Wright eq. 5.52). Default 0.2 for Fletcher-Reeves, which stalls
+   * without it; off (Infinity) for PR+ and HS, which restart by themselves when their beta is clipped to 0.
+   */
+  powellRestart?: number;
 }
 
 export interface NonlinearCgState extends IterateState {
@@ -37,8 +43,8 @@ function beta(formula: BetaFormula, g: Float64Array, gPrevious: Float64Array, d:
 }
 
 /**
- * Nonlinear conjugate gradients (seed 004 eq. 164-169), with restarts to steepest descent every `restartEvery`
- * iterations and whenever the new direction is not a descent direction. Default line search: strong Wolfe with
+ * Nonlinear conjugate gradients (seed 004 eq. 164-169), with restarts to steepest descent by Powell's test, every
+ * `restartEvery` iterations if asked, and whenever the new direction is not a descent direction. Default line search: strong Wolfe with
  * c2 = 0.1, which keeps the CG directions descent directions (Nocedal-Wright Lemma 5.6 for FR needs c2 < 1/2).
  */
 export function conjugateGradient(options: NonlinearCgOptions = {}): Method<NonlinearCgState> {
@@ -73,8 +79,11 @@ export function conjugateGradient(options: NonlinearCgOptions = {}): Method<Nonl
       if (!outcome.progress) return outcome;
       const n = state.x.length;
       state.sinceRestart++;
-      const restartEvery = options.restartEvery ?? n;
-      const b = state.sinceRestart >= restartEvery ? 0 : beta(formula, state.g, state.gPrevious, state.d);
+      const restartEvery = options.restartEvery ?? Infinity;
+      const powell = options.powellRestart ?? (formula === "fletcher-reeves" ? 0.2 : Infinity);
+      const nonOrthogonal = Math.abs(dot(state.g, state.gPrevious)) >= powell * dot(state.g, state.g);
+      const restart = state.sinceRestart >= restartEvery || nonOrthogonal;
+      const b = restart ? 0 : beta(formula, state.g, state.gPrevious, state.d);
       for (let i = 0; i < n; i++) state.d[i] = -state.g[i] + b * state.d[i];
       if (b === 0 || dot(state.d, state.g) >= 0) {
         for (let i = 0; i < n; i++) state.d[i] = -state.g[i];

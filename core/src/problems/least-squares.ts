@@ -119,3 +119,8 @@ export function mghProblem(spec: MghSpec): MghProblem {
     },
   };
 }
+
+/** Throws a RangeError naming the problem and what size it expects. */
+export function requireSize(name: string, ok: boolean, expected: string): void {
+  if (!ok) throw new RangeError(`${name}: ${expected}`);
+}
