@@ -9,7 +9,7 @@ import { Conv2dLayer } from "@deltalab/core";
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import { convForwardDirectProgram } from "../kernels/conv2dForward";
 import { Conv2dGeometry, conv2dGeometry } from "../kernels/conv2dGeometry";
-import { seededValues } from "../tuner/operators";
+import { seededValues } from "../tuner/shared";
 import { summarize } from "../tuner/timing";
 
 export type Connectivity = "full" | "single";

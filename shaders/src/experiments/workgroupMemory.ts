@@ -4,7 +4,7 @@
  * carry both times, the speed-up and the modelled global-memory accesses of each (section 10.1.2).
  */
 import { GpuDevice } from "../device/gpu";
-import { conv2dForwardOperator } from "../tuner/operators";
+import { conv2dForwardOperator } from "../tuner/convOperator";
 import { LaunchParams } from "../tuner/operator";
 import { createTimer, measure } from "../tuner/timing";
 

@@ -1,0 +1,155 @@
+/** The convolution forward pass as a tunable operator: direct, tiled or im2col + GEMM, with its access model. */
+import { Conv2dLayer, type Conv2dAttrs } from "@deltalab/core";
+import { tileExtent } from "../kernels/conv2dForward";
+import { Conv2dGeometry, conv2dGeometry, forwardMultiplyAdds } from "../kernels/conv2dGeometry";
+import { im2colRows } from "../kernels/im2col";
+import { ConvForwardMethod, allocIm2colScratch, convForward } from "../ops/conv2d";
+import { gemmAccesses, gemmParams, gemmWorkgroupBytes } from "./matmulOperator";
+import { LaunchParams, TunableOperator, numberParam, product, workgroupProblem } from "./operator";
+import { WORKGROUP_X, WORKGROUP_Y, prepared, roundUp, seededValues } from "./shared";
+
+/** The forward method and its launch parameters, from a point of the convolution search space. */
+export function convMethod(params: LaunchParams): ConvForwardMethod {
+  const workgroupX = numberParam(params, "workgroupX");
+  const workgroupY = numberParam(params, "workgroupY");
+  switch (params.method) {
+    case "direct":
+      return {
+        method: "direct",
+        workgroupX,
+        workgroupY,
+        outputsPerInvocation: numberParam(params, "outputsPerInvocation"),
+      };
+    case "tiled":
+      return { method: "tiled", workgroupX, workgroupY };
+    case "im2col":
+      return { method: "im2col", gemm: gemmParams(params) };
+    default:
+      throw new Error(
+        `unknown convolution method ${String(params.method)}; expected direct, tiled or im2col`,
+      );
+  }
+}
+
+/**
+ * Modelled accesses of one convolution forward launch, with the grid padded to whole work groups (P_x, P_y of
+ * seed 004 sec. 10.1.2):
+ * - direct: every (padded) output reads kh kw inputs per connection (the naive formula) and is written once;
+ * - tiled: every work group reads its (S_l - 1) s + k patch once per connection (Algorithm 4's model);
+ * - im2col: building phi(pad(Y)) reads and writes it, expanding the weights likewise, then the GEMM model.
+ */
+export function convAccesses(g: Conv2dGeometry, params: LaunchParams): number {
+  const method = convMethod(params);
+  const connections = g.kernels.reduce((sum, k) => sum + k.inputs.length, 0);
+  const outputs = g.batch * g.outChannels * g.outHeight * g.outWidth;
+  switch (method.method) {
+    case "direct": {
+      const width =
+        roundUp(Math.ceil(g.outWidth / method.outputsPerInvocation), method.workgroupX) *
+        method.outputsPerInvocation;
+      const height = roundUp(g.outHeight, method.workgroupY);
+      return g.batch * connections * width * height * g.kernelHeight * g.kernelWidth + outputs;
+    }
+    case "tiled": {
+      const groups = Math.ceil(g.outWidth / method.workgroupX) * Math.ceil(g.outHeight / method.workgroupY);
+      const { height, width } = tileExtent({
+        geometry: g,
+        workgroupX: method.workgroupX,
+        workgroupY: method.workgroupY,
+      });
+      return g.batch * connections * groups * height * width + outputs;
+    }
+    case "im2col": {
+      const rows = im2colRows(g);
+      const pixels = g.outHeight * g.outWidth;
+      const columns = 2 * g.batch * rows * pixels;
+      const weights = 2 * g.outChannels * rows;
+      return columns + weights + g.batch * gemmAccesses(g.outChannels, pixels, rows, params);
+    }
+  }
+}
+
+function convWorkgroupBytes(g: Conv2dGeometry, params: LaunchParams): number {
+  const method = convMethod(params);
+  if (method.method === "tiled") {
+    const { height, width } = tileExtent({
+      geometry: g,
+      workgroupX: method.workgroupX,
+      workgroupY: method.workgroupY,
+    });
+    return 4 * height * width;
+  }
+  return method.method === "im2col" ? gemmWorkgroupBytes(params) : 0;
+}
+
+/** The forward pass of a core convolution layer on a batch. */
+export function conv2dForwardOperator(
+  inputShape: readonly number[],
+  attrs: Conv2dAttrs,
+  batch: number,
+  seed = 1,
+): TunableOperator {
+  const layer = new Conv2dLayer("conv", inputShape, attrs);
+  const g = conv2dGeometry(layer, batch);
+  const shape = {
+    batch,
+    inChannels: g.inChannels,
+    inHeight: g.inHeight,
+    inWidth: g.inWidth,
+    outChannels: g.outChannels,
+    kernelHeight: g.kernelHeight,
+    kernelWidth: g.kernelWidth,
+    stride: g.strideHeight,
+    padding: g.padHeight,
+    connections: g.kernels.reduce((sum, k) => sum + k.inputs.length, 0),
+  };
+  const space = [
+    ...product({
+      method: ["direct"],
+      workgroupX: WORKGROUP_X,
+      workgroupY: WORKGROUP_Y,
+      outputsPerInvocation: [1, 2, 4],
+    }),
+    ...product({ method: ["tiled"], workgroupX: WORKGROUP_X, workgroupY: WORKGROUP_Y }),
+    ...product({
+      method: ["im2col"],
+      workgroupX: [8, 16],
+      workgroupY: [4, 8],
+      rowsPerInvocation: [1, 2],
+      colsPerInvocation: [1, 4],
+      tile: [0, 8],
+    }),
+  ];
+  return {
+    name: "conv2d-forward",
+    shape,
+    space: () => space,
+    infeasible: (params, limits) =>
+      workgroupProblem(
+        limits,
+        numberParam(params, "workgroupX"),
+        numberParam(params, "workgroupY"),
+        convWorkgroupBytes(g, params),
+      ),
+    defaultParams: { method: "direct", workgroupX: 8, workgroupY: 8, outputsPerInvocation: 1 },
+    globalAccesses: (params) => convAccesses(g, params),
+    flops: 2 * forwardMultiplyAdds(g),
+    heatmapParams: ["workgroupX", "workgroupY"],
+    prepare: (device) => {
+      const x = seededValues(batch * layer.inputSize, seed);
+      const params = seededValues(layer.parameterCount, seed + 1);
+      const reference = new Float32Array(batch * layer.outputSize);
+      layer.forward(params, x, reference, batch);
+      const scratch = allocIm2colScratch(device, g);
+      return prepared(
+        device,
+        { x, params },
+        "y",
+        reference,
+        (buffers, launch) =>
+          convForward(g, { x: buffers.x, params: buffers.params, y: buffers.y }, convMethod(launch), scratch),
+        [scratch.columns, scratch.denseWeights],
+      );
+    },
+  };
+}
