@@ -3,16 +3,16 @@
  * enabled and OK, loads it in the page, and runs `1 + 1` on the deltalab kernel.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   notebookJson,
   openNotebook,
   repoRoot,
-  screenshotDir,
+  screenshot,
   startBrowser,
   startLab,
   type Lab,
@@ -25,7 +25,6 @@ describe("JupyterLab with deltalab", () => {
   beforeAll(async () => {
     const rootDir = mkdtempSync(join(tmpdir(), "deltalab-notebooks-"));
     writeFileSync(join(rootDir, "one-plus-one.ipynb"), notebookJson(["1 + 1"]));
-    mkdirSync(screenshotDir, { recursive: true });
     lab = await startLab({ rootDir });
     browser = await startBrowser();
   });
@@ -55,6 +54,15 @@ describe("JupyterLab with deltalab", () => {
 
   it("runs 1 + 1 on the deltalab kernel in a notebook", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await runOnePlusOne(page);
+    } finally {
+      await screenshot(page, "lab-one-plus-one");
+      await page.close();
+    }
+  });
+
+  async function runOnePlusOne(page: Page): Promise<void> {
     await openNotebook(page, lab, "one-plus-one.ipynb");
     const federated = await page.evaluate(() => {
       const config = JSON.parse(document.getElementById("jupyter-config-data")?.textContent ?? "{}");
@@ -66,7 +74,5 @@ describe("JupyterLab with deltalab", () => {
     const output = page.locator(".jp-OutputArea-output").first();
     await output.waitFor({ timeout: 90_000 });
     expect((await output.textContent())?.trim()).toBe("2");
-    await page.screenshot({ path: join(screenshotDir, "lab-one-plus-one.png") });
-    await page.close();
-  });
+  }
 });

@@ -110,10 +110,20 @@ export function startBrowser(): Promise<Browser> {
   });
 }
 
-/** Opens a notebook of the lab and waits until JupyterLab shows its cells. */
+/** Opens a notebook of the lab and waits until its cells are shown and its kernel is idle. */
 export async function openNotebook(page: Page, lab: Lab, path: string): Promise<void> {
   await page.goto(lab.urlFor(path));
   await page.locator(".jp-Notebook .jp-Cell").first().waitFor({ timeout: 60_000 });
+  await page
+    .locator(".jp-StatusBar-Widget", { hasText: /\| Idle/ })
+    .first()
+    .waitFor({ timeout: 120_000 });
+}
+
+/** Saves a screenshot under test-results/screenshots/ (also on failure, to see what the page showed). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
 }
 
 /** A notebook (nbformat 4) with the given code cells, on the deltalab kernel. */
