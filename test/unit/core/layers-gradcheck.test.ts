@@ -32,6 +32,16 @@ const cases: [string, LayerSpec, Shape][] = [
   ],
   ["weighted sub-sampling", { type: "weighted-subsample", size: 2 }, [2, 4, 6]],
   ["weighted sub-sampling, size not dividing the input", { type: "weighted-subsample", size: 2 }, [1, 5, 5]],
+  [
+    "weighted sub-sampling, cross weights (eq. 86)",
+    { type: "weighted-subsample", size: 2, connections: [[0, 2], [1], [0, 1, 2]], sharing: "connection" },
+    [3, 4, 4],
+  ],
+  [
+    "weighted sub-sampling, single weights over a connection table (Table 6)",
+    { type: "weighted-subsample", size: [2, 3], connections: [[0, 1], [1]], sharing: "map" },
+    [2, 4, 6],
+  ],
   ["max pooling", { type: "max-pool", size: 2 }, [2, 4, 4]],
   ["max pooling, overlapping windows", { type: "max-pool", size: 3, stride: 1 }, [1, 4, 5]],
   ["average pooling", { type: "average-pool", size: 2 }, [2, 4, 6]],

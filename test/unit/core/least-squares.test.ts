@@ -13,7 +13,7 @@ import {
 /** Two models that between them use every layer type, so every forwardTangent is exercised. */
 const specs: [string, ModelSpec][] = [
   [
-    "conv (padding, partial table, shared kernels, stride), weighted sub-sampling, dense, RBF",
+    "conv (padding, partial table, shared kernels, stride), cross-weight sub-sampling, dense, RBF",
     {
       inputShape: [2, 8, 8],
       dtype: "float64",
@@ -26,7 +26,13 @@ const specs: [string, ModelSpec][] = [
           connections: [[0], [0, 1], [1]],
           activation: "sigmoid",
         },
-        { type: "weighted-subsample", size: 2, activation: "lecun-tanh" },
+        {
+          type: "weighted-subsample",
+          size: 2,
+          connections: [[0, 1], [1, 2], [2]],
+          sharing: "connection",
+          activation: "lecun-tanh",
+        },
         { type: "conv2d", filters: 2, kernel: 2, stride: 2, sharing: "map", activation: "tanh" },
         { type: "flatten" },
         { type: "dense", units: 4, activation: "leaky-relu" },

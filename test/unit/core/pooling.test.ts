@@ -51,6 +51,19 @@ describe("pooling and sub-sampling", () => {
     expect(run(layer, [1, 2, 3, 4, 1, 1, 1, 1], params)).toEqual([0.5 * 10 + 0.25, -1 * 4 + 3]);
   });
 
+  it("weighted sub-sampling with cross weights computes sum_j alpha_ij S_j + b_i (eq. 86)", () => {
+    // Two input maps 2x2 with window sums S_0 = 10, S_1 = 4; output 0 reads both, output 1 reads map 1.
+    const layer = new WeightedSubsampleLayer("S", [2, 2, 2], {
+      size: 2,
+      connections: [[0, 1], [1]],
+      sharing: "connection",
+    });
+    expect(layer.parameterCount).toBe(3 + 2);
+    // alpha stacked by columns of A (N_out x N_in) without missing entries: alpha_00, alpha_01, alpha_11; then b.
+    const params = Float64Array.from([0.5, -1, 2, 0.25, 3]);
+    expect(run(layer, [1, 2, 3, 4, 1, 1, 1, 1], params)).toEqual([0.5 * 10 - 1 * 4 + 0.25, 2 * 4 + 3]);
+  });
+
   it("refuses a window larger than the input", () => {
     expect(() => new MaxPoolLayer("P", [1, 3, 3], { size: 4 })).toThrow(
       /layer 'P': window 4x4 is larger than the input 3x3/,
