@@ -1,5 +1,6 @@
 import type { Objective } from "../objective";
 import { EvaluationCounter } from "./counted";
+import type { LineTrial } from "./linesearch/types";
 import {
   allFinite,
   isConvergence,
@@ -16,6 +17,8 @@ export interface IterateState {
   x: Float64Array;
   f: number;
   g: Float64Array;
+  /** Line-searched methods keep their last search's recorded trials here (empty unless asked to record). */
+  line?: { lastTrials: LineTrial[] };
 }
 
 /** The outcome of one update: whether a step was taken, and if not, why. */
@@ -145,6 +148,7 @@ export function runMethod<S extends IterateState>(
         gradientNorm,
         functionEvaluations: problem.functionEvaluations,
         gradientEvaluations: problem.gradientEvaluations,
+        lineTrials: state.line?.lastTrials.length ? state.line.lastTrials : undefined,
       });
       if (wantsStop === true) {
         reason = "stopped by callback";

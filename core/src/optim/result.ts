@@ -1,3 +1,5 @@
+import type { LineTrial } from "./linesearch/types";
+
 /**
  * The one result shape and the stopping rules shared by every method (batch and minibatch).
  */
@@ -59,6 +61,8 @@ export interface IterationInfo {
   gradientNorm: number;
   functionEvaluations: number;
   gradientEvaluations: number;
+  /** The trials (alpha, phi, phi') of this iteration's line search, for methods run with `recordTrials: true`. */
+  lineTrials?: LineTrial[];
 }
 
 /** Return `true` to stop the run ("stopped by callback"). */
