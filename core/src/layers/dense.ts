@@ -2,7 +2,7 @@
  * A fully connected layer (seed 004 eq. 17-19 and Table 4; seed 000 eq. 3-4): z = W y + b with
  * W in R^{nOut x nIn}.
  *
- * Parameters: [vec(W); b] (seed 001), vec stacking the columns of W, so W[i][j] lives at i + nOut * j. Column-major
+ * Parameters: [vec(W); b] (seed 001; vec(W) alone with `bias: false`), vec stacking the columns of W, so W[i][j] lives at i + nOut * j. Column-major
  * storage also makes every inner loop below run over contiguous memory.
  *
  * Backward (Table 4): the delta for the layer below is W^T dy (eq. 34-35 before the phi' factor, which belongs to
@@ -23,6 +23,8 @@ import {
 export interface DenseAttrs {
   /** nOut, the number of output units. */
   readonly units: number;
+  /** false: z = W y without b (e.g. eq. 55, a linear combination of RBF units). Default true. */
+  readonly bias?: boolean;
 }
 
 export class DenseLayer implements Layer {
@@ -33,6 +35,7 @@ export class DenseLayer implements Layer {
   readonly outputSize: number;
   readonly parameterCount: number;
   readonly parameterGroups: readonly ParameterGroup[];
+  readonly hasBias: boolean;
 
   constructor(
     readonly name: string,
@@ -51,11 +54,14 @@ export class DenseLayer implements Layer {
     this.inputSize = inputShape[0];
     this.outputSize = attrs.units;
     const weights = this.inputSize * this.outputSize;
-    this.parameterCount = weights + this.outputSize;
-    this.parameterGroups = [
-      { name: "W", offset: 0, length: weights },
-      { name: "b", offset: weights, length: this.outputSize },
-    ];
+    this.hasBias = attrs.bias ?? true;
+    this.parameterCount = weights + (this.hasBias ? this.outputSize : 0);
+    this.parameterGroups = this.hasBias
+      ? [
+          { name: "W", offset: 0, length: weights },
+          { name: "b", offset: weights, length: this.outputSize },
+        ]
+      : [{ name: "W", offset: 0, length: weights }];
   }
 
   forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
@@ -64,7 +70,7 @@ export class DenseLayer implements Layer {
     const biasOffset = nIn * nOut;
     for (let n = 0; n < batch; n++) {
       const yBase = n * nOut;
-      for (let i = 0; i < nOut; i++) y[yBase + i] = params[biasOffset + i];
+      for (let i = 0; i < nOut; i++) y[yBase + i] = this.hasBias ? params[biasOffset + i] : 0;
       for (let j = 0; j < nIn; j++) {
         const xj = x[n * nIn + j];
         if (xj === 0) continue;
@@ -100,7 +106,7 @@ export class DenseLayer implements Layer {
         }
         if (dx) dx[n * nIn + j] = sum;
       }
-      for (let i = 0; i < nOut; i++) grad[biasOffset + i] += dy[dyBase + i];
+      if (this.hasBias) for (let i = 0; i < nOut; i++) grad[biasOffset + i] += dy[dyBase + i];
     }
   }
 
@@ -119,7 +125,7 @@ export class DenseLayer implements Layer {
     const biasOffset = nIn * nOut;
     for (let n = 0; n < batch; n++) {
       const yBase = n * nOut;
-      for (let i = 0; i < nOut; i++) dyOut[yBase + i] = dParams[biasOffset + i];
+      for (let i = 0; i < nOut; i++) dyOut[yBase + i] = this.hasBias ? dParams[biasOffset + i] : 0;
       for (let j = 0; j < nIn; j++) {
         const xj = x[n * nIn + j];
         const dxj = dx ? dx[n * nIn + j] : 0;

@@ -4,7 +4,7 @@
  *
  * Eq. 54 prints the norm unsquared, exp(-beta ||y - c||); that function has no derivative at y = c_k, so we use
  * the squared norm, the usual Gaussian. Eq. 55 (a linear combination of RBF units at the output) is this layer
- * followed by a dense layer.
+ * followed by a dense layer with `bias: false`.
  *
  * Parameters: [vec(C); beta] with C in R^{K x n} holding the centres as rows (so c_k[j] lives at k + K j).
  * Derivatives, with d_k = ||y - c_k||^2:

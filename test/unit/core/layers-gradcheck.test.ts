@@ -11,6 +11,7 @@ import {
 /** Every layer type and every option variant, checked against central differences (gradcheck.ts). */
 const cases: [string, LayerSpec, Shape][] = [
   ["dense", { type: "dense", units: 4 }, [5]],
+  ["dense without bias", { type: "dense", units: 3, bias: false }, [4]],
   ["conv2d, full table", { type: "conv2d", filters: 3, kernel: 3 }, [2, 6, 5]],
   ["conv2d, stride 2", { type: "conv2d", filters: 2, kernel: 3, stride: 2 }, [2, 7, 8]],
   ["conv2d, padding 1", { type: "conv2d", filters: 2, kernel: 3, padding: 1 }, [2, 4, 5]],
