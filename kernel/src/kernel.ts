@@ -16,6 +16,7 @@ import { KernelProtocol } from "./protocol/kernel";
 import { OutputRouter } from "./protocol/outputs";
 import { DeltalabRunner } from "./runner";
 import { createCommandRegistry } from "./commands";
+import { RunFromError, surfaceCommTarget } from "./surface-comm";
 import { readConnectionFile } from "./wire/connection";
 import type { JupyterMessage } from "./wire/message";
 import { WireServer } from "./wire/server";
@@ -50,6 +51,15 @@ export async function startKernel(connectionFile: string): Promise<void> {
   bindCellContext({ outputs, signal: () => executor.signal });
   const comms = new CommRegistry((msgType, content) => outputs.publishComm(msgType, content));
   const runner = new DeltalabRunner(executor, createCommandRegistry());
+  comms.register(
+    "deltalab",
+    surfaceCommTarget(
+      (surfaceId) => {
+        throw new RunFromError(`there is no surface ${JSON.stringify(surfaceId)} in this kernel`);
+      },
+      (text) => outputs.log(text),
+    ),
+  );
   const protocol: KernelProtocol = new KernelProtocol({
     sink: {
       send: (channel, message) => started.wire?.send(channel, message),

@@ -38,9 +38,10 @@ def install_kernelspec() -> Path:
 _PREFIX = install_kernelspec()
 
 
-def start_kernel(cwd: Path | None = None) -> tuple[KernelManager, BlockingKernelClient]:
+def start_kernel(cwd: Path | None = None, **launch) -> tuple[KernelManager, BlockingKernelClient]:
+    """Starts a kernel (extra keyword arguments go to the process launch, e.g. stderr=file)."""
     km = KernelManager(kernel_name="deltalab")
-    km.start_kernel(cwd=str(cwd or ROOT))
+    km.start_kernel(cwd=str(cwd or ROOT), **launch)
     kc = km.client()
     kc.start_channels()
     try:
