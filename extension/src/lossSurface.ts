@@ -90,6 +90,13 @@ export class RenderedLossSurface extends PayloadWidget<LossSurfacePayload> {
     await this.draw();
   }
 
+  protected adoptModel(model: IRenderMime.IMimeModel): void {
+    if (model === this.model) return;
+    this.model = model;
+    const plot = this.plot;
+    if (plot) this.pngWriteBack.schedule(model, () => plot.toPng());
+  }
+
   protected clearView(): void {
     this.stopPlaying();
     this.pngWriteBack.cancel();

@@ -159,7 +159,6 @@ export function lossSurfaceFigure(
           colorscale: "Viridis",
           hovertemplate: surfaceHover,
           showscale: false,
-          opacity: 0.9,
           name: "loss",
         }
       : {
@@ -195,16 +194,17 @@ export function lossSurfaceFigure(
     plot_bgcolor: theme.background,
     font,
     showlegend: true,
-    legend: { orientation: "h", x: 0, y: 0, yanchor: "top", yref: "container" },
-    margin: { l: 70, r: 20, t: 40, b: 70 },
+    legend: { x: 1.02, y: 1, xanchor: "left" },
+    margin: { l: 70, r: 20, t: 40, b: 50 },
     height: 560,
   };
   if (three) {
     layout.scene = {
-      // Seen from the front-left and a little farther than plotly's default, so the axis titles fit.
-      camera: { eye: { x: -1.6, y: -1.7, z: 1.1 } },
+      // Seen from above the front-left, so paths down in a valley stay in sight, a little flattened so the axis
+      // titles fit.
+      camera: { eye: { x: -1.1, y: -1.5, z: 1.5 } },
       aspectmode: "manual",
-      aspectratio: { x: 1, y: 1, z: 0.7 },
+      aspectratio: { x: 1, y: 1, z: 0.75 },
       xaxis: { ...axis(xTitle), backgroundcolor: theme.background },
       yaxis: { ...axis(yTitle), backgroundcolor: theme.background },
       zaxis: { ...axis(heightTitle), backgroundcolor: theme.background },

@@ -21,9 +21,12 @@ const LIGHT: Theme = {
   fontSize: 12,
 };
 
-/** Reads the theme at `node` (CSS variables are inherited, so any node inside the panel will do). */
+/**
+ * Reads the theme at `node`. JupyterLab defines its variables at the document root and they are inherited, so
+ * any node in the page will do; a view is often drawn before it is attached, and then the body is read instead.
+ */
 export function readTheme(node: Element): Theme {
-  const style = getComputedStyle(node);
+  const style = getComputedStyle(node.isConnected ? node : document.body);
   const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
   const fontSize = parseFloat(read("--jp-ui-font-size1", "")) || LIGHT.fontSize;
   return {

@@ -47,6 +47,13 @@ export class RenderedTraining extends PayloadWidget<TrainingPayload> {
     await this.draw();
   }
 
+  protected adoptModel(model: IRenderMime.IMimeModel): void {
+    if (model === this.model) return;
+    this.model = model;
+    const plot = this.plot;
+    if (plot) this.pngWriteBack.schedule(model, () => plot.toPng());
+  }
+
   protected clearView(): void {
     this.pngWriteBack.cancel();
     this.plot?.dispose();

@@ -81,6 +81,13 @@ export class RenderedTuningTable extends PayloadWidget<TuningTablePayload> {
     await this.drawHeatmap();
   }
 
+  protected adoptModel(model: IRenderMime.IMimeModel): void {
+    if (model === this.model) return;
+    this.model = model;
+    const plot = this.plot;
+    if (plot) this.pngWriteBack.schedule(model, () => plot.toPng());
+  }
+
   protected clearView(): void {
     this.payload = undefined;
     this.pngWriteBack.cancel();

@@ -9,7 +9,7 @@ import {
   TRAINING_MIME_TYPE_V1,
   TUNING_TABLE_MIME_TYPE_V1,
 } from "@deltalab/core/payloads";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -86,9 +86,10 @@ describe("deltalab renderers in JupyterLab", () => {
   let lab: Lab;
   let browser: Browser;
   let page: Page;
+  let rootDir: string;
 
   beforeAll(async () => {
-    const rootDir = mkdtempSync(join(tmpdir(), "deltalab-renderers-"));
+    rootDir = mkdtempSync(join(tmpdir(), "deltalab-renderers-"));
     writeFileSync(join(rootDir, "renderers.ipynb"), notebook());
     mkdirSync(screenshotDir, { recursive: true });
     lab = await startLab({ rootDir });
@@ -176,5 +177,65 @@ describe("deltalab renderers in JupyterLab", () => {
     await box.scrollIntoViewIfNeeded();
     expect(await box.textContent()).toContain('defaultId "missing" names no candidate');
     await box.screenshot({ path: join(screenshotDir, "extension-error.png") });
+  });
+
+  it("follows JupyterLab's switch to the dark theme", async () => {
+    await page.locator(".lm-MenuBar-itemLabel", { hasText: "Settings" }).click();
+    await page.locator(".lm-Menu-itemLabel", { hasText: /^Theme$/ }).hover();
+    await page.locator(".lm-Menu-itemLabel", { hasText: /^JupyterLab Dark$/ }).click();
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false");
+    await page.waitForFunction(() => {
+      const graph = document.querySelector(".jp-deltalab-surface .js-plotly-plot") as HTMLElement & {
+        layout: { paper_bgcolor: string };
+      };
+      const background = getComputedStyle(graph).getPropertyValue("--jp-layout-color0").trim();
+      return graph.layout.paper_bgcolor === background;
+    });
+    const view = page.locator(".jp-deltalab-surface");
+    await view.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
+    await view.screenshot({ path: join(screenshotDir, "extension-contour-dark.png") });
+    const table = page.locator(".jp-deltalab-tuning").first();
+    await table.scrollIntoViewIfNeeded();
+    await table.screenshot({ path: join(screenshotDir, "extension-tuning-table-dark.png") });
+  });
+
+  it("writes a PNG of each plot into the outputs once the notebook is trusted, and saves it", async () => {
+    await page.keyboard.press("Control+Shift+C");
+    await page.keyboard.type("Trust Notebook");
+    await page.keyboard.press("Enter");
+    await page.locator(".jp-Dialog .jp-mod-accept").click();
+    await page.waitForTimeout(3000); // the views take their picture after a second of stillness
+    await page.keyboard.press("Control+s");
+    await page.waitForFunction(() => !document.querySelector(".jp-mod-dirty"));
+    const saved = JSON.parse(readFileSync(join(rootDir, "renderers.ipynb"), "utf8"));
+    const pngs = saved.cells.map((cell: { outputs: { data: Record<string, string> }[] }) => {
+      const png = cell.outputs[0].data["image/png"];
+      return png ? Buffer.from(png, "base64").subarray(1, 4).toString("ascii") : null;
+    });
+    // surface, table (its heat map), training; none for the invalid payload
+    expect(pngs).toEqual(["PNG", "PNG", "PNG", null]);
+  });
+
+  it("shows the saved PNG when the browser drops the WebGL context", async () => {
+    await page.locator(".jp-deltalab-surface button", { hasText: "3-D surface" }).click();
+    await page.waitForFunction(() => document.querySelector(".jp-deltalab-surface .js-plotly-plot canvas"));
+    await page.waitForTimeout(500);
+    const lost = await page.evaluate(() => {
+      let count = 0;
+      for (const canvas of document.querySelectorAll<HTMLCanvasElement>(".jp-deltalab-surface canvas")) {
+        const gl = canvas.getContext("webgl") ?? canvas.getContext("webgl2");
+        const extension = gl?.getExtension("WEBGL_lose_context");
+        extension?.loseContext();
+        if (extension) count += 1;
+      }
+      return count;
+    });
+    expect(lost).toBeGreaterThan(0);
+    const fallback = page.locator(".jp-deltalab-surface img.jp-deltalab-fallback");
+    await fallback.waitFor({ timeout: 10_000 });
+    await page
+      .locator(".jp-deltalab-surface")
+      .screenshot({ path: join(screenshotDir, "extension-webgl-fallback.png") });
   });
 });

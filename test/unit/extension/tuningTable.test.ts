@@ -152,6 +152,19 @@ describe("RenderedTuningTable", () => {
     expect(model.data["image/png"]).toBe("iVBORw0KGgo=");
   });
 
+  it("writes the PNG once the same payload comes back in a trusted model, without drawing again", async () => {
+    vi.useFakeTimers();
+    const { widget, plotly } = await render(tuningPayload(), false);
+    const trusted = new MimeModel({
+      data: { [TUNING_TABLE_MIME_TYPE_V1]: tuningPayload() as never },
+      trusted: true,
+    });
+    await widget.renderModel(trusted);
+    await vi.runAllTimersAsync();
+    expect(trusted.data["image/png"]).toBe("iVBORw0KGgo=");
+    expect(plotly.calls.react).toBe(1);
+  });
+
   it("writes no PNG into an untrusted output", async () => {
     vi.useFakeTimers();
     const { model, plotly } = await render(tuningPayload(), false);
