@@ -47,10 +47,15 @@ export interface BuiltLayer {
 function expandSpecs(specs: readonly LayerSpec[]): LayerSpec[] {
   const expanded: LayerSpec[] = [];
   const counts = new Map<string, number>();
+  const given = new Set(specs.map((spec) => spec?.name).filter((name) => typeof name === "string"));
   const autoName = (type: string) => {
-    const count = counts.get(type) ?? 0;
-    counts.set(type, count + 1);
-    return `${type}_${count}`;
+    let name: string;
+    do {
+      const count = counts.get(type) ?? 0;
+      counts.set(type, count + 1);
+      name = `${type}_${count}`;
+    } while (given.has(name));
+    return name;
   };
   for (const spec of specs) {
     if (spec === null || typeof spec !== "object" || typeof spec.type !== "string") {

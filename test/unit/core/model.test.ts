@@ -140,6 +140,23 @@ describe("model building", () => {
     ).toThrow(/layer 'F': a dense layer takes a flat input \[n\]; got \[1, 4, 4\]/);
   });
 
+  it("names unnamed layers by type and position, skipping names already given", () => {
+    const model = sequential({
+      inputShape: [4],
+      layers: [
+        { type: "dense", units: 3 },
+        { type: "dense", units: 3, name: "dense_1" },
+        { type: "dense", units: 2, activation: "tanh" },
+      ],
+    });
+    expect(model.layers.map(({ layer }) => layer.name)).toEqual([
+      "dense_0",
+      "dense_1",
+      "dense_2",
+      "dense_2_tanh",
+    ]);
+  });
+
   it("refuses two layers with one name", () => {
     expect(() =>
       sequential({
