@@ -30,3 +30,4 @@ export * from "./experiments/workgroupMemory";
 export * from "./kernels/sgd";
 export * from "./train/gpuModel";
 export * from "./train/layers";
+export * from "./kernels/gemmVec4";

@@ -1,5 +1,13 @@
-import { describe, it } from "vitest";
-import { DEFAULT_GEMM_TUNING, GemmConfig, GemmShape, GemmTuning, gemmProgram } from "@deltalab/shaders";
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_GEMM_TUNING,
+  GemmConfig,
+  GemmShape,
+  GemmTuning,
+  gemmProgram,
+  gemmVec4Problem,
+  gemmVec4Program,
+} from "@deltalab/shaders";
 import { expectClose, randomArray, randomInt, rng, testDevice } from "./support";
 
 /** The naive triple loop, written from the definition of the matrix product. */
@@ -23,7 +31,7 @@ function naiveGemm(shape: GemmShape, a: Float32Array, b: Float32Array, bias: Flo
   return out;
 }
 
-async function check(shape: GemmShape, tuning: GemmTuning, seed: number) {
+async function check(shape: GemmShape, tuning: GemmTuning, seed: number, program = gemmProgram) {
   const gpu = await testDevice();
   const next = rng(seed);
   const a = randomArray(shape.m * shape.k, next);
@@ -32,7 +40,7 @@ async function check(shape: GemmShape, tuning: GemmTuning, seed: number) {
   const c0 = randomArray(shape.m * shape.n, next);
   const buffers = { a: gpu.upload(a), b: gpu.upload(b), bias: gpu.upload(bias), c: gpu.upload(c0) };
   const config: GemmConfig = { ...shape, ...tuning };
-  gpu.run(gemmProgram, config, buffers);
+  gpu.run(program, config, buffers);
   expectClose(await gpu.read(buffers.c), naiveGemm(shape, a, b, bias, c0));
   Object.values(buffers).forEach((buffer) => gpu.free(buffer));
 }
@@ -85,5 +93,28 @@ describe("GEMM against the naive triple loop", () => {
       };
       await check(shape, tuning, 100 + trial);
     }
+  });
+
+  it("gives the same product reading B and writing C four columns at a time (vec4 access)", async () => {
+    const tuning = { ...DEFAULT_GEMM_TUNING, colsPerInvocation: 1 };
+    await check({ ...plain, m: 13, n: 20, k: 9 }, tuning, 20, gemmVec4Program);
+    await check(
+      { ...plain, m: 5, n: 12, k: 7, transposeA: true, bias: "columns", accumulate: true },
+      tuning,
+      21,
+      gemmVec4Program,
+    );
+    await check(
+      { ...plain, m: 6, n: 8, k: 3, bias: "rows" },
+      { ...tuning, colsPerInvocation: 3 },
+      22,
+      gemmVec4Program,
+    );
+  });
+
+  it("refuses vec4 access where the columns are not a multiple of 4", () => {
+    const config = { ...plain, m: 4, n: 10, k: 4, ...DEFAULT_GEMM_TUNING };
+    expect(gemmVec4Problem(config)).toMatch(/n divisible by 4, got 10/);
+    expect(() => gemmVec4Program.source(config)).toThrow(/n divisible by 4/);
   });
 });
