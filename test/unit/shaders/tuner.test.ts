@@ -16,6 +16,7 @@ import {
   chooseLaunch,
   conv2dForwardOperator,
   matmulOperator,
+  createTimer,
   summarize,
   tune,
 } from "@deltalab/shaders";
@@ -136,5 +137,16 @@ describe("auto-tuner", () => {
   it("summarizes timings by the median and the interquartile range", () => {
     // Sorted: 1 2 3 4 10; quartiles by linear interpolation at positions 1 and 3.
     expect(summarize([10, 2, 4, 1, 3])).toEqual({ medianMs: 3, spreadMs: 2, samples: 5 });
+  });
+
+  it("uses timestamp queries only where the adapter offers them, and says so when asked for them without", async () => {
+    const gpu = await testDevice();
+    if (gpu.device.features.has("timestamp-query")) {
+      expect(createTimer(gpu).method).toBe("timestamp-query");
+    } else {
+      expect(createTimer(gpu).method).toBe("wall-clock");
+      expect(() => createTimer(gpu, "timestamp-query")).toThrow(/offers no timestamp-query feature/);
+    }
+    expect(createTimer(gpu, "wall-clock").resolutionMs).toBeGreaterThan(0);
   });
 });
