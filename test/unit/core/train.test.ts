@@ -200,7 +200,7 @@ describe("evaluation", () => {
 
 describe("LeNet-5", () => {
   it("lowers its loss on a Fashion-MNIST subset within a few epochs", () => {
-    const fashion = loadFashionMnist({ subset: true, limit: 120 });
+    const fashion = loadFashionMnist({ subset: true, limit: 80 });
     const data = fromDataset(fashion);
     const model = lenet5({ inputSize: 28, seed: 1 });
     const before = evaluate(model, data, { loss: "cross-entropy" });
