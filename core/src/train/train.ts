@@ -11,6 +11,13 @@
  * `trainingSteps` is a generator yielding after every batch; `train` runs it to the end, and `trainAsync` runs it
  * while handing control back to the event loop between batches, so that a notebook can show progress and take an
  * interrupt. A progress callback returning `false` stops the run.
+ *
+ * Example:
+ *
+ *   const model = lenet5({ inputSize: 28, seed: 0 });
+ *   const data = fromDataset(loadFashionMnist({ subset: true }));
+ *   train(model, data, { loss: "cross-entropy", transform: sgd({ step: 0.01, momentum: 0.9 }), epochs: 2, batchSize: 32 });
+ *   evaluate(model, data, { loss: "cross-entropy" }).accuracy;
  */
 import { SeededRandom } from "../data/random";
 import type { LossName } from "../losses";
