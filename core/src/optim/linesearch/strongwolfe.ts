@@ -8,8 +8,13 @@ export interface StrongWolfeOptions {
   c2?: number;
   /** Largest step tried while bracketing (default 1e10). */
   alphaMax?: number;
-  /** Factor by which the trial step grows while bracketing (default 2). */
+  /**
+   * While bracketing, the next trial lies in [alpha + 1.1 (alpha - alpha_prev), alpha + expansion (alpha - alpha_prev)]
+   * (at the cubic's extrapolated minimizer when it falls there), as in More-Thuente; default 4.
+   */
   expansion?: number;
+  /** Grow the step by exactly `expansion` times instead of extrapolating (Nocedal-Wright Alg. 3.5 taken literally). */
+  fixedExpansion?: boolean;
   maxIterations?: number;
 }
 
@@ -46,6 +51,23 @@ function cubicMinimizer(a: Point, b: Point): number {
 }
 
 /**
+ * The next bracketing trial after b, beyond a < b where phi is still decreasing: the cubic's minimizer when it lies
+ * in [b + 1.1 (b - a), b + expansion (b - a)], else the nearer end of that interval (More-Thuente's safeguard).
+ */
+function extrapolate(a: Point, b: Point, expansion: number): number {
+  const width = b.alpha - a.alpha;
+  const lo = b.alpha + 1.1 * width;
+  const hi = b.alpha + expansion * width;
+  const d1 = a.dphi + b.dphi - (3 * (a.phi - b.phi)) / (a.alpha - b.alpha);
+  const disc = d1 * d1 - a.dphi * b.dphi;
+  if (!(disc >= 0)) return hi;
+  const d2 = Math.sign(b.alpha - a.alpha) * Math.sqrt(disc);
+  const t = b.alpha - ((b.alpha - a.alpha) * (b.dphi + d2 - d1)) / (b.dphi - a.dphi + 2 * d2);
+  if (!Number.isFinite(t) || t <= b.alpha) return hi;
+  return Math.min(hi, Math.max(lo, t));
+}
+
+/**
  * A step satisfying the strong Wolfe conditions (seed 004 eq. 189-190):
  * phi(alpha) <= phi(0) + c1 alpha phi'(0) and |phi'(alpha)| <= c2 |phi'(0)|, with 0 < c1 < c2 < 1.
  * Bracketing by Nocedal-Wright Alg. 3.5, then `zoom` by Alg. 3.6 with safeguarded cubic interpolation.
@@ -55,11 +77,12 @@ export function strongWolfe(options: StrongWolfeOptions = {}): LineSearch {
   const c1 = options.c1 ?? 1e-4;
   const c2 = options.c2 ?? 0.9;
   const alphaMax = options.alphaMax ?? 1e10;
-  const expansion = options.expansion ?? 2;
+  const expansion = options.expansion ?? 4;
+  const fixedExpansion = options.fixedExpansion ?? false;
   const maxIterations = options.maxIterations ?? 50;
   requireInRange("c1", c1, 0, 1);
   requireInRange("c2", c2, c1, 1);
-  if (!(expansion > 1)) throw new RangeError(`expansion must be > 1, got ${expansion}`);
+  if (!(expansion > 1.1)) throw new RangeError(`expansion must be > 1.1, got ${expansion}`);
 
   return {
     name: "strong Wolfe",
@@ -106,8 +129,9 @@ export function strongWolfe(options: StrongWolfeOptions = {}): LineSearch {
         if (curvature(p)) return accept(p, "strong Wolfe conditions hold");
         if (p.dphi >= 0) return zoom(p, previous, maxIterations - i);
         if (alpha >= alphaMax) return { ...p, success: false, message: `reached alphaMax = ${alphaMax}` };
+        const last = previous;
         previous = p;
-        alpha = Math.min(expansion * alpha, alphaMax);
+        alpha = Math.min(fixedExpansion ? expansion * alpha : extrapolate(last, p, expansion), alphaMax);
       }
       return { ...previous, success: false, message: `no bracket in ${maxIterations} trials` };
     },
