@@ -33,7 +33,7 @@ export const debianPackages = [
   ["dataset-fashion-mnist", "the full Fashion-MNIST data (tests use the committed subset)"],
 ];
 
-class SetupError extends Error {}
+export class SetupError extends Error {}
 
 function log(message) {
   console.log(`[setup] ${message}`);
@@ -62,23 +62,23 @@ function readStamp(path) {
   return existsSync(path) ? readFileSync(path, "utf8").trim() : "";
 }
 
-function checkNode() {
-  const [major, minor] = process.versions.node.split(".").map(Number);
+export function checkNode(version = process.versions.node) {
+  const [major, minor] = version.split(".").map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
     throw new SetupError(
-      `Node ${process.versions.node} is too old: deltalab needs Node >= 20.19. ` +
+      `Node ${version} is too old: deltalab needs Node >= 20.19. ` +
         "Install a current Node 20 or 22 (e.g. from nodejs.org or with nvm) and run again.",
     );
   }
 }
 
-function checkPython() {
-  if (!succeeds("python3", ["--version"])) {
+export function checkPython(python = "python3") {
+  if (!succeeds(python, ["--version"])) {
     throw new SetupError(
       "python3 was not found: install Python 3.10 or newer (Debian: apt-get install python3).",
     );
   }
-  if (!succeeds("python3", ["-c", "import venv, ensurepip"])) {
+  if (!succeeds(python, ["-c", "import venv, ensurepip"])) {
     throw new SetupError(
       "python3 cannot create virtual environments (the venv or ensurepip module is missing). " +
         "Debian: apt-get install python3-venv.",

@@ -2,7 +2,7 @@
 // `npm test`: set up (as `npm run setup` does), then run every test layer and end with one line
 // `N passed, N failed[, N skipped]`. `node scripts/test.mjs unit kernel` runs only the layers named.
 //
-// Layers: lint (ESLint, Prettier), unit (vitest), kernel (the real kernel over ZMQ, pytest + jupyter_client),
+// Layers: lint (ESLint, Prettier, type-checking the tests), unit (vitest), kernel (the real kernel over ZMQ, pytest + jupyter_client),
 // notebooks (each notebook executed against the real kernel, pytest + nbclient), browser (a real `jupyter lab`
 // driven by headless Chromium, vitest + playwright-core).
 import { spawnSync } from "node:child_process";
@@ -75,6 +75,7 @@ const layers = {
     checkLayer([
       ["npx", ["eslint", "."]],
       ["npx", ["prettier", "--check", "."]],
+      ["npx", ["tsc", "-p", "test"]],
     ]),
   unit: () => vitestLayer("unit"),
   kernel: () => pytestLayer("kernel", "test/kernel"),
