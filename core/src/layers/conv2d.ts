@@ -33,7 +33,9 @@ import { validateConnections } from "./connection-table";
 import { LoweredConv2d } from "./conv2d-lowered";
 import {
   LayerConfigError,
+  ShapeMismatchError,
   pair,
+  requireBatch,
   requireNonNegativeInteger,
   requirePositiveInteger,
   type Layer,
@@ -209,6 +211,19 @@ export class Conv2dLayer implements Layer {
     }
   }
 
+  /** Checks the parameters, the input and an output-shaped array (y or dy) against the layer's shapes. */
+  private checkArrays(params: FloatArray, x: FloatArray, out: FloatArray, batch: number): void {
+    if (params.length < this.parameterCount) {
+      throw new ShapeMismatchError(
+        `layer '${this.name}': params`,
+        `${this.parameterCount} values`,
+        `${params.length}`,
+      );
+    }
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", out, batch, this.outputShape);
+  }
+
   /** The position of omega_{oc}[u, v] in the layer's parameters, or -1 when c is not in D_o. */
   weightIndex(o: number, c: number, u: number, v: number): number {
     const base = this.kernelBase[o * this.inChannels + c];
@@ -216,6 +231,7 @@ export class Conv2dLayer implements Layer {
   }
 
   forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    this.checkArrays(params, x, y, batch);
     if (this.lowered) this.lowered.forward(params, x, y, batch);
     else this.directForward(params, x, y, batch);
   }
@@ -285,6 +301,15 @@ export class Conv2dLayer implements Layer {
     grad: FloatArray,
     batch: number,
   ): void {
+    this.checkArrays(params, x, dy, batch);
+    if (dx) requireBatch(this, "dx", dx, batch, this.inputShape);
+    if (grad.length < this.parameterCount) {
+      throw new ShapeMismatchError(
+        `layer '${this.name}': grad`,
+        `${this.parameterCount} values`,
+        `${grad.length}`,
+      );
+    }
     if (this.lowered) this.lowered.backward(params, x, dy, dx, grad, batch);
     else this.directBackward(params, x, dy, dx, grad, batch);
   }

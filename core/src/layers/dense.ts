@@ -15,6 +15,7 @@ import { formatShape } from "../tensor";
 import {
   LayerConfigError,
   fillUniform,
+  requireBatch,
   requirePositiveInteger,
   type Layer,
   type ParameterGroup,
@@ -65,6 +66,8 @@ export class DenseLayer implements Layer {
   }
 
   forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     const nIn = this.inputSize;
     const nOut = this.outputSize;
     const biasOffset = nIn * nOut;

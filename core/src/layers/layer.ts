@@ -11,7 +11,7 @@
  * The document's delta (eq. 6-7) is taken with respect to the combinator output Z, after multiplying by phi'(Z).
  * Here an activation is a layer of its own, so the document's delta is what an activation layer hands down.
  */
-import type { FloatArray, Shape } from "../tensor";
+import { formatShape, shapeSize, type FloatArray, type Shape } from "../tensor";
 import type { SeededRandom } from "../data/random";
 
 /** A named slice of a layer's parameters, e.g. "W" (the document's vec(W)) or "b". */
@@ -116,4 +116,25 @@ export function fillUniform(
   random: SeededRandom,
 ) {
   for (let i = offset; i < offset + length; i++) array[i] = (2 * random.next() - 1) * limit;
+}
+
+/**
+ * Checks that `array` holds `batch` samples of `shape` (it may be longer, as preallocated buffers are), naming the
+ * layer, the argument and both sizes.
+ */
+export function requireBatch(
+  layer: { readonly name: string },
+  argument: string,
+  array: ArrayLike<number>,
+  batch: number,
+  shape: Shape,
+): void {
+  const needed = batch * shapeSize(shape);
+  if (array.length < needed) {
+    throw new ShapeMismatchError(
+      `layer '${layer.name}': ${argument}`,
+      `${batch} samples of shape ${formatShape(shape)} (${needed} values)`,
+      `${array.length} values`,
+    );
+  }
 }

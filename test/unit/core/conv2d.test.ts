@@ -193,3 +193,13 @@ describe("conv2d lowered to GEMM (seed 001 eq. 1, 4) agrees with the direct loop
     });
   }
 });
+
+describe("conv2d argument checks", () => {
+  it("names the layer, the argument and both sizes when an array is too short", () => {
+    const layer = new Conv2dLayer("C1", [1, 4, 4], { filters: 2, kernel: 3 });
+    const params = new Float64Array(layer.parameterCount);
+    expect(() => layer.forward(params, new Float64Array(30), new Float64Array(16), 2)).toThrow(
+      /layer 'C1': input: expected 2 samples of shape \[1, 4, 4\] \(32 values\), got 30 values/,
+    );
+  });
+});
