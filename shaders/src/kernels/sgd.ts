@@ -1,7 +1,11 @@
 /**
- * The plain gradient step theta <- theta - eta g on the device (seed 004 section 5, eq. 121 without momentum), with
- * eta read from a one-element buffer so that a schedule can change it without recompiling.
- * Bindings: params (updated), grad, rate.
+ * The gradient step with momentum on the device (seed 004 eq. 121):
+ *
+ *   Delta x_k = p Delta x_{k-1} - mu g_k,   x_{k+1} = x_k + Delta x_k,
+ *
+ * plain gradient descent (eq. 118) when p = 0. mu and p are read from a two-element buffer `rate` = [mu, p], so a
+ * schedule can change them without recompiling; `velocity` holds Delta x_{k-1} and is updated in place.
+ * Bindings: params (updated), grad, rate, velocity (updated).
  */
 import { BindingSpec, Launch, Program } from "../program";
 import { entryPoint, sections, storageDeclarations, u32Constants } from "../wgsl";
@@ -15,6 +19,7 @@ const BINDINGS: readonly BindingSpec[] = [
   { name: "params", access: "read_write" },
   { name: "grad", access: "read" },
   { name: "rate", access: "read" },
+  { name: "velocity", access: "read_write" },
 ];
 
 function launch(config: SgdConfig): Launch {
@@ -31,7 +36,13 @@ export const sgdProgram: Program<SgdConfig> = {
       u32Constants({ LENGTH: config.length }),
       entryPoint(
         launch(config).local,
-        ["let i = gid.x;", "if (i >= LENGTH) { return; }", "params[i] -= rate[0] * grad[i];"].join("\n"),
+        [
+          "let i = gid.x;",
+          "if (i >= LENGTH) { return; }",
+          "let step = rate[1] * velocity[i] - rate[0] * grad[i];",
+          "velocity[i] = step;",
+          "params[i] += step;",
+        ].join("\n"),
       ),
     ),
 };

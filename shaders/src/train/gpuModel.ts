@@ -23,6 +23,8 @@ export class GpuModel {
   readonly deltas: GpuBuffer[];
   readonly params: (GpuBuffer | undefined)[];
   readonly grads: (GpuBuffer | undefined)[];
+  /** Delta x of the previous step per layer (eq. 121), zero after compile and `resetMomentum`. */
+  readonly velocities: (GpuBuffer | undefined)[];
   readonly targets: GpuBuffer;
   readonly losses: GpuBuffer;
   private readonly rate: GpuBuffer;
@@ -55,12 +57,13 @@ export class GpuModel {
     this.params = layers.map((layer) =>
       layer.parameterCount > 0 ? gpu.alloc(layer.parameterCount) : undefined,
     );
-    this.grads = layers.map((layer) =>
-      layer.parameterCount > 0 ? gpu.alloc(layer.parameterCount) : undefined,
-    );
+    const perLayer = () =>
+      layers.map((layer) => (layer.parameterCount > 0 ? gpu.alloc(layer.parameterCount) : undefined));
+    this.grads = perLayer();
+    this.velocities = perLayer();
     this.targets = gpu.alloc(batch * model.outputSize);
     this.losses = gpu.alloc(batch);
-    this.rate = gpu.alloc(1);
+    this.rate = gpu.alloc(2);
     this.compiled = layers.slice(0, last).map((layer, l) =>
       layer instanceof FlattenLayer
         ? { forward: [], backward: [], scratch: [] }
@@ -89,9 +92,10 @@ export class GpuModel {
     this.updates = layers.flatMap((layer, l) => {
       const params = this.params[l];
       const grad = this.grads[l];
-      if (params === undefined || grad === undefined) return [];
+      const velocity = this.velocities[l];
+      if (params === undefined || grad === undefined || velocity === undefined) return [];
       const sgd = { length: layer.parameterCount, workgroupSize: 64 };
-      return [dispatchOf(sgdProgram, sgd, { params, grad, rate: this.rate })];
+      return [dispatchOf(sgdProgram, sgd, { params, grad, rate: this.rate, velocity })];
     });
     this.uploadParameters();
   }
@@ -154,14 +158,27 @@ export class GpuModel {
     return this.gpu.read(this.activations[this.activations.length - 1]);
   }
 
+  /** Forgets the previous step, so that the next step starts without momentum. */
+  resetMomentum(): void {
+    for (const velocity of this.velocities) {
+      if (velocity !== undefined) this.gpu.write(velocity, new Float32Array(velocity.length));
+    }
+  }
+
   /**
-   * One step of gradient descent on f_B: forward, loss, backward and theta <- theta - eta grad f_B in one
-   * submission. Returns f_B before the step (the only read-back).
+   * One step of gradient descent on f_B with momentum p (seed 004 eq. 121; eq. 118 for p = 0): forward, loss,
+   * backward and the update in one submission. Returns f_B before the step (the only read-back).
    */
-  async step(inputs: Float32Array, targets: Float32Array, learningRate: number): Promise<number> {
+  async step(
+    inputs: Float32Array,
+    targets: Float32Array,
+    learningRate: number,
+    momentum = 0,
+  ): Promise<number> {
     if (!Number.isFinite(learningRate)) throw new Error(`learning rate must be finite, got ${learningRate}`);
+    if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must lie in [0, 1), got ${momentum}`);
     this.upload(inputs, targets);
-    this.gpu.write(this.rate, Float32Array.of(learningRate));
+    this.gpu.write(this.rate, Float32Array.of(learningRate, momentum));
     const forward = this.compiled.flatMap((c) => c.forward);
     const backward = [...this.compiled].reverse().flatMap((c) => c.backward);
     this.gpu.submit([...forward, this.lossDispatch, ...backward, ...this.updates]);
@@ -176,6 +193,7 @@ export class GpuModel {
       ...this.deltas,
       ...this.params,
       ...this.grads,
+      ...this.velocities,
       this.targets,
       this.losses,
       this.rate,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lenet5, lossAndDelta, type Sequential } from "@deltalab/core";
+import { lenet5, lossAndDelta, sgd, type Sequential } from "@deltalab/core";
 import { GpuModel } from "@deltalab/shaders";
 import { expectClose, randomArray, rng, testDevice } from "./support";
 
@@ -57,6 +57,25 @@ describe("LeNet-5 training step with tensors resident on the device", () => {
     const losses: number[] = [];
     for (let i = 0; i < 5; i++) losses.push(await device.step(inputs, targets, 0.05));
     expect(losses[4]).toBeLessThan(losses[0]);
+    device.dispose();
+  });
+
+  it("takes two momentum steps (eq. 121) as core's sgd transform does on the CPU", async () => {
+    const gpu = await testDevice();
+    const model = lenet5({ seed: 5, pooling: "average-pool" });
+    const { inputs, targets } = batchOf(model, 3);
+    const device = GpuModel.compile(gpu, model, BATCH);
+    const transform = sgd({ step: 0.1, momentum: 0.9 });
+    let state = transform.init(model.getParameters());
+    const step = new Float64Array(model.parameterCount);
+    for (let k = 0; k < 2; k++) {
+      const theta = model.getParameters();
+      const { gradient } = cpuStep(model, inputs, targets);
+      state = transform.update(gradient, state, theta, step);
+      model.setParameters(theta.map((value, i) => value + step[i]));
+      await device.step(inputs, targets, 0.1, 0.9);
+    }
+    expectClose(await device.downloadParameters(), model.getParameters(), 1e-6, 1e-4);
     device.dispose();
   });
 
