@@ -15,3 +15,26 @@ export {
   type GradientCheck,
   type LocalDerivative,
 } from "./commands/derive";
+export {
+  loadData,
+  asSupervisedData,
+  DATA_SOURCES,
+  type DataResult,
+  type DataSource,
+  type LoadDataOptions,
+} from "./commands/data";
+export {
+  buildLeNet5,
+  buildModelFromSpec,
+  summarizeModel,
+  type LeNetOptions,
+  type ModelSummary,
+} from "./commands/model";
+export { trainModel, type TrainCommandOptions, type TrainReport } from "./commands/train";
+export {
+  builtinTransform,
+  resolveOptimizer,
+  TRANSFORM_NAMES,
+  METHOD_NAMES,
+  type Optimizer,
+} from "./commands/optimizers";

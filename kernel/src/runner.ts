@@ -19,6 +19,10 @@ function usageFailure(error: UsageError): ExecutionResult {
   return { status: "error", error: { ename: "UsageError", evalue: error.message, traceback: lines } };
 }
 
+function interrupted(evalue: string): ExecutionResult {
+  return { status: "error", error: { ename: "Interrupted", evalue, traceback: [`Interrupted: ${evalue}`] } };
+}
+
 export class DeltalabRunner implements CellRunner {
   constructor(
     private readonly executor: CellExecutor,
@@ -71,6 +75,8 @@ export class DeltalabRunner implements CellRunner {
   ): Promise<ExecutionResult> {
     try {
       const value = await this.commands.run(part.invocation, this.commandContext(outputs));
+      if (this.executor.signal.aborted)
+        return interrupted("the command stopped early; what it had done is kept");
       return value === undefined ? NO_VALUE : { status: "ok", hasValue: true, value };
     } catch (error) {
       if (error instanceof UsageError) return usageFailure(error);

@@ -1,10 +1,13 @@
 /** Every command of the kernel, in one registry (`%help` lists them). */
+import { dataSpec } from "./data";
 import { deriveSpec } from "./derive";
+import { modelSpec } from "./model";
+import { trainSpec } from "./train";
 import { helpSpec } from "./help";
 import { CommandRegistry } from "./registry";
 
 export function createCommandRegistry(): CommandRegistry {
-  const registry = new CommandRegistry([deriveSpec]);
+  const registry = new CommandRegistry([dataSpec, deriveSpec, modelSpec, trainSpec]);
   registry.add(helpSpec(registry));
   return registry;
 }
