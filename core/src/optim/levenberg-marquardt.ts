@@ -2,14 +2,17 @@ import type { EvaluationCounter } from "./counted";
 import type { IterateState, Method } from "./driver";
 import { pseudoInverseSolve } from "./linalg";
 import { dot } from "./linestep";
+import { maxAbs } from "./result";
 
 export interface LevenbergMarquardtOptions {
   /** lambda_0 (default 1e-3). */
   initialDamping?: number;
   /**
-   * The relative truncation of the pseudo-inverse (seed 004 section 4.2): singular values below truncation * w_max
-   * are dropped. Default 1e-15 (double precision); use 1e-7 to mimic single precision.
+   * The precision whose relative truncation the pseudo-inverse uses (seed 004 section 4.2): singular values below
+   * 1e-7 w_max ("float32") or 1e-15 w_max ("float64", the default) are dropped. The arithmetic stays Float64.
    */
+  precision?: "float32" | "float64";
+  /** An explicit relative truncation, overriding `precision`. */
   truncation?: number;
   /** "marquardt": damp with lambda diag(J^T J) as in eq. 108 (default); "levenberg": with lambda I. */
   scaling?: "marquardt" | "levenberg";
@@ -101,7 +104,7 @@ function dampedStep(
  */
 export function levenbergMarquardt(options: LevenbergMarquardtOptions = {}): Method<LevenbergMarquardtState> {
   const lambda0 = options.initialDamping ?? 1e-3;
-  const truncation = options.truncation ?? 1e-15;
+  const truncation = options.truncation ?? (options.precision === "float32" ? 1e-7 : 1e-15);
   const scaling = options.scaling ?? "marquardt";
   const maxRejections = options.maxRejections ?? 50;
   if (!(lambda0 > 0)) throw new RangeError(`initialDamping must be positive, got ${lambda0}`);
@@ -153,7 +156,7 @@ export function levenbergMarquardt(options: LevenbergMarquardtOptions = {}): Met
           s.x[i] = xOld[i] + delta[i];
           stepNorm = Math.max(stepNorm, Math.abs(delta[i]));
         }
-        if (!(stepNorm > 1e-16 * Math.max(1, ...xOld.map(Math.abs)))) break;
+        if (!(stepNorm > 1e-16 * Math.max(1, maxAbs(xOld)))) break;
         evaluateResiduals(problem, s);
         const rho = (fOld - s.f) / predicted;
         if (Number.isFinite(s.f) && s.f < fOld && rho > 0) {

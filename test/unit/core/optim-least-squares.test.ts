@@ -41,6 +41,16 @@ describe("Levenberg-Marquardt", () => {
     expect(r.functionEvaluations).toBeGreaterThanOrEqual(r.iterations + 1);
   });
 
+  it("handles zero Jacobian columns through the truncated pseudo-inverse in both precisions", () => {
+    // MGH 34: columns 1 and n of J vanish, so J^T J + lambda diag(J^T J) is singular (seed 004 section 4.2).
+    const p = mghProblems().find((q) => q.number === 34)!;
+    for (const precision of ["float64", "float32"] as const) {
+      const r = runMethod(p, p.start, levenbergMarquardt({ precision }));
+      expect(r.x[0], precision).toBe(p.start[0]);
+      expect(r.f, precision).toBeCloseTo(p.minimum, 8);
+    }
+  });
+
   it("refuses an objective without residuals", () => {
     const plain = { dim: 2, value: () => 0, valueAndGradient: () => 0 };
     expect(() => runMethod(plain, new Float64Array(2), levenbergMarquardt())).toThrow(
