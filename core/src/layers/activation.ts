@@ -11,7 +11,7 @@ import {
 } from "../activations";
 import type { FloatArray, Shape } from "../tensor";
 import { shapeSize } from "../tensor";
-import { LayerConfigError, type Layer, type ParameterGroup } from "./layer";
+import { LayerConfigError, requireBatch, type Layer, type ParameterGroup } from "./layer";
 
 export interface ActivationAttrs {
   readonly activation: ActivationName;
@@ -46,6 +46,8 @@ export class ActivationLayer implements Layer {
   }
 
   forward(_params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     const n = batch * this.inputSize;
     switch (this.kind) {
       case "identity":

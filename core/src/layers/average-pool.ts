@@ -4,7 +4,7 @@
  * with alpha = 1 / (K_u K_v)); overlapping windows (stride below the window size) add up.
  */
 import type { FloatArray, Shape } from "../tensor";
-import type { Layer, Pair, ParameterGroup } from "./layer";
+import { requireBatch, type Layer, type Pair, type ParameterGroup } from "./layer";
 import { poolGeometry, type PoolGeometry } from "./pool-geometry";
 
 export interface AveragePoolAttrs {
@@ -37,6 +37,8 @@ export class AveragePoolLayer implements Layer {
   }
 
   forward(_params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     const g = this.geometry;
     const scale = 1 / (g.windowHeight * g.windowWidth);
     const planes = batch * g.channels;

@@ -10,7 +10,7 @@
  */
 import type { FloatArray, Shape } from "../tensor";
 import { shapeSize } from "../tensor";
-import { LayerConfigError, type Layer, type ParameterGroup } from "./layer";
+import { LayerConfigError, requireBatch, type Layer, type ParameterGroup } from "./layer";
 
 export type FlattenOrder = "engine" | "document";
 
@@ -72,6 +72,8 @@ export class FlattenLayer implements Layer {
   }
 
   forward(_params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     this.move(x, y, batch, false);
   }
 

@@ -8,8 +8,7 @@
  * The backward pass finds the winner again from the input, so the layer keeps no state between calls.
  */
 import type { FloatArray, Shape } from "../tensor";
-import type { Pair } from "./layer";
-import type { Layer, ParameterGroup } from "./layer";
+import { requireBatch, type Layer, type Pair, type ParameterGroup } from "./layer";
 import { poolGeometry, type PoolGeometry } from "./pool-geometry";
 
 export interface MaxPoolAttrs {
@@ -61,6 +60,8 @@ export class MaxPoolLayer implements Layer {
   }
 
   forward(_params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     const g = this.geometry;
     const planes = batch * g.channels;
     for (let p = 0; p < planes; p++) {

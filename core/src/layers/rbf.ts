@@ -19,6 +19,7 @@ import {
   requirePositiveInteger,
   type Layer,
   type ParameterGroup,
+  requireBatch,
 } from "./layer";
 
 export interface RbfAttrs {
@@ -78,6 +79,8 @@ export class RbfLayer implements Layer {
   }
 
   forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     const units = this.outputSize;
     const betaOffset = this.inputSize * units;
     for (let n = 0; n < batch; n++) {

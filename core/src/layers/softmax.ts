@@ -8,7 +8,7 @@
  */
 import type { FloatArray, Shape } from "../tensor";
 import { shapeSize } from "../tensor";
-import type { Layer, ParameterGroup } from "./layer";
+import { requireBatch, type Layer, type ParameterGroup } from "./layer";
 
 export class SoftmaxLayer implements Layer {
   readonly kind = "softmax";
@@ -30,6 +30,8 @@ export class SoftmaxLayer implements Layer {
   }
 
   forward(_params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     const size = this.inputSize;
     for (let n = 0; n < batch; n++) softmaxInto(x, y, n * size, size);
   }

@@ -12,6 +12,7 @@ import {
   type Layer,
   type Pair,
   type ParameterGroup,
+  requireBatch,
 } from "./layer";
 
 export interface SubsampleAttrs {
@@ -66,6 +67,8 @@ export class SubsampleLayer implements Layer {
   }
 
   forward(_params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     this.route(x, y, batch, false);
   }
 

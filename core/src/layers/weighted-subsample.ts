@@ -20,7 +20,15 @@
 import type { SeededRandom } from "../data/random";
 import type { FloatArray, Shape } from "../tensor";
 import { validateConnections } from "./connection-table";
-import { LayerConfigError, fillUniform, pair, type Layer, type Pair, type ParameterGroup } from "./layer";
+import {
+  LayerConfigError,
+  fillUniform,
+  pair,
+  type Layer,
+  type Pair,
+  type ParameterGroup,
+  requireBatch,
+} from "./layer";
 import { poolGeometry, type PoolGeometry } from "./pool-geometry";
 
 export interface WeightedSubsampleAttrs {
@@ -106,6 +114,8 @@ export class WeightedSubsampleLayer implements Layer {
   }
 
   forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    requireBatch(this, "input", x, batch, this.inputShape);
+    requireBatch(this, "output", y, batch, this.outputShape);
     const g = this.geometry;
     for (let n = 0; n < batch; n++) {
       for (let i = 0; i < this.outChannels; i++) {
