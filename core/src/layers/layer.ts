@@ -3,8 +3,9 @@
  * backward call, both the delta for the layer below (eq. 7) and the gradient of its parameters (eq. 8), in the shape
  * of llm.c's `matmul_backward(dinp, dweight, dbias, dout, inp, weight)`.
  *
- * Layers are stateless: everything a backward call needs is its input x and output y from the forward call, so one
- * layer object serves any batch size and any number of models. Arrays hold `batch` samples back to back in the
+ * Layers keep no state between calls that could change a result: everything a backward call needs is its input x
+ * and output y from the forward call (the lowered convolution keeps only scratch buffers), so one layer object
+ * serves any batch size. Arrays hold `batch` samples back to back in the
  * NCHW layout of tensor.ts; they may be longer than needed (buffers preallocated for a larger batch).
  *
  * Deltas. Our deltas are derivatives of the loss with respect to a layer's output (dr/dY) and input (dr/dY_prev).
