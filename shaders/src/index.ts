@@ -31,3 +31,4 @@ export * from "./kernels/sgd";
 export * from "./train/gpuModel";
 export * from "./train/layers";
 export * from "./kernels/gemmVec4";
+export * from "./train/trainOnDevice";
