@@ -38,3 +38,4 @@ export {
   METHOD_NAMES,
   type Optimizer,
 } from "./commands/optimizers";
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from "./commands/gradcheck";

@@ -1,13 +1,14 @@
 /** Every command of the kernel, in one registry (`%help` lists them). */
 import { dataSpec } from "./data";
 import { deriveSpec } from "./derive";
+import { gradcheckSpec } from "./gradcheck";
 import { modelSpec } from "./model";
 import { trainSpec } from "./train";
 import { helpSpec } from "./help";
 import { CommandRegistry } from "./registry";
 
 export function createCommandRegistry(): CommandRegistry {
-  const registry = new CommandRegistry([dataSpec, deriveSpec, modelSpec, trainSpec]);
+  const registry = new CommandRegistry([dataSpec, deriveSpec, gradcheckSpec, modelSpec, trainSpec]);
   registry.add(helpSpec(registry));
   return registry;
 }
