@@ -98,10 +98,18 @@ function randomArray(length: number, random: SeededRandom): Float64Array {
 /**
  * The direct convolution of seed 004 eq. 60-62 is the engine's Conv2dLayer. Its parameters hold vec(W) in the same
  * order as ours for a full table, and leave out the zero blocks of a partial one; `weightIndex` maps between them.
+ * The layer is asked for its direct loops: its default lowers to im2col + GEMM, the very path checked here.
  */
 function directLayer(c: Case, g: ConvGeometry): Conv2dLayer {
   const { outChannels: filters, kernel, stride, padding } = c.options;
-  const attrs = { filters, kernel, stride, padding, connections: c.connections };
+  const attrs = {
+    filters,
+    kernel,
+    stride,
+    padding,
+    connections: c.connections,
+    algorithm: "direct" as const,
+  };
   return new Conv2dLayer("C", [g.inChannels, g.height, g.width], attrs);
 }
 
