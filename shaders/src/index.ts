@@ -1,21 +1,38 @@
+/**
+ * @deltalab/shaders: WGSL compute shaders for the layers of @deltalab/core on WebGPU (Dawn), the device layer they
+ * run on, training with tensors resident on the device, and an auto-tuner (seed 004 sections 9-10).
+ */
 export const VERSION = "0.1.0";
-export * from "./program";
-export * from "./wgsl";
+
+// Device layer and programs.
 export * from "./device/errors";
 export * from "./device/open";
 export * from "./device/gpu";
+export * from "./program";
+export * from "./wgsl";
+
+// Kernels (typed config -> WGSL source).
 export * from "./kernels/gemm";
+export * from "./kernels/gemmVec4";
 export * from "./kernels/reduce";
 export * from "./kernels/activation";
 export * from "./kernels/conv2dGeometry";
 export * from "./kernels/conv2dForward";
 export * from "./kernels/conv2dBackward";
 export * from "./kernels/im2col";
+export * from "./kernels/pool";
+export * from "./kernels/softmaxCrossEntropy";
+export * from "./kernels/sgd";
+
+// Layer operations, core layers on the device, training.
 export * from "./ops/dense";
 export * from "./ops/conv2d";
-export * from "./kernels/pool";
 export * from "./ops/pool";
-export * from "./kernels/softmaxCrossEntropy";
+export * from "./train/layers";
+export * from "./train/gpuModel";
+export * from "./train/trainOnDevice";
+
+// Auto-tuner.
 export * from "./tuner/accessModel";
 export * from "./tuner/operator";
 export { seededValues } from "./tuner/shared";
@@ -25,10 +42,7 @@ export * from "./tuner/activationOperator";
 export * from "./tuner/timing";
 export * from "./tuner/cache";
 export * from "./tuner/tune";
+
+// Experiments of seed 004 section 9.
 export * from "./experiments/launches";
 export * from "./experiments/workgroupMemory";
-export * from "./kernels/sgd";
-export * from "./train/gpuModel";
-export * from "./train/layers";
-export * from "./kernels/gemmVec4";
-export * from "./train/trainOnDevice";
