@@ -136,6 +136,19 @@ function main() {
     );
   }
 
+  const misses = rows
+    .filter((r) => r.scipy?.solved && !r.deltalab.solved)
+    .map(
+      (r) =>
+        `- ${r.problem}: ${r.method} stopped at f = ${showF(r.deltalab.f)} (${r.deltalab.message}); ${r.counterpart} solved it`,
+    );
+  const gains = rows
+    .filter((r) => r.scipy && !r.scipy.solved && r.deltalab.solved)
+    .map(
+      (r) =>
+        `- ${r.problem}: ${r.method} solved it; ${r.counterpart} stopped at f = ${showF(r.scipy.f)} (${r.scipy.message})`,
+    );
+
   const markdown = [
     "# deltalab optimizers vs scipy.optimize on the More-Garbow-Hillstrom problems",
     "",
@@ -151,6 +164,17 @@ function main() {
     "",
     ...summary,
     "",
+    "Goal met: the deltalab method solves at least as many problems as its scipy counterpart, with a median nf no " +
+      "larger over the problems both solve.",
+    "",
+    "## Problems scipy solves and deltalab does not",
+    "",
+    ...(misses.length ? misses : ["None."]),
+    "",
+    "## Problems deltalab solves and scipy does not",
+    "",
+    ...(gains.length ? gains : ["None."]),
+    "",
     "## Every problem",
     "",
     ...table,
@@ -160,6 +184,10 @@ function main() {
   console.log(summary.join("\n"));
   console.log("");
   console.log(table.join("\n"));
+  console.log("");
+  console.log(
+    ["Problems scipy solves and deltalab does not:", ...(misses.length ? misses : ["none"])].join("\n"),
+  );
   if (scipyNote) console.log(scipyNote);
   const results = here("../results/");
   mkdirSync(results, { recursive: true });
