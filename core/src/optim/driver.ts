@@ -31,9 +31,10 @@ export interface StepOutcome {
  * A batch method, after Optim.jl: `initialState` evaluates f and g at x_0 and sets up the method's memory;
  * `updateState` moves the state from x_k to x_{k+1}.
  *
- * Invariant (checked by {@link runMethod}): on entry to and on return from `updateState`, state.f = f(state.x) and
- * state.g = grad f(state.x). A method that cannot find a point to move to returns `{ progress: false }` and leaves
- * x, f and g as they were.
+ * Invariant: on entry to and on return from `updateState`, state.f = f(state.x) and state.g = grad f(state.x) (for a
+ * least-squares method, f = 1/2 ||r||^2 + reg/2 ||x||^2 and g = J^T r + reg x). {@link runMethod} relies on it for
+ * its stopping tests and checks only that x, f and g are finite. A method that cannot find a point to move to
+ * returns `{ progress: false }` and leaves x, f and g as they were.
  */
 export interface Method<S extends IterateState = IterateState> {
   readonly name: string;
