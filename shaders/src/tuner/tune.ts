@@ -118,6 +118,11 @@ export async function tune(
   const warmup = options.warmup ?? 2;
   const runs = options.runs ?? 7;
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${runs}`);
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new Error(`warmup must be a non-negative integer, got ${warmup}`);
+  if (strategy.kind !== "exhaustive" && (!Number.isInteger(strategy.k) || strategy.k < 1)) {
+    throw new Error(`the ${strategy.kind} strategy needs k, a positive integer; got ${strategy.k}`);
+  }
   const space = operator.space();
   const pruned: { params: LaunchParams; reason: string }[] = [];
   const feasible: LaunchParams[] = [];

@@ -134,6 +134,14 @@ describe("auto-tuner", () => {
     expect(readFileSync(path, "utf8")).toContain("other");
   });
 
+  it("refuses a strategy without a usable k, naming it", async () => {
+    const gpu = await testDevice();
+    const operator = activationOperator("relu", 16);
+    await expect(tune(gpu, operator, { strategy: { kind: "model-top-k", k: 0 } })).rejects.toThrow(
+      /model-top-k strategy needs k, a positive integer; got 0/,
+    );
+  });
+
   it("summarizes timings by the median and the interquartile range", () => {
     // Sorted: 1 2 3 4 10; quartiles by linear interpolation at positions 1 and 3.
     expect(summarize([10, 2, 4, 1, 3])).toEqual({ medianMs: 3, spreadMs: 2, samples: 5 });
