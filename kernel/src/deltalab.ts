@@ -39,3 +39,10 @@ export {
   type Optimizer,
 } from "./commands/optimizers";
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from "./commands/gradcheck";
+export {
+  layerGeometry,
+  layerMatrices,
+  patternPng,
+  type MatricesResult,
+  type PoolKind,
+} from "./commands/matrices";

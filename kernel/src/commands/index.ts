@@ -2,13 +2,21 @@
 import { dataSpec } from "./data";
 import { deriveSpec } from "./derive";
 import { gradcheckSpec } from "./gradcheck";
+import { matricesSpec } from "./matrices";
 import { modelSpec } from "./model";
 import { trainSpec } from "./train";
 import { helpSpec } from "./help";
 import { CommandRegistry } from "./registry";
 
 export function createCommandRegistry(): CommandRegistry {
-  const registry = new CommandRegistry([dataSpec, deriveSpec, gradcheckSpec, modelSpec, trainSpec]);
+  const registry = new CommandRegistry([
+    dataSpec,
+    deriveSpec,
+    gradcheckSpec,
+    matricesSpec,
+    modelSpec,
+    trainSpec,
+  ]);
   registry.add(helpSpec(registry));
   return registry;
 }
