@@ -9,6 +9,7 @@ import {
   rosenbrock,
   sgd,
   transformDescent,
+  type GradientTransform,
   type StochasticObjective,
 } from "@deltalab/core";
 
@@ -52,12 +53,9 @@ function oneStep(
   g: number[],
 ) {
   const step = new Float64Array(theta.length);
-  transform.update(
-    Float64Array.from(g),
-    transform.init(Float64Array.from(theta)),
-    Float64Array.from(theta),
-    step,
-  );
+  // A transform is used through its own state type; the union of the two is taken as the interface they share.
+  const shared: GradientTransform = transform;
+  shared.update(Float64Array.from(g), shared.init(Float64Array.from(theta)), Float64Array.from(theta), step);
   return Array.from(step);
 }
 
@@ -111,7 +109,11 @@ describe("minibatch driver", () => {
 
   it("minibatch Adam and Nesterov both lower the full-data loss", () => {
     const p = regression();
-    for (const transform of [adam({ step: 0.05 }), sgd({ step: 0.05, momentum: 0.9, nesterov: true })]) {
+    const transforms: GradientTransform[] = [
+      adam({ step: 0.05 }),
+      sgd({ step: 0.05, momentum: 0.9, nesterov: true }),
+    ];
+    for (const transform of transforms) {
       const r = minimizeStochastic(p, new Float64Array(2), transform, { batchSize: 16, epochs: 30 });
       expect(r.f, transform.name).toBeLessThan(0.01 * r.trajectory[0].f);
     }

@@ -11,6 +11,7 @@ import {
   satisfiesCurvature,
   twoLoop,
   type LineTrial,
+  type Method,
 } from "@deltalab/core";
 
 const vec = (...v: number[]) => Float64Array.from(v);
@@ -59,7 +60,8 @@ describe("quasi-Newton updates", () => {
 
   it("BFGS and L-BFGS each reach Rosenbrock's minimum within 1e-6", () => {
     const p = rosenbrock();
-    for (const method of [bfgs(), lbfgs({ memory: 3 })]) {
+    const methods: Method[] = [bfgs(), lbfgs({ memory: 3 })];
+    for (const method of methods) {
       const r = runMethod(p, p.start, method);
       expect(r.x[0], method.name).toBeCloseTo(1, 6);
       expect(r.x[1], method.name).toBeCloseTo(1, 6);
