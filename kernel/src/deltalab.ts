@@ -46,3 +46,12 @@ export {
   type MatricesResult,
   type PoolKind,
 } from "./commands/matrices";
+export {
+  lossSurface,
+  planeObjective,
+  surfaceFromRuns,
+  runsTable,
+  type SurfaceOptions,
+  type SurfaceResult,
+} from "./commands/surface";
+export { runOptimizer, testSurface, type RunOptions, type RunRecord } from "./commands/trajectory";

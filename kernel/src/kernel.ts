@@ -15,8 +15,9 @@ import { History } from "./protocol/history";
 import { KernelProtocol } from "./protocol/kernel";
 import { OutputRouter } from "./protocol/outputs";
 import { DeltalabRunner } from "./runner";
-import { createCommandRegistry } from "./commands";
-import { RunFromError, surfaceCommTarget } from "./surface-comm";
+import { DELTALAB_COMM_TARGET } from "@deltalab/core/payloads";
+import { createCommandRegistry, SurfaceSessions } from "./commands";
+import { surfaceCommTarget } from "./surface-comm";
 import { readConnectionFile } from "./wire/connection";
 import type { JupyterMessage } from "./wire/message";
 import { WireServer } from "./wire/server";
@@ -50,15 +51,11 @@ export async function startKernel(connectionFile: string): Promise<void> {
   );
   bindCellContext({ outputs, signal: () => executor.signal });
   const comms = new CommRegistry((msgType, content) => outputs.publishComm(msgType, content));
-  const runner = new DeltalabRunner(executor, createCommandRegistry());
+  const surfaces = new SurfaceSessions();
+  const runner = new DeltalabRunner(executor, createCommandRegistry(surfaces));
   comms.register(
-    "deltalab",
-    surfaceCommTarget(
-      (surfaceId) => {
-        throw new RunFromError(`there is no surface ${JSON.stringify(surfaceId)} in this kernel`);
-      },
-      (text) => outputs.log(text),
-    ),
+    DELTALAB_COMM_TARGET,
+    surfaceCommTarget(surfaces.runner, (text) => outputs.log(text)),
   );
   const protocol: KernelProtocol = new KernelProtocol({
     sink: {

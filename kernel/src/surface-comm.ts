@@ -1,7 +1,8 @@
 /**
  * The `deltalab` comm target: a loss-surface view asks the kernel to run an optimizer from a clicked point
  * (core/src/payloads/comm.ts). Each `run-from` is answered on the same comm with one `path-point` per iterate,
- * then one `path-end`; a new request on a comm supersedes the run still streaming there.
+ * then one `path-end`. Runs on a plane are short and run to the end at once, so a request never finds an earlier
+ * one still streaming (nothing is ever "superseded").
  */
 import type { Comm, CommTarget } from "./protocol/comms";
 import type { JsonObject } from "./wire/message";
@@ -11,15 +12,15 @@ export interface PlanePoint {
   loss: number;
 }
 
-/** Runs `optimizer` on the surface `surfaceId` from `point`, yielding iterates in plane coordinates. */
+export type RunEnd = "converged" | "max-iterations" | "diverged";
+
+/** Runs `optimizer` on the surface `surfaceId` from `point`: the iterates in plane coordinates and why it ended. */
 export type PlaneRunner = (
   surfaceId: string,
   optimizer: string,
   point: [number, number],
   signal: AbortSignal,
-) => AsyncIterable<PlanePoint> | Iterable<PlanePoint>;
-
-export type RunEnd = "converged" | "max-iterations" | "diverged";
+) => { points: Iterable<PlanePoint>; end: RunEnd };
 
 /** Thrown by a PlaneRunner for a request it cannot serve (unknown surface or optimizer). */
 export class RunFromError extends Error {}
@@ -46,52 +47,34 @@ function readRunFrom(data: JsonObject): {
 }
 
 export function surfaceCommTarget(run: PlaneRunner, log: (text: string) => void): CommTarget {
-  const running = new Map<string, { requestId: string; controller: AbortController }>();
-  const supersede = (comm: Comm) => {
-    const previous = running.get(comm.id);
-    if (!previous) return;
-    previous.controller.abort();
-    comm.send({ action: "path-end", requestId: previous.requestId, reason: "superseded" });
-    running.delete(comm.id);
-  };
   return {
-    message(comm, data) {
+    message(comm: Comm, data: JsonObject) {
       if (data.action !== "run-from") {
         log(`the deltalab comm got an unknown action ${JSON.stringify(data.action)}`);
         return;
       }
       const requestId = typeof data.requestId === "string" ? data.requestId : "";
-      supersede(comm);
-      const controller = new AbortController();
-      running.set(comm.id, { requestId, controller });
-      void (async () => {
-        let reason: "max-iterations" | "error" = "max-iterations";
-        let message: string | undefined;
-        try {
-          const request = readRunFrom(data);
-          let iteration = 0;
-          for await (const step of run(
-            request.surfaceId,
-            request.optimizer,
-            request.point,
-            controller.signal,
-          )) {
-            if (controller.signal.aborted) return;
-            comm.send({ action: "path-point", requestId, iteration, point: step.point, loss: step.loss });
-            iteration += 1;
-          }
-        } catch (error) {
-          reason = "error";
-          message = (error as Error).message;
+      let reason: RunEnd | "error" = "max-iterations";
+      let message: string | undefined;
+      try {
+        const request = readRunFrom(data);
+        const { points, end } = run(
+          request.surfaceId,
+          request.optimizer,
+          request.point,
+          new AbortController().signal,
+        );
+        let iteration = 0;
+        for (const step of points) {
+          comm.send({ action: "path-point", requestId, iteration, point: step.point, loss: step.loss });
+          iteration += 1;
         }
-        if (controller.signal.aborted) return;
-        running.delete(comm.id);
-        comm.send({ action: "path-end", requestId, reason, ...(message ? { message } : {}) });
-      })();
-    },
-    close(comm) {
-      running.get(comm.id)?.controller.abort();
-      running.delete(comm.id);
+        reason = end;
+      } catch (error) {
+        reason = "error";
+        message = (error as Error).message;
+      }
+      comm.send({ action: "path-end", requestId, reason, ...(message ? { message } : {}) });
     },
   };
 }

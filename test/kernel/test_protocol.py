@@ -258,3 +258,23 @@ def test_a_message_with_a_bad_signature_is_dropped_and_logged_without_the_expect
     frames = forged.serialize(msg)
     expected = km.session.sign(frames[2:6]).decode()
     assert expected not in text
+
+
+def test_a_surface_view_can_ask_for_a_run_from_a_point(kernel):
+    _, kc = kernel
+    _, outputs = execute(kc, "%surface rosenbrock --optimizers bfgs --grid 5")
+    payload = outputs[-1]["content"]["data"]["application/vnd.deltalab.loss-surface.v1+json"]
+    surface_id = payload["session"]["surfaceId"]
+    comm_id = uuid.uuid4().hex
+    kc.shell_channel.send(kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "deltalab", "data": {}}))
+    request = {"action": "run-from", "requestId": "r1", "surfaceId": surface_id, "optimizer": "bfgs", "point": [-1.0, 2.0]}
+    kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": request}))
+    messages = []
+    while not messages or messages[-1]["action"] != "path-end":
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "comm_msg" and msg["content"]["comm_id"] == comm_id:
+            messages.append(msg["content"]["data"])
+    points = [m for m in messages if m["action"] == "path-point"]
+    assert points[0]["point"] == [-1.0, 2.0]
+    assert abs(points[-1]["point"][0] - 1) < 1e-4 and abs(points[-1]["point"][1] - 1) < 1e-4  # Rosenbrock's minimizer
+    assert messages[-1] == {"action": "path-end", "requestId": "r1", "reason": "converged"}

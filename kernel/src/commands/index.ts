@@ -4,17 +4,22 @@ import { deriveSpec } from "./derive";
 import { gradcheckSpec } from "./gradcheck";
 import { matricesSpec } from "./matrices";
 import { modelSpec } from "./model";
+import { raceSpec } from "./race";
+import { SurfaceSessions, surfaceSpec } from "./surface";
 import { trainSpec } from "./train";
 import { helpSpec } from "./help";
 import { CommandRegistry } from "./registry";
 
-export function createCommandRegistry(): CommandRegistry {
+/** The registry; surfaces shown by %surface and %race are kept in `sessions` for runs asked for by their views. */
+export function createCommandRegistry(sessions: SurfaceSessions = new SurfaceSessions()): CommandRegistry {
   const registry = new CommandRegistry([
     dataSpec,
     deriveSpec,
     gradcheckSpec,
     matricesSpec,
     modelSpec,
+    raceSpec(sessions),
+    surfaceSpec(sessions),
     trainSpec,
   ]);
   registry.add(helpSpec(registry));
@@ -22,4 +27,5 @@ export function createCommandRegistry(): CommandRegistry {
 }
 
 export { CommandRegistry, CommandUsageError } from "./registry";
+export { SurfaceSessions } from "./surface";
 export { UsageError } from "./parse";

@@ -1,0 +1,129 @@
+/**
+ * One driver for the optimizer runs of %race and %surface: a first-order transform (theta_{k+1} = theta_k + step_k
+ * from the full gradient, optim/transform.ts) or a batch method through the core's `minimize`, recording every
+ * iterate with its loss. Runs stop at the iteration budget, on a tiny gradient, on a non-finite loss, or when the
+ * signal is aborted; asynchronous runs yield to the event loop so that an interrupt is seen.
+ */
+import { minimize, surfaces, type Objective, type TestSurface, type TrajectoryPoint } from "@deltalab/core";
+import type { Optimizer } from "./optimizers";
+import { UsageError } from "./parse";
+
+export interface RunRecord {
+  optimizer: string;
+  trajectory: TrajectoryPoint[];
+  reason: string;
+  gradientNorm: number;
+  evaluations: number;
+  elapsedMs: number;
+}
+
+export interface RunOptions {
+  iterations: number;
+  signal?: AbortSignal;
+  /** Stop when ||g||_inf falls to this (default 1e-8). */
+  gradientTolerance?: number;
+}
+
+function maxAbs(v: Float64Array): number {
+  let m = 0;
+  for (const x of v) m = Math.max(m, Math.abs(x));
+  return m;
+}
+
+/** Runs one optimizer from `x0` (a copy is made). */
+export function runOptimizer(
+  objective: Objective,
+  x0: Float64Array,
+  optimizer: Optimizer,
+  options: RunOptions,
+): RunRecord {
+  const started = performance.now();
+  const tolerance = options.gradientTolerance ?? 1e-8;
+  if (optimizer.kind === "method") {
+    const result = minimize(objective, Float64Array.from(x0), optimizer.method, {
+      maxIterations: options.iterations,
+      gradientTolerance: tolerance,
+      trajectoryEvery: 1,
+      callback: () => options.signal?.aborted === true,
+    });
+    return {
+      optimizer: optimizer.label,
+      trajectory: result.trajectory,
+      reason: result.reason,
+      gradientNorm: result.gradientNorm,
+      evaluations: result.functionEvaluations + result.gradientEvaluations,
+      elapsedMs: performance.now() - started,
+    };
+  }
+  const x = Float64Array.from(x0);
+  const g = new Float64Array(x.length);
+  const step = new Float64Array(x.length);
+  let state = optimizer.transform.init(x);
+  const trajectory: TrajectoryPoint[] = [];
+  let reason = "iteration budget";
+  let gradientNorm = Number.NaN;
+  let evaluations = 0;
+  for (let k = 0; ; k++) {
+    const f = objective.valueAndGradient(x, g);
+    evaluations += 1;
+    gradientNorm = maxAbs(g);
+    if (!Number.isFinite(f) || !Number.isFinite(gradientNorm)) {
+      reason = "diverged";
+      break;
+    }
+    trajectory.push({ iteration: k, x: Float64Array.from(x), f });
+    if (gradientNorm <= tolerance) {
+      reason = "gradient tolerance";
+      break;
+    }
+    if (k >= options.iterations) break;
+    if (options.signal?.aborted) {
+      reason = "stopped by callback";
+      break;
+    }
+    state = optimizer.transform.update(g, state, x, step);
+    for (let j = 0; j < x.length; j++) x[j] = (x[j] ?? 0) + (step[j] ?? 0);
+  }
+  return {
+    optimizer: optimizer.label,
+    trajectory,
+    reason,
+    gradientNorm,
+    evaluations,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/** The core's two-dimensional test surfaces by name. */
+export function testSurface(name: string): TestSurface {
+  const all = surfaces();
+  const found = all.find((surface) => surface.name === name);
+  if (!found)
+    throw new UsageError(
+      `unknown test problem ${JSON.stringify(name)}; the test surfaces are ${all.map((s) => s.name).join(", ")}`,
+    );
+  return found;
+}
+
+export function testSurfaceNames(): string[] {
+  return surfaces().map((surface) => surface.name);
+}
+
+export function isObjective(value: unknown): value is Objective {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as Partial<Objective>).dim === "number" &&
+    typeof (value as Partial<Objective>).valueAndGradient === "function" &&
+    typeof (value as Partial<Objective>).value === "function"
+  );
+}
+
+/** Parses "x,y,..." into a start point of length `dim`. */
+export function parsePoint(values: string[], dim: number, what = "--start"): Float64Array {
+  const numbers = values.map(Number);
+  if (numbers.length !== dim || numbers.some((n) => !Number.isFinite(n))) {
+    throw new UsageError(`${what} needs ${dim} numbers separated by commas, got ${values.join(",")}`);
+  }
+  return Float64Array.from(numbers);
+}
