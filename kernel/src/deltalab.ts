@@ -55,3 +55,4 @@ export {
   type SurfaceResult,
 } from "./commands/surface";
 export { runOptimizer, testSurface, type RunOptions, type RunRecord } from "./commands/trajectory";
+export { tuneOperator, TUNABLE_OPERATORS } from "./commands/tune";

@@ -7,6 +7,7 @@ import { modelSpec } from "./model";
 import { raceSpec } from "./race";
 import { SurfaceSessions, surfaceSpec } from "./surface";
 import { trainSpec } from "./train";
+import { tuneSpec } from "./tune";
 import { helpSpec } from "./help";
 import { CommandRegistry } from "./registry";
 
@@ -21,6 +22,7 @@ export function createCommandRegistry(sessions: SurfaceSessions = new SurfaceSes
     raceSpec(sessions),
     surfaceSpec(sessions),
     trainSpec,
+    tuneSpec,
   ]);
   registry.add(helpSpec(registry));
   return registry;
