@@ -202,7 +202,7 @@ export function lossSurfaceFigure(
     layout.scene = {
       // Seen from above the front-left, so paths down in a valley stay in sight, a little flattened so the axis
       // titles fit.
-      camera: { eye: { x: -1.1, y: -1.5, z: 1.5 } },
+      camera: { eye: { x: -1.25, y: -1.7, z: 1.6 } },
       aspectmode: "manual",
       aspectratio: { x: 1, y: 1, z: 0.75 },
       xaxis: { ...axis(xTitle), backgroundcolor: theme.background },

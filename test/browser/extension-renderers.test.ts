@@ -9,7 +9,8 @@ import {
   TRAINING_MIME_TYPE_V1,
   TUNING_TABLE_MIME_TYPE_V1,
 } from "@deltalab/core/payloads";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -62,6 +63,8 @@ const display = (mime: string, payload: unknown) => ({
 
 function notebook(): string {
   const nb = JSON.parse(notebookJson(["surface", "table", "training", "invalid"]));
+  // A notebook seen before could be trusted through the server's signature store: make each one new.
+  nb.metadata.deltalab_test_run = randomUUID();
   const outputs = [
     display(LOSS_SURFACE_MIME_TYPE_V1, bowl()),
     display(TUNING_TABLE_MIME_TYPE_V1, tuningPayload()),
@@ -101,6 +104,7 @@ describe("deltalab renderers in JupyterLab", () => {
   afterAll(async () => {
     await browser?.close();
     await lab?.stop();
+    if (rootDir) rmSync(rootDir, { recursive: true, force: true });
   });
 
   it("draws the loss surface with one surface trace and three traces per path", async () => {
@@ -200,6 +204,16 @@ describe("deltalab renderers in JupyterLab", () => {
     await table.screenshot({ path: join(screenshotDir, "extension-tuning-table-dark.png") });
   });
 
+  it("writes no PNG into the outputs of an untrusted notebook", async () => {
+    await page.keyboard.press("Control+s");
+    await page.waitForFunction(() => !document.querySelector(".jp-mod-dirty"));
+    const saved = JSON.parse(readFileSync(join(rootDir, "renderers.ipynb"), "utf8"));
+    const pngs = saved.cells.map(
+      (cell: { outputs: { data: Record<string, string> }[] }) => "image/png" in cell.outputs[0].data,
+    );
+    expect(pngs).toEqual([false, false, false, false]);
+  });
+
   it("writes a PNG of each plot into the outputs once the notebook is trusted, and saves it", async () => {
     await page.keyboard.press("Control+Shift+C");
     await page.keyboard.type("Trust Notebook");
@@ -215,6 +229,8 @@ describe("deltalab renderers in JupyterLab", () => {
     });
     // surface, table (its heat map), training; none for the invalid payload
     expect(pngs).toEqual(["PNG", "PNG", "PNG", null]);
+    const surfacePng = saved.cells[0].outputs[0].data["image/png"];
+    writeFileSync(join(screenshotDir, "extension-saved-surface-png.png"), Buffer.from(surfacePng, "base64"));
   });
 
   it("shows the saved PNG when the browser drops the WebGL context", async () => {
