@@ -1,33 +1,45 @@
 import type { CommLike, CommMessage, KernelLike } from "../../../extension/src/kernelLink";
 
+interface CommRecord {
+  target: string;
+  comm: CommLike;
+  sent: unknown[];
+  opened: boolean;
+  closed: boolean;
+}
+
 /** A kernel connection that records the comms opened on it and lets a test answer as the kernel would. */
 export function fakeKernel() {
-  const comms: { target: string; comm: CommLike; sent: unknown[]; opened: boolean; closed: boolean }[] = [];
+  const comms: CommRecord[] = [];
   const kernel: KernelLike = {
     createComm(target: string): CommLike {
-      const record = {
-        target,
-        sent: [] as unknown[],
-        opened: false,
-        closed: false,
-        comm: undefined as never,
-      };
+      const sent: unknown[] = [];
+      const state = { opened: false, closed: false };
       const comm: CommLike = {
         commId: `comm-${comms.length + 1}`,
         open: () => {
-          record.opened = true;
+          state.opened = true;
         },
         send: (data: unknown) => {
-          record.sent.push(data);
+          sent.push(data);
         },
         close: () => {
-          record.closed = true;
+          state.closed = true;
         },
         onMsg: () => undefined,
         onClose: () => undefined,
       };
-      record.comm = comm;
-      comms.push(record);
+      comms.push({
+        target,
+        comm,
+        sent,
+        get opened() {
+          return state.opened;
+        },
+        get closed() {
+          return state.closed;
+        },
+      });
       return comm;
     },
   };
