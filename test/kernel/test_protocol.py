@@ -278,3 +278,21 @@ def test_a_surface_view_can_ask_for_a_run_from_a_point(kernel):
     assert points[0]["point"] == [-1.0, 2.0]
     assert abs(points[-1]["point"][0] - 1) < 1e-4 and abs(points[-1]["point"][1] - 1) < 1e-4  # Rosenbrock's minimizer
     assert messages[-1] == {"action": "path-end", "requestId": "r1", "reason": "converged"}
+
+
+def test_interrupting_training_stops_it_and_leaves_the_model_usable(kernel):
+    km, kc = kernel
+    execute(kc, "%data --limit 512 --as shirts")
+    execute(kc, "%model lenet5 --input 28 --as net")
+    msg_id = kc.execute("%train net shirts --epochs 100 --batch 16")
+    while True:  # wait until the training display has been updated once: the loop is running
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "update_display_data":
+            break
+    interrupt_by_message(km, kc)
+    reply = reply_to(kc, msg_id, timeout=10)
+    assert reply["content"]["ename"] == "Interrupted"
+    updates = [m for m in collect_iopub(kc, msg_id) if m["msg_type"] == "update_display_data"]
+    assert updates[-1]["content"]["data"]["application/vnd.deltalab.training.v1+json"]["status"] == "stopped"
+    _, outputs = execute(kc, "Array.from(net.predict(Array.from(shirts.data.inputs).slice(0, 784))).every(Number.isFinite)")
+    assert outputs[-1]["content"]["data"]["text/plain"] == "true"
