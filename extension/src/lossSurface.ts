@@ -265,8 +265,8 @@ const extension: IRenderMime.IExtension = {
   id: "@deltalab/jupyterlab:loss-surface",
   description: "Renders deltalab loss surfaces with optimizer paths (plotly, loaded on first use).",
   rendererFactory,
+  // Ahead of image/png (rank 90): the bundle holds both once the view has written its picture back.
   rank: 0,
-  dataType: "json",
 };
 
 export default extension;

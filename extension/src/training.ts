@@ -95,8 +95,8 @@ const extension: IRenderMime.IExtension = {
   id: "@deltalab/jupyterlab:training",
   description: "Renders deltalab training curves (loss and accuracy), updated live.",
   rendererFactory,
+  // Ahead of image/png (rank 90): the bundle holds both once the view has written its picture back.
   rank: 0,
-  dataType: "json",
 };
 
 export default extension;

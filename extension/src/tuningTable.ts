@@ -240,8 +240,8 @@ const extension: IRenderMime.IExtension = {
   id: "@deltalab/jupyterlab:tuning-table",
   description: "Renders deltalab auto-tuning results as a sortable table with a heat map.",
   rendererFactory,
+  // Ahead of image/png (rank 90): the bundle holds both once the view has written its picture back.
   rank: 0,
-  dataType: "json",
 };
 
 export default extension;
