@@ -14,6 +14,7 @@ import { CommRegistry } from "./protocol/comms";
 import { History } from "./protocol/history";
 import { KernelProtocol } from "./protocol/kernel";
 import { OutputRouter } from "./protocol/outputs";
+import { createPhaseCell } from "./phase";
 import { DeltalabRunner } from "./runner";
 import { DELTALAB_COMM_TARGET } from "@deltalab/core/payloads";
 import { createCommandRegistry, SurfaceSessions } from "./commands";
@@ -43,7 +44,8 @@ export async function startKernel(connectionFile: string): Promise<void> {
     "@deltalab/core": () => load("@deltalab/core"),
     "@deltalab/shaders": () => load("@deltalab/shaders"),
   });
-  const executor = new CellExecutor(modules);
+  const phase = createPhaseCell();
+  const executor = new CellExecutor(modules, phase);
   // The wire starts last, once everything that handles its messages exists.
   const started: { wire?: WireServer } = {};
   const outputs: OutputRouter = new OutputRouter((parent, msgType, content) =>
@@ -75,10 +77,14 @@ export async function startKernel(connectionFile: string): Promise<void> {
   process.on("uncaughtException", (error) => reportStray(outputs, "uncaught exception", error));
   process.on("unhandledRejection", (reason) => reportStray(outputs, "unhandled promise rejection", reason));
   outputs.captureProcessStreams();
-  started.wire = await WireServer.start(connection, {
-    receive: (channel, message: JupyterMessage) => protocol.receive(channel, message),
-    log: (text) => outputs.log(text),
-  });
+  started.wire = await WireServer.start(
+    connection,
+    {
+      receive: (channel, message: JupyterMessage) => protocol.receive(channel, message),
+      log: (text) => outputs.log(text),
+    },
+    phase,
+  );
 }
 
 function reportStray(outputs: OutputRouter, what: string, thrown: unknown): void {

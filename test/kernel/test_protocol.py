@@ -296,3 +296,18 @@ def test_interrupting_training_stops_it_and_leaves_the_model_usable(kernel):
     assert updates[-1]["content"]["data"]["application/vnd.deltalab.training.v1+json"]["status"] == "stopped"
     _, outputs = execute(kc, "Array.from(net.predict(Array.from(shirts.data.inputs).slice(0, 784))).every(Number.isFinite)")
     assert outputs[-1]["content"]["data"]["text/plain"] == "true"
+
+
+def test_an_interrupt_that_arrives_while_the_cell_compiles_still_stops_it(kernel):
+    km, kc = kernel
+    msg_id = kc.execute("let turns = 0;\nwhile (true) { turns++; }")
+    while True:  # execute_input goes out just before compilation starts
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+            break
+    interrupt_by_message(km, kc)
+    reply = reply_to(kc, msg_id, timeout=15)
+    assert reply["content"]["ename"] == "Interrupted"
+    collect_iopub(kc, msg_id)
+    reply, _ = execute(kc, "1 + 1")
+    assert reply["content"]["status"] == "ok"

@@ -7,6 +7,7 @@
  * an asynchronous cell is raced against the interrupt signal, which long-running commands also watch.
  */
 import { Script } from "node:vm";
+import { OUTSIDE_VM, setPhase, UNDER_VM, type PhaseCell } from "../phase";
 import { createNodeConverter, quickInfoText, type CompletionInfo, type Converter } from "../tslab";
 import { diagnosticsError, interruptedError, thrownError, type CellError } from "./errors";
 import { mapEmittedLines } from "./lines";
@@ -46,7 +47,11 @@ export class CellExecutor {
   private previousDeclarations = "";
   private interruption = new AbortController();
 
-  constructor(private readonly modules: CellModules) {
+  /** @param phase set to UNDER_VM while a cell's synchronous part runs under vm (read by the control thread) */
+  constructor(
+    private readonly modules: CellModules,
+    private readonly phase?: PhaseCell,
+  ) {
     Object.defineProperty(globalThis, Symbol.for(CELL_SLOT), {
       value: { exports: this.locals, require: modules.require },
       configurable: true,
@@ -100,7 +105,14 @@ export class CellExecutor {
     };
     const script = `${scriptPrefix(converted.hasToplevelAwait === true)}${converted.output}\n})(globalThis[Symbol.for("${CELL_SLOT}")].exports, globalThis[Symbol.for("${CELL_SLOT}")].require)`;
     try {
-      const completion: unknown = new Script(script, { filename }).runInThisContext({ breakOnSigint: true });
+      const compiled = new Script(script, { filename });
+      let completion: unknown;
+      setPhase(this.phase, UNDER_VM);
+      try {
+        completion = compiled.runInThisContext({ breakOnSigint: true });
+      } finally {
+        setPhase(this.phase, OUTSIDE_VM);
+      }
       if (converted.hasToplevelAwait) await this.raceInterrupt(completion);
     } catch (error) {
       if (isSigintError(error) || error === this.interruption.signal.reason) {

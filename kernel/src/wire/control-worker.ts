@@ -2,13 +2,15 @@
  * The control and heartbeat channels, on their own thread so that they answer while a cell blocks the main
  * thread. An `interrupt_request` is answered here and turned into SIGINT for this process: the main thread's
  * SIGINT handling stops the running cell (vm's breakOnSigint for synchronous code, the interrupt signal for
- * asynchronous code). Synchronous code that runs after an `await` is outside vm's reach: when the main thread has
- * not answered a ping within a second, its JavaScript is terminated through the inspector
- * (Runtime.terminateExecution), which unwinds only the running code; the pending SIGINT then fails the cell.
+ * asynchronous code). When the main thread has not answered a ping within a second: if it is still under vm, the
+ * signal came before vm was listening (during compilation) and is sent again; otherwise it is blocked in code that
+ * runs after an `await`, outside vm's reach, and its JavaScript is terminated through the inspector
+ * (Runtime.terminateExecution), which unwinds only that code; the pending SIGINT then fails the cell.
  * Every other control message is passed to the main thread, whose replies come back here.
  */
 import { Session } from "node:inspector";
 import { parentPort, workerData } from "node:worker_threads";
+import { readPhase, UNDER_VM, type PhaseCell } from "../phase";
 import { loadZmq } from "../tslab";
 import { endpoint, type ConnectionInfo } from "./connection";
 import { decode, encode, reply, WireError } from "./message";
@@ -28,7 +30,15 @@ export type FromControl =
 /** How long the main thread may take to answer a ping after SIGINT before its JavaScript is terminated. */
 const UNRESPONSIVE_MS = 1000;
 
-async function serve(port: NonNullable<typeof parentPort>, connection: ConnectionInfo): Promise<void> {
+export interface ControlWorkerData {
+  connection: ConnectionInfo;
+  phase: PhaseCell;
+}
+
+async function serve(
+  port: NonNullable<typeof parentPort>,
+  { connection, phase }: ControlWorkerData,
+): Promise<void> {
   const post = (message: FromControl) => port.postMessage(message);
   const zmq = loadZmq();
   const control = new zmq.Router();
@@ -41,17 +51,23 @@ async function serve(port: NonNullable<typeof parentPort>, connection: Connectio
     post({ kind: "log", text: `control send failed: ${error.message}` }),
   );
   let answered = true;
+  const checkStopped = () => {
+    if (answered) return;
+    if (readPhase(phase) === UNDER_VM) {
+      process.kill(process.pid, "SIGINT");
+      setTimeout(checkStopped, UNRESPONSIVE_MS);
+      return;
+    }
+    post({ kind: "log", text: "the cell did not stop on SIGINT; terminating its JavaScript" });
+    const session = new Session();
+    session.connectToMainThread();
+    session.post("Runtime.terminateExecution", () => session.disconnect());
+  };
   const interruptMainThread = () => {
     process.kill(process.pid, "SIGINT");
     answered = false;
     post({ kind: "ping" });
-    setTimeout(() => {
-      if (answered) return;
-      post({ kind: "log", text: "the cell did not stop on SIGINT; terminating its JavaScript" });
-      const session = new Session();
-      session.connectToMainThread();
-      session.post("Runtime.terminateExecution", () => session.disconnect());
-    }, UNRESPONSIVE_MS);
+    setTimeout(checkStopped, UNRESPONSIVE_MS);
   };
   port.on("message", (message: ToControl) => {
     if (message.kind === "pong") {
@@ -91,7 +107,7 @@ async function serve(port: NonNullable<typeof parentPort>, connection: Connectio
 
 if (parentPort !== null) {
   const port = parentPort;
-  serve(port, workerData as ConnectionInfo).catch((error: Error) =>
+  serve(port, workerData as ControlWorkerData).catch((error: Error) =>
     port.postMessage({ kind: "failed", text: error.message }),
   );
 }

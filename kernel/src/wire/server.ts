@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { loadZmq, type ZmqSocket } from "../tslab";
 import { endpoint, type ConnectionInfo } from "./connection";
-import type { FromControl, ToControl } from "./control-worker";
+import type { PhaseCell } from "../phase";
+import type { ControlWorkerData, FromControl, ToControl } from "./control-worker";
 import { decode, encode, WireError, type JupyterMessage } from "./message";
 import { Outbox } from "./outbox";
 
@@ -29,7 +30,12 @@ export class WireServer {
     private readonly control: Worker,
   ) {}
 
-  static async start(connection: ConnectionInfo, handlers: WireHandlers): Promise<WireServer> {
+  /** `phase` tells the control thread whether a cell runs under vm (see phase.ts). */
+  static async start(
+    connection: ConnectionInfo,
+    handlers: WireHandlers,
+    phase: PhaseCell,
+  ): Promise<WireServer> {
     const zmq = loadZmq();
     const shell = new zmq.Router();
     const iopub = new zmq.Publisher();
@@ -41,7 +47,7 @@ export class WireServer {
       iopub.bind(endpoint(connection, "iopub")),
       stdin.bind(endpoint(connection, "stdin")),
     ]);
-    const control = await startControlWorker(connection, handlers);
+    const control = await startControlWorker({ connection, phase }, handlers);
     const logSendError = (error: Error) => handlers.log(`send failed: ${error.message}`);
     const server = new WireServer(
       connection,
@@ -99,8 +105,9 @@ export class WireServer {
   }
 }
 
-function startControlWorker(connection: ConnectionInfo, handlers: WireHandlers): Promise<Worker> {
-  const worker = new Worker(join(__dirname, "control-worker.js"), { workerData: connection });
+function startControlWorker(data: ControlWorkerData, handlers: WireHandlers): Promise<Worker> {
+  const { connection } = data;
+  const worker = new Worker(join(__dirname, "control-worker.js"), { workerData: data });
   return new Promise((resolve, reject) => {
     worker.on("message", (message: FromControl) => {
       if (message.kind === "ready") {
