@@ -276,3 +276,22 @@ describe("%race and %surface", () => {
     );
   });
 });
+
+describe("%tune", () => {
+  it("names an unknown operator before opening any device", async () => {
+    const error = await createCommandRegistry()
+      .run({ name: "tune", args: ["fft"], line: 0 }, memoryContext())
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(CommandUsageError);
+    expect((error as Error).message).toMatch(
+      /unknown operator "fft"; expected one of matmul, conv2d, activation/,
+    );
+  });
+
+  it("asks for a model or a geometry for conv2d", async () => {
+    const error = await createCommandRegistry()
+      .run({ name: "tune", args: ["conv2d"], line: 0 }, memoryContext())
+      .catch((e) => e);
+    expect((error as Error).message).toMatch(/conv2d needs --model NAME/);
+  });
+});
