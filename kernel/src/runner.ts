@@ -89,6 +89,10 @@ export class DeltalabRunner implements CellRunner {
     }
   }
 
+  evaluate(expression: string, executionCount: number): Promise<ExecutionResult> {
+    return this.executor.execute(`(${expression}\n)`, executionCount);
+  }
+
   interrupt(): void {
     this.executor.interrupt();
   }

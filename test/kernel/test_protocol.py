@@ -311,3 +311,31 @@ def test_an_interrupt_that_arrives_while_the_cell_compiles_still_stops_it(kernel
     collect_iopub(kc, msg_id)
     reply, _ = execute(kc, "1 + 1")
     assert reply["content"]["status"] == "ok"
+
+
+def test_user_expressions_are_evaluated_after_the_cell(kernel):
+    _, kc = kernel
+    msg_id = kc.execute("let side = 6;", user_expressions={"area": "side * side", "broken": "side.nope()"})
+    content = reply_to(kc, msg_id)["content"]
+    assert content["user_expressions"]["area"] == {"status": "ok", "data": {"text/plain": "36"}, "metadata": {}}
+    assert content["user_expressions"]["broken"]["status"] == "error"
+    assert content["user_expressions"]["broken"]["ename"] == "TypeScriptError"
+
+
+def test_an_optimizer_written_in_a_cell_trains_like_a_built_in(kernel):
+    _, kc = kernel
+    code = (
+        'import type { GradientTransform } from "deltalab";\n'
+        "const halving: GradientTransform<null> = {\n"
+        '  name: "halving",\n'
+        "  init: () => null,\n"
+        "  update(g, state, _theta, step) { for (let i = 0; i < g.length; i++) step[i] = -0.05 * g[i]; return state; },\n"
+        "};"
+    )
+    assert execute(kc, code)[0]["content"]["status"] == "ok"
+    execute(kc, "%data xor --count 4 --as xor")
+    execute(kc, '%%model --as mlp\n{"inputShape": [2], "layers": [{"type": "dense", "units": 2}, {"type": "softmax"}]}')
+    reply, outputs = execute(kc, "%train mlp xor --optimizer halving --epochs 2 --batch 4 --as run")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    reply, outputs = execute(kc, "[run.optimizer, run.result.steps]")
+    assert outputs[-1]["content"]["data"]["text/plain"] == "[ 'halving', 8 ]"

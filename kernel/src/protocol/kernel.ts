@@ -179,8 +179,30 @@ export class KernelProtocol {
       status: "ok",
       execution_count: count,
       payload: [],
-      user_expressions: userExpressionsNotEvaluated(content.user_expressions),
+      user_expressions: await this.evaluateUserExpressions(content.user_expressions, count),
     });
+  }
+
+  /**
+   * user_expressions (messaging spec, "Execute"): each expression is evaluated after the cell, in its namespace,
+   * and answered with its display bundle, or with the error it raised.
+   */
+  private async evaluateUserExpressions(
+    expressions: unknown,
+    count: number,
+  ): Promise<Record<string, unknown>> {
+    const results: Record<string, unknown> = {};
+    if (expressions === null || typeof expressions !== "object") return results;
+    for (const [name, expression] of Object.entries(expressions)) {
+      const result = await this.parts.runner.evaluate(String(expression), count);
+      if (result.status === "error") {
+        results[name] = { status: "error", ...result.error };
+      } else {
+        const data = result.hasValue ? await bundleOf(result.value) : { "text/plain": "undefined" };
+        results[name] = { status: "ok", data, metadata: {} };
+      }
+    }
+    return results;
   }
 
   private abortQueuedExecutions(): void {
@@ -192,19 +214,4 @@ export class KernelProtocol {
 
 function cursorOf(content: JsonObject, code: string): number {
   return typeof content.cursor_pos === "number" ? content.cursor_pos : code.length;
-}
-
-/** user_expressions are answered one by one with an error: cells run TypeScript, not expressions on the side. */
-function userExpressionsNotEvaluated(expressions: unknown): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
-  if (expressions === null || typeof expressions !== "object") return result;
-  for (const name of Object.keys(expressions)) {
-    result[name] = {
-      status: "error",
-      ename: "NotSupported",
-      evalue: "user_expressions are not evaluated by the deltalab kernel",
-      traceback: [],
-    };
-  }
-  return result;
 }

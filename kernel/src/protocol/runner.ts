@@ -16,6 +16,8 @@ export interface Completion {
 export interface CellRunner {
   /** Runs a cell (TypeScript, commands, or both); output goes to `outputs`, the last value comes back. */
   run(code: string, executionCount: number, outputs: Outputs): Promise<ExecutionResult>;
+  /** Evaluates one expression in the cells' namespace (for user_expressions); no commands, no history. */
+  evaluate(expression: string, executionCount: number): Promise<ExecutionResult>;
   /** Stops the running cell (cooperatively for asynchronous work). */
   interrupt(): void;
   isComplete(code: string): IsCompleteResult;
