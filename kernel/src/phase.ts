@@ -1,10 +1,17 @@
 /**
  * Where the main thread is, shared with the control thread through a SharedArrayBuffer so that an interrupt can
- * pick the right tool: while a cell's synchronous part runs under vm with breakOnSigint, SIGINT stops it (and is
- * sent again if it arrived before vm was listening); otherwise a blocked thread is running code after an `await`.
+ * pick the right tool:
+ * - UNDER_VM: a cell's synchronous part runs under vm with breakOnSigint; SIGINT stops it (and is sent again if it
+ *   arrived before vm was listening, e.g. during compilation);
+ * - AWAITING_CELL: the executor awaits an asynchronous cell; a thread blocked now is blocked in the cell's own code
+ *   after an `await`, which may be terminated without touching the kernel's frames;
+ * - OUTSIDE_VM: the kernel's own work (compiling, commands, messages), which is never terminated.
  */
 export const OUTSIDE_VM = 0;
 export const UNDER_VM = 1;
+export const AWAITING_CELL = 2;
+
+export type Phase = typeof OUTSIDE_VM | typeof UNDER_VM | typeof AWAITING_CELL;
 
 /** A one-slot phase shared between threads. */
 export type PhaseCell = Int32Array;
@@ -13,7 +20,7 @@ export function createPhaseCell(): PhaseCell {
   return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 }
 
-export function setPhase(cell: PhaseCell | undefined, phase: typeof OUTSIDE_VM | typeof UNDER_VM): void {
+export function setPhase(cell: PhaseCell | undefined, phase: Phase): void {
   if (cell) Atomics.store(cell, 0, phase);
 }
 

@@ -7,7 +7,7 @@
  * an asynchronous cell is raced against the interrupt signal, which long-running commands also watch.
  */
 import { Script } from "node:vm";
-import { OUTSIDE_VM, setPhase, UNDER_VM, type PhaseCell } from "../phase";
+import { AWAITING_CELL, OUTSIDE_VM, setPhase, UNDER_VM, type PhaseCell } from "../phase";
 import { createNodeConverter, quickInfoText, type CompletionInfo, type Converter } from "../tslab";
 import { diagnosticsError, interruptedError, thrownError, type CellError } from "./errors";
 import { mapEmittedLines } from "./lines";
@@ -113,7 +113,14 @@ export class CellExecutor {
       } finally {
         setPhase(this.phase, OUTSIDE_VM);
       }
-      if (converted.hasToplevelAwait) await this.raceInterrupt(completion);
+      if (converted.hasToplevelAwait) {
+        setPhase(this.phase, AWAITING_CELL);
+        try {
+          await this.raceInterrupt(completion);
+        } finally {
+          setPhase(this.phase, OUTSIDE_VM);
+        }
+      }
     } catch (error) {
       if (isSigintError(error) || error === this.interruption.signal.reason) {
         return { status: "error", error: interruptedError() };

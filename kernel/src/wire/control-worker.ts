@@ -2,15 +2,16 @@
  * The control and heartbeat channels, on their own thread so that they answer while a cell blocks the main
  * thread. An `interrupt_request` is answered here and turned into SIGINT for this process: the main thread's
  * SIGINT handling stops the running cell (vm's breakOnSigint for synchronous code, the interrupt signal for
- * asynchronous code). When the main thread has not answered a ping within a second: if it is still under vm, the
- * signal came before vm was listening (during compilation) and is sent again; otherwise it is blocked in code that
- * runs after an `await`, outside vm's reach, and its JavaScript is terminated through the inspector
- * (Runtime.terminateExecution), which unwinds only that code; the pending SIGINT then fails the cell.
+ * asynchronous code). While the main thread has not answered a ping, the control thread looks at its phase
+ * (phase.ts) every second: under vm, the signal came before vm was listening (during compilation) and is sent
+ * again; awaiting an asynchronous cell, the thread is blocked in the cell's code after an `await`, outside vm's
+ * reach, and that code is terminated through the inspector (Runtime.terminateExecution), which unwinds only the
+ * cell's frames; the pending SIGINT then fails the cell. The kernel's own work is never terminated.
  * Every other control message is passed to the main thread, whose replies come back here.
  */
 import { Session } from "node:inspector";
 import { parentPort, workerData } from "node:worker_threads";
-import { readPhase, UNDER_VM, type PhaseCell } from "../phase";
+import { AWAITING_CELL, readPhase, UNDER_VM, type PhaseCell } from "../phase";
 import { loadZmq } from "../tslab";
 import { endpoint, type ConnectionInfo } from "./connection";
 import { decode, encode, reply, WireError } from "./message";
@@ -27,7 +28,7 @@ export type FromControl =
   | { kind: "log"; text: string }
   | { kind: "failed"; text: string };
 
-/** How long the main thread may take to answer a ping after SIGINT before its JavaScript is terminated. */
+/** How often the control thread looks again at a main thread that has not answered its ping. */
 const UNRESPONSIVE_MS = 1000;
 
 export interface ControlWorkerData {
@@ -53,15 +54,16 @@ async function serve(
   let answered = true;
   const checkStopped = () => {
     if (answered) return;
-    if (readPhase(phase) === UNDER_VM) {
+    const now = readPhase(phase);
+    if (now === UNDER_VM) {
       process.kill(process.pid, "SIGINT");
-      setTimeout(checkStopped, UNRESPONSIVE_MS);
-      return;
+    } else if (now === AWAITING_CELL) {
+      post({ kind: "log", text: "the cell did not stop on SIGINT; terminating its JavaScript" });
+      const session = new Session();
+      session.connectToMainThread();
+      session.post("Runtime.terminateExecution", () => session.disconnect());
     }
-    post({ kind: "log", text: "the cell did not stop on SIGINT; terminating its JavaScript" });
-    const session = new Session();
-    session.connectToMainThread();
-    session.post("Runtime.terminateExecution", () => session.disconnect());
+    setTimeout(checkStopped, UNRESPONSIVE_MS);
   };
   const interruptMainThread = () => {
     process.kill(process.pid, "SIGINT");
