@@ -118,6 +118,13 @@ export class DeltalabRunner implements CellRunner {
         .filter((name) => name.startsWith(prefix));
       return { matches, cursor_start: cursor - prefix.length, cursor_end: cursor };
     }
+    const option = /^%%?([\w-]+)\s.*?(--[\w-]*)$/.exec(code.slice(lineStart, cursor));
+    const spec = option ? this.commands.get(option[1] ?? "") : undefined;
+    if (option && spec) {
+      const typed = option[2] ?? "--";
+      const matches = (spec.options ?? []).map((o) => `--${o.name}`).filter((name) => name.startsWith(typed));
+      return { matches, cursor_start: cursor - typed.length, cursor_end: cursor };
+    }
     const info = this.executor.complete(code, cursor);
     return { matches: info.candidates, cursor_start: info.start, cursor_end: info.end };
   }

@@ -155,6 +155,14 @@ def start_running(kc, code):
             return msg_id
 
 
+def test_command_options_complete_after_double_dash(kernel):
+    _, kc = kernel
+    code = "%train net data --ep"
+    content = reply_to(kc, kc.complete(code, len(code)))["content"]
+    assert content["matches"] == ["--epochs"]
+    assert (content["cursor_start"], content["cursor_end"]) == (len(code) - 4, len(code))
+
+
 def interrupt_by_message(km, kc):
     msg = kc.session.msg("interrupt_request", {})
     kc.control_channel.send(msg)
