@@ -146,7 +146,7 @@ export function lossSurfaceFigure(
   const z = surfaceHeights(payload, state.scale, height);
   const xTitle = directionTitle(payload.directions.kind, payload.directions.x);
   const yTitle = directionTitle(payload.directions.kind, payload.directions.y);
-  const surfaceHover = "x %{x:.4g}<br>y %{y:.4g}<br>loss %{customdata:.4g}<extra></extra>";
+  const surfaceHover = "x %{x:~.4g}<br>y %{y:~.4g}<br>loss %{customdata:~.4g}<extra></extra>";
   const three = state.view === "surface";
   const data: Trace[] = [
     three
@@ -242,7 +242,7 @@ function pathTraces(
   );
   const its = iterationsOf(path);
   const customdata = path.loss.map((loss, k) => [its[k], loss]);
-  const hover = `${name}<br>iteration %{customdata[0]}<br>x %{x:.4g}, y %{y:.4g}<br>loss %{customdata[1]:.4g}<extra></extra>`;
+  const hover = `${name}<br>iteration %{customdata[0]}<br>x %{x:~.4g}, y %{y:~.4g}<br>loss %{customdata[1]:~.4g}<extra></extra>`;
   const type = three ? "scatter3d" : "scatter";
   const group = `path-${index}`;
   const pick = (indices: number[]) => ({

@@ -27,7 +27,7 @@ export function trainingFigure(payload: TrainingPayload, theme: Theme): Figure {
       line,
       xaxis: "x",
       yaxis: "y",
-      hovertemplate: `${payload.unit} %{x}<br>${split} loss %{y:.4g}<extra></extra>`,
+      hovertemplate: `${payload.unit} %{x}<br>${split} loss %{y:~.4g}<extra></extra>`,
     });
     if (series.accuracy) {
       data.push({

@@ -142,7 +142,7 @@ export function tuningHeatmap(payload: TuningTablePayload, theme: Theme): Figure
         colorscale: "Viridis",
         reversescale: true,
         colorbar: { title: { text: "median ms" } },
-        hovertemplate: `${plotlyText(px)} %{x}<br>${plotlyText(py)} %{y}<br>median %{z:.4g} ms<extra></extra>`,
+        hovertemplate: `${plotlyText(px)} %{x}<br>${plotlyText(py)} %{y}<br>median %{z:~.4g} ms<extra></extra>`,
       },
     ],
     layout: {

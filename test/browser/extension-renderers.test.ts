@@ -145,6 +145,17 @@ describe("deltalab renderers in JupyterLab", () => {
       .screenshot({ path: join(screenshotDir, "extension-contour.png") });
   });
 
+  it("hovers over the contour with both coordinates and the loss there", async () => {
+    const area = page.locator(".jp-deltalab-surface .nsewdrag").first();
+    const box = await area.boundingBox();
+    expect(box).not.toBeNull();
+    // (x, y) = (-2.5 + 5 * 0.1, 1.5 - 3 * 0.5) = (-2, 0): f = (4 + 0) / 2 = 2
+    await page.mouse.move(box!.x + box!.width * 0.1, box!.y + box!.height * 0.5);
+    const label = page.locator(".jp-deltalab-surface .hovertext").first();
+    await label.waitFor({ timeout: 10_000 });
+    expect(await label.textContent()).toMatch(/^x -2y 0loss 2$/);
+  });
+
   it("shows the markup in an optimizer name as text and never runs it", async () => {
     const legend = await page.locator(".jp-deltalab-surface .legend").textContent();
     expect(legend).toContain("<script>window.__pwned = 1</script>gd");

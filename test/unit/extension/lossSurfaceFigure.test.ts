@@ -93,8 +93,8 @@ describe("lossSurfaceFigure", () => {
       [2, 0.35],
     ]);
     expect(sgdLine.hovertemplate).toContain("iteration %{customdata[0]}");
-    expect(sgdLine.hovertemplate).toContain("x %{x:.4g}, y %{y:.4g}");
-    expect(sgdLine.hovertemplate).toContain("loss %{customdata[1]:.4g}");
+    expect(sgdLine.hovertemplate).toContain("x %{x:~.4g}, y %{y:~.4g}");
+    expect(sgdLine.hovertemplate).toContain("loss %{customdata[1]:~.4g}");
   });
 
   it("draws log10 heights, clipping a zero loss to the smallest positive loss and saying so", () => {
