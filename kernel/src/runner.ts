@@ -79,12 +79,8 @@ export class DeltalabRunner implements CellRunner {
         return interrupted("the command stopped early; what it had done is kept");
       return value === undefined ? NO_VALUE : { status: "ok", hasValue: true, value };
     } catch (error) {
+      if (this.executor.signal.aborted) return interrupted("the command was interrupted");
       if (error instanceof UsageError) return usageFailure(error);
-      if (this.executor.signal.aborted)
-        return {
-          status: "error",
-          error: { ename: "Interrupted", evalue: "the command was interrupted", traceback: [] },
-        };
       return { status: "error", error: thrownError(error) };
     }
   }

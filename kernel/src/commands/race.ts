@@ -10,7 +10,7 @@ import { resolveOptimizer } from "./optimizers";
 import { UsageError } from "./parse";
 import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
 import { surfaceFromRuns, surfaceTarget, type SurfaceResult, type SurfaceSessions } from "./surface";
-import { runOptimizer, testSurfaceNames } from "./trajectory";
+import { runEach, testSurfaceNames } from "./trajectory";
 
 export function raceSpec(sessions: SurfaceSessions): CommandSpec {
   return {
@@ -63,9 +63,11 @@ export function raceSpec(sessions: SurfaceSessions): CommandSpec {
         ...(samples !== undefined ? { samples } : {}),
       });
       const iterations = numberOption(args, "iterations") ?? 200;
-      const runs = optimizers.map((optimizer) =>
-        runOptimizer(target.objective, target.start, optimizer, { iterations, signal: context.signal }),
-      );
+      const runs = await runEach(target.objective, target.start, optimizers, {
+        iterations,
+        signal: context.signal,
+      });
+      if (runs.length === 0) throw new Error("interrupted before the first run");
       let plane: LandscapePlane = target.plane;
       if (target.objective.dim !== 2) {
         const longest = runs.reduce((a, b) => (b.trajectory.length > a.trajectory.length ? b : a));

@@ -36,6 +36,7 @@ import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } f
 import {
   isObjective,
   parsePoint,
+  runEach,
   runOptimizer,
   testSurface,
   testSurfaceNames,
@@ -149,12 +150,10 @@ export async function lossSurface(
   options: SurfaceOptions,
 ): Promise<SurfaceResult> {
   const iterations = options.iterations ?? 100;
-  const runs = options.optimizers.map((optimizer) =>
-    runOptimizer(objective, start, optimizer, {
-      iterations,
-      ...(options.signal ? { signal: options.signal } : {}),
-    }),
-  );
+  const runs = await runEach(objective, start, options.optimizers, {
+    iterations,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   return surfaceFromRuns(objective, plane, runs, axes, options);
 }
 

@@ -94,6 +94,25 @@ export function runOptimizer(
   };
 }
 
+/**
+ * Runs the optimizers one after another from the same start, handing control to the event loop between runs so
+ * that an interrupt is seen; an interrupt leaves out the runs not yet started.
+ */
+export async function runEach(
+  objective: Objective,
+  x0: Float64Array,
+  optimizers: Optimizer[],
+  options: RunOptions,
+): Promise<RunRecord[]> {
+  const runs: RunRecord[] = [];
+  for (const optimizer of optimizers) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (options.signal?.aborted) break;
+    runs.push(runOptimizer(objective, x0, optimizer, options));
+  }
+  return runs;
+}
+
 /** The core's two-dimensional test surfaces by name. */
 export function testSurface(name: string): TestSurface {
   const all = surfaces();
