@@ -156,6 +156,26 @@ describe("deltalab renderers in JupyterLab", () => {
     expect(await label.textContent()).toMatch(/^x -2y 0loss 2$/);
   });
 
+  it("resizes its graph with the panel", async () => {
+    const width = () =>
+      page.evaluate(
+        () => document.querySelector(".jp-deltalab-training .main-svg")?.getBoundingClientRect().width ?? 0,
+      );
+    const before = await width();
+    await page.setViewportSize({ width: 900, height: 1000 });
+    await page.waitForFunction((w) => {
+      const now =
+        document.querySelector(".jp-deltalab-training .main-svg")?.getBoundingClientRect().width ?? 0;
+      return now > 0 && now < w - 200;
+    }, before);
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await page.waitForFunction((w) => {
+      const now =
+        document.querySelector(".jp-deltalab-training .main-svg")?.getBoundingClientRect().width ?? 0;
+      return Math.abs(now - w) < 2;
+    }, before);
+  });
+
   it("shows the markup in an optimizer name as text and never runs it", async () => {
     const legend = await page.locator(".jp-deltalab-surface .legend").textContent();
     expect(legend).toContain("<script>window.__pwned = 1</script>gd");
