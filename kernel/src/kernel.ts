@@ -35,6 +35,8 @@ function declarationTargets(): Record<string, string> {
 
 export async function startKernel(connectionFile: string): Promise<void> {
   const connection = readConnectionFile(connectionFile);
+  // WebGPU through Mesa on machines without a GPU needs a surfaceless EGL (FACTS.md); a GPU's backend ignores it.
+  process.env.EGL_PLATFORM ??= "surfaceless";
   const cwd = notebookDir();
   installTypeResolution(cwd, declarationTargets());
   // Loaded on first import, so a cell that uses neither core nor shaders does not pay for them.
