@@ -75,7 +75,8 @@ const layers = {
     checkLayer([
       ["npx", ["eslint", "."]],
       ["npx", ["prettier", "--check", "."]],
-      ["npx", ["tsc", "-p", "test"]],
+      // node_modules/.bin/tsc is tslab's bundled TypeScript; the project's own is run by path.
+      [process.execPath, ["node_modules/typescript/bin/tsc", "-p", "test"]],
     ]),
   unit: () => vitestLayer("unit"),
   kernel: () => pytestLayer("kernel", "test/kernel"),
