@@ -44,7 +44,7 @@ export async function startLab(options: { rootDir: string; timeoutMs?: number })
   const port = await freePort();
   const token = randomBytes(16).toString("hex");
   const home = mkdtempSync(join(tmpdir(), "deltalab-lab-"));
-  for (const dir of ["config", "runtime", "settings", "workspaces"]) mkdirSync(join(home, dir));
+  for (const dir of ["config", "data", "runtime", "settings", "workspaces"]) mkdirSync(join(home, dir));
   // No "get notified about Jupyter news?" pop-up over the screenshots.
   const notification = join(home, "settings", "@jupyterlab", "apputils-extension");
   mkdirSync(notification, { recursive: true });
@@ -56,6 +56,8 @@ export async function startLab(options: { rootDir: string; timeoutMs?: number })
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_CONFIG_DIR: join(home, "config"),
+    // Notebook trust (nbsignatures.db) lives here: each lab starts with nothing trusted.
+    JUPYTER_DATA_DIR: join(home, "data"),
     JUPYTER_RUNTIME_DIR: join(home, "runtime"),
     JUPYTERLAB_SETTINGS_DIR: join(home, "settings"),
     JUPYTERLAB_WORKSPACES_DIR: join(home, "workspaces"),
