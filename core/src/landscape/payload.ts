@@ -63,6 +63,18 @@ function payloadTrajectory(path: SurfaceTrajectory): SurfaceTrajectory {
     inPlane: path.inPlane,
   };
   if (path.iteration !== undefined) out.iteration = [...path.iteration];
+  if (path.distance !== undefined) {
+    const bad = path.distance.findIndex((d) => !(Number.isFinite(d) && d >= 0));
+    if (bad >= 0) {
+      throw new RangeError(
+        `trajectory '${path.optimizer}': distance[${bad}] is ${path.distance[bad]}; expected a finite number >= 0`,
+      );
+    }
+    out.distance = [...path.distance];
+  }
+  if (path.surfaceLoss !== undefined) {
+    out.surfaceLoss = path.surfaceLoss.map((v) => (v !== null && Number.isFinite(v) ? v : null));
+  }
   if (path.color !== undefined) out.color = path.color;
   return out;
 }

@@ -10,7 +10,7 @@
 import type { Objective } from "../objective";
 import type { SurfaceTrajectory } from "../payloads";
 import type { TrajectoryPoint } from "../optim/result";
-import type { PlaneBasis } from "./grid";
+import { asPlaneEvaluator, type PlaneBasis, type PlaneEvaluator } from "./grid";
 import { dot, norm, requireVector } from "./vectors";
 
 export interface PlanePoint {
@@ -66,15 +66,13 @@ export interface ProjectedPath extends SurfaceTrajectory {
   iteration: number[];
   /** Distance of each iterate from the plane. */
   distance: number[];
-  /** Surface height under each iterate, f(theta* + x d1 + y d2); present when an objective was given. */
-  planeLoss?: (number | null)[];
 }
 
 export interface ProjectPathOptions {
   /** The optimizer's name, for the legend. */
   optimizer: string;
   /**
-   * Evaluates the surface height under each iterate (`planeLoss`), and the true loss of iterates given without
+   * Evaluates the surface height under each iterate (`surfaceLoss`), and the true loss of iterates given without
    * one (bare Float64Arrays).
    */
   objective?: Objective;
@@ -116,7 +114,7 @@ export function projectPath(
     inPlane: true,
   };
   if (options.color !== undefined) result.color = options.color;
-  const planeLoss: (number | null)[] = [];
+  const surfaceLoss: (number | null)[] = [];
   const theta = new Float64Array(plane.center.length);
   let scale = Math.max(1, norm(plane.center));
   path.forEach((point: Float64Array | TrajectoryPoint, k) => {
@@ -134,11 +132,11 @@ export function projectPath(
       for (let i = 0; i < theta.length; i++)
         theta[i] = plane.center[i] + at.x * plane.d1[i] + at.y * plane.d2[i];
       const f = objective.value(theta);
-      planeLoss.push(Number.isFinite(f) ? f : null);
+      surfaceLoss.push(Number.isFinite(f) ? f : null);
     }
   });
   result.inPlane = result.distance.every((d) => d <= tolerance * scale);
-  if (objective) result.planeLoss = planeLoss;
+  if (objective) result.surfaceLoss = surfaceLoss;
   return result;
 }
 
@@ -156,4 +154,24 @@ function trueLoss(
     );
   }
   return objective.value(point);
+}
+
+/**
+ * The surface's loss under each point of a path, f(theta* + x_k d1 + y_k d2), through an evaluator (one call for
+ * the whole path, so a device evaluator batches it); null where f is not finite. Returns a new path with
+ * `surfaceLoss` set.
+ */
+export async function withSurfaceLoss<P extends SurfaceTrajectory>(
+  source: Objective | PlaneEvaluator,
+  plane: PlaneBasis,
+  path: P,
+): Promise<P> {
+  const evaluator = asPlaneEvaluator(source);
+  const n = path.x.length;
+  if (path.y.length !== n) {
+    throw new RangeError(`path '${path.optimizer}': x has ${n} values but y has ${path.y.length}`);
+  }
+  const out = new Float64Array(n);
+  await evaluator.evaluate(plane, Float64Array.from(path.x), Float64Array.from(path.y), out);
+  return { ...path, surfaceLoss: Array.from(out, (f) => (Number.isFinite(f) ? f : null)) };
 }

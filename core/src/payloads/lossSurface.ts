@@ -50,6 +50,16 @@ export interface SurfaceTrajectory {
    * iterates off the plane, whose loss may differ from the surface below them.
    */
   inPlane: boolean;
+  /**
+   * ||theta_k - (center + x_k d1 + y_k d2)||, the distance of each iterate from the plane (0 for an iterate in
+   * it). Optional: payloads written before it existed stay valid.
+   */
+  distance?: number[];
+  /**
+   * The surface's loss under each iterate, f(center + x_k d1 + y_k d2) at the projected point; null where it is not
+   * finite. Equals `loss` for an iterate in the plane; the gap between the two is what the projection hides.
+   */
+  surfaceLoss?: (number | null)[];
   /** A CSS colour for the path; the front end picks one when absent. */
   color?: string;
 }
@@ -131,6 +141,16 @@ export const LOSS_SURFACE_SCHEMA_V1: JsonSchema = {
           loss: numberArray("true loss at each iterate", 1),
           iteration: { type: "array", items: { type: "integer", minimum: 0 } },
           inPlane: { type: "boolean" },
+          distance: {
+            type: "array",
+            description: "distance of each iterate from the plane",
+            items: { type: "number", minimum: 0 },
+          },
+          surfaceLoss: {
+            type: "array",
+            description: "surface loss at each iterate's projection; null where not finite",
+            items: { type: ["number", "null"] },
+          },
           color: { type: "string", maxLength: 64 },
         },
       },
@@ -172,6 +192,12 @@ export function lossSurfaceProblems(payload: LossSurfacePayload): string[] {
     if (path.loss.length !== n) problems.push(`${where}: loss has ${path.loss.length} values, x has ${n}`);
     if (path.iteration && path.iteration.length !== n) {
       problems.push(`${where}: iteration has ${path.iteration.length} values, x has ${n}`);
+    }
+    if (path.distance && path.distance.length !== n) {
+      problems.push(`${where}: distance has ${path.distance.length} values, x has ${n}`);
+    }
+    if (path.surfaceLoss && path.surfaceLoss.length !== n) {
+      problems.push(`${where}: surfaceLoss has ${path.surfaceLoss.length} values, x has ${n}`);
     }
   });
   return problems;

@@ -69,7 +69,7 @@ describe("landscapes of a trained network", () => {
     const farthest = path.distance.indexOf(Math.max(...path.distance));
     expect(path.inPlane).toBe(false);
     expect(path.distance[farthest]).toBeGreaterThan(1e-6);
-    expect(path.planeLoss?.[farthest]).not.toBeCloseTo(path.loss[farthest], 6);
+    expect(path.surfaceLoss?.[farthest]).not.toBeCloseTo(path.loss[farthest], 6);
   });
 
   it("draws a filter-normalized random plane of the network as a schema-valid payload", async () => {

@@ -76,7 +76,7 @@ describe("projection onto a plane", () => {
       expect(projected.distance[k]).toBeLessThan(1e-12);
     });
     expect(projected.inPlane).toBe(true);
-    expect(projected.planeLoss?.map((v) => v ?? NaN)).toEqual(
+    expect(projected.surfaceLoss?.map((v) => v ?? NaN)).toEqual(
       projected.loss.map((v) => expect.closeTo(v, 10)),
     );
   });
@@ -99,7 +99,7 @@ describe("projection onto a plane", () => {
     expect(projected.inPlane).toBe(false);
     expect(projected.distance[1]).toBeCloseTo(2, 12);
     expect(projected.loss[1]).toBeCloseTo(dot(outside, outside), 10);
-    expect(projected.planeLoss?.[1]).toBeCloseTo(dot(inside, inside), 10);
+    expect(projected.surfaceLoss?.[1]).toBeCloseTo(dot(inside, inside), 10);
   });
 
   it("takes the true loss from an optimizer's trajectory without evaluating it again", () => {
