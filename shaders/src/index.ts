@@ -46,3 +46,7 @@ export * from "./tuner/tune";
 // Experiments of seed 004 section 9.
 export * from "./experiments/launches";
 export * from "./experiments/workgroupMemory";
+
+// Loss landscapes on the device.
+export * from "./landscape/planeKernels";
+export * from "./landscape/planeEvaluator";

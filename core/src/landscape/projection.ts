@@ -165,7 +165,7 @@ export async function withSurfaceLoss<P extends SurfaceTrajectory>(
   source: Objective | PlaneEvaluator,
   plane: PlaneBasis,
   path: P,
-): Promise<P> {
+): Promise<P & { surfaceLoss: (number | null)[] }> {
   const evaluator = asPlaneEvaluator(source);
   const n = path.x.length;
   if (path.y.length !== n) {
