@@ -5,11 +5,9 @@ import {
   tuningTableProblems,
 } from "@deltalab/core/payloads";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { PayloadWidget } from "./payloadWidget";
-import { loadPlotly, PlotlyLoader } from "./plotly";
-import { PlotHost } from "./plotHost";
-import { PNG_MIME_TYPE, PngWriteBack } from "./pngWriteBack";
-import { readTheme, watchTheme } from "./theme";
+import { Figure, loadPlotly, PlotlyLoader } from "./plotly";
+import { PlotPayloadWidget } from "./plotPayloadWidget";
+import type { Theme } from "./theme";
 import { formatNumber } from "./text";
 import {
   bestCandidate,
@@ -33,21 +31,17 @@ type Sort = { column: TuningColumn; direction: "ascending" | "descending" };
  * any column (click its header), the best row highlighted, a heat map of time over two launch parameters, and a
  * CSV download of the rows.
  */
-export class RenderedTuningTable extends PayloadWidget<TuningTablePayload> {
-  private readonly loadPlotly: PlotlyLoader;
-  private payload: TuningTablePayload | undefined;
+export class RenderedTuningTable extends PlotPayloadWidget<TuningTablePayload> {
   private sort: Sort | undefined;
   private tbody: HTMLTableSectionElement | undefined;
-  private plot: PlotHost | undefined;
-  private model: IRenderMime.IMimeModel | undefined;
-  private readonly pngWriteBack = new PngWriteBack();
-  private readonly stopWatchingTheme: () => void;
 
   constructor(options: ViewOptions = {}) {
-    super(MIME_TYPE, { name: "tuning table", schema: TUNING_TABLE_SCHEMA_V1, problems: tuningTableProblems });
-    this.loadPlotly = options.loadPlotly ?? loadPlotly;
+    super(
+      MIME_TYPE,
+      { name: "tuning table", schema: TUNING_TABLE_SCHEMA_V1, problems: tuningTableProblems },
+      options.loadPlotly ?? loadPlotly,
+    );
     this.addClass("jp-deltalab-tuning");
-    this.stopWatchingTheme = watchTheme(() => void this.drawHeatmap());
   }
 
   /** The ids of the rows in the order shown. */
@@ -73,52 +67,25 @@ export class RenderedTuningTable extends PayloadWidget<TuningTablePayload> {
       const column = columns.find((c) => c.key === key);
       this.sort = column ? { column, direction: this.sort.direction } : undefined;
     }
-    this.plot?.dispose();
-    this.plot = payload.heatmapParams ? new PlotHost(this.loadPlotly, () => this.savedPng()) : undefined;
     this.node.replaceChildren(this.renderHeader(payload), this.renderTable(payload, columns));
-    if (this.plot) this.node.append(this.plot.node);
+    if (payload.heatmapParams) {
+      this.node.append(this.createPlot().node);
+    } else {
+      this.plot?.dispose();
+      this.plot = undefined;
+    }
     this.fillRows();
-    await this.drawHeatmap();
+    await this.draw();
   }
 
-  protected adoptModel(model: IRenderMime.IMimeModel): void {
-    if (model === this.model) return;
-    this.model = model;
-    const plot = this.plot;
-    if (plot) this.pngWriteBack.schedule(model, () => plot.toPng());
+  /** The heat map of time over two launch parameters, when the payload names them. */
+  protected figure(payload: TuningTablePayload, theme: Theme): Figure | undefined {
+    return tuningHeatmap(payload, theme);
   }
 
-  protected clearView(): void {
-    this.payload = undefined;
-    this.pngWriteBack.cancel();
-    this.plot?.dispose();
-    this.plot = undefined;
+  protected override clearView(): void {
+    super.clearView();
     this.tbody = undefined;
-  }
-
-  protected override onResize(): void {
-    this.plot?.resize();
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.stopWatchingTheme();
-    this.clearView();
-    super.dispose();
-  }
-
-  private savedPng(): string | undefined {
-    const png = this.model?.data[PNG_MIME_TYPE];
-    return typeof png === "string" ? png : undefined;
-  }
-
-  private async drawHeatmap(): Promise<void> {
-    if (!this.payload || !this.plot || !this.model) return;
-    const figure = tuningHeatmap(this.payload, readTheme(this.node));
-    if (!figure) return;
-    const plot = this.plot;
-    const drawn = await plot.draw(figure);
-    if (drawn) this.pngWriteBack.schedule(this.model, () => plot.toPng());
   }
 
   private renderHeader(payload: TuningTablePayload): HTMLElement {
