@@ -1,0 +1,106 @@
+/**
+ * im2col over a range of "global" output rows g = n OH + i (sample n, output row i): cols is R x Q row-major with
+ * Q = (g1 - g0) OW columns, column (g - g0) OW + j holding output position (i, j) of sample n, and row
+ * r = u + kh (v + kw c) (seed 001's phi(pad(Z)); core/src/matrix/im2col.ts is the reference). col2im is its adjoint.
+ */
+import { C, H, KH, KW, OH, OW, PH, PW, SH, SW, W, field, firstColumn, lastColumn } from "./geometry";
+
+export function im2colRows(g: usize, x: usize, g0: i32, g1: i32, cols: usize): void {
+  const channels = field(g, C);
+  const height = field(g, H);
+  const width = field(g, W);
+  const kh = field(g, KH);
+  const kw = field(g, KW);
+  const sh = field(g, SH);
+  const sw = field(g, SW);
+  const ph = field(g, PH);
+  const pw = field(g, PW);
+  const outHeight = field(g, OH);
+  const outWidth = field(g, OW);
+  const q = (g1 - g0) * outWidth;
+  const plane = height * width;
+  for (let c = 0; c < channels; c++) {
+    for (let v = 0; v < kw; v++) {
+      const j0 = firstColumn(v, pw, sw, outWidth);
+      const j1 = lastColumn(v, pw, sw, width, outWidth, j0);
+      for (let u = 0; u < kh; u++) {
+        const rowBase = cols + ((<usize>((u + kh * (v + kw * c)) * q)) << 2);
+        for (let row = g0; row < g1; row++) {
+          const n = row / outHeight;
+          const i = row - n * outHeight;
+          const out = rowBase + ((<usize>((row - g0) * outWidth)) << 2);
+          const sourceRow = i * sh + u - ph;
+          if (sourceRow < 0 || sourceRow >= height) {
+            memory.fill(out, 0, (<usize>outWidth) << 2);
+            continue;
+          }
+          memory.fill(out, 0, (<usize>j0) << 2);
+          const source =
+            x + ((<usize>((n * channels + c) * plane + sourceRow * width + j0 * sw + v - pw)) << 2);
+          if (sw == 1) {
+            memory.copy(out + ((<usize>j0) << 2), source, (<usize>(j1 - j0)) << 2);
+          } else {
+            for (let j = j0; j < j1; j++) {
+              store<f32>(out + ((<usize>j) << 2), load<f32>(source + ((<usize>((j - j0) * sw)) << 2)));
+            }
+          }
+          memory.fill(out + ((<usize>j1) << 2), 0, (<usize>(outWidth - j1)) << 2);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dx += phi^T(dcols) for channels c0..c1-1: dcols holds only those channels' rows (row r - c0 kh kw), with the
+ * column layout of im2colRows.
+ */
+export function col2imRows(g: usize, dcols: usize, g0: i32, g1: i32, c0: i32, c1: i32, dx: usize): void {
+  const channels = field(g, C);
+  const height = field(g, H);
+  const width = field(g, W);
+  const kh = field(g, KH);
+  const kw = field(g, KW);
+  const sh = field(g, SH);
+  const sw = field(g, SW);
+  const ph = field(g, PH);
+  const pw = field(g, PW);
+  const outHeight = field(g, OH);
+  const outWidth = field(g, OW);
+  const q = (g1 - g0) * outWidth;
+  const plane = height * width;
+  for (let c = c0; c < c1; c++) {
+    for (let v = 0; v < kw; v++) {
+      const j0 = firstColumn(v, pw, sw, outWidth);
+      const j1 = lastColumn(v, pw, sw, width, outWidth, j0);
+      for (let u = 0; u < kh; u++) {
+        const rowBase = dcols + ((<usize>((u + kh * (v + kw * (c - c0))) * q)) << 2);
+        for (let row = g0; row < g1; row++) {
+          const n = row / outHeight;
+          const i = row - n * outHeight;
+          const sourceRow = i * sh + u - ph;
+          if (sourceRow < 0 || sourceRow >= height) continue;
+          const from = rowBase + ((<usize>((row - g0) * outWidth)) << 2);
+          const target =
+            dx + ((<usize>((n * channels + c) * plane + sourceRow * width + j0 * sw + v - pw)) << 2);
+          if (sw == 1) {
+            let j = j0;
+            for (; j + 4 <= j1; j += 4) {
+              const t = target + ((<usize>(j - j0)) << 2);
+              v128.store(t, f32x4.add(v128.load(t), v128.load(from + ((<usize>j) << 2))));
+            }
+            for (; j < j1; j++) {
+              const t = target + ((<usize>(j - j0)) << 2);
+              store<f32>(t, load<f32>(t) + load<f32>(from + ((<usize>j) << 2)));
+            }
+          } else {
+            for (let j = j0; j < j1; j++) {
+              const t = target + ((<usize>((j - j0) * sw)) << 2);
+              store<f32>(t, load<f32>(t) + load<f32>(from + ((<usize>j) << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}

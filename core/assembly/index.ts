@@ -1,0 +1,10 @@
+/** The kernels the loader (core/src/backend/wasm) calls; every address is a byte offset in the shared memory. */
+export { GEMM_WORK_FLOATS, sgemmShare } from "./gemm";
+export {
+  convBackwardFilter,
+  convBackwardInput,
+  convForward,
+  convPartialOffset,
+  convWorkFloats,
+} from "./conv";
+export { addInto } from "./simd";

@@ -1,0 +1,2 @@
+export { WasmBackend, createWasmBackend, type WasmBackendOptions } from "./wasm/backend";
+export { loadKernels, wasmBackendAvailable, type KernelVariant } from "./wasm/module";

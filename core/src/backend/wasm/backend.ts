@@ -1,0 +1,268 @@
+/**
+ * The WebAssembly backend: 128-bit SIMD kernels (core/assembly) on worker threads over one shared memory.
+ *
+ *   const backend = createWasmBackend({ threads: 2 });
+ *   backend.conv2dForward(convGeometry({ ... }), batch, x, weights, bias, y);
+ *   backend.dispose();
+ *
+ * Operations take and fill Float32Arrays in the layouts of the reference (core/src/tensor.ts: NCHW). Convolution
+ * weights are W^T, R x d_out row-major with patch row r = u + kh (v + kw c): entry (r, o) is omega_{oc}[u, v], which
+ * is the layer's vec(W) (seed 001) for a full connection table. Arrays from `allocate` live in the shared memory and
+ * are used without copies; any other Float32Array is copied in and out. Each operation blocks until every thread has
+ * finished its share.
+ */
+import { availableParallelism } from "node:os";
+import type { ConvGeometry } from "../../matrix/geometry";
+import { Frame } from "./operands";
+import { SharedArena } from "./memory";
+import { instantiateKernels, loadKernels, type KernelExports, type KernelVariant } from "./module";
+import { WorkerPool } from "./pool";
+
+export interface WasmBackendOptions {
+  /** Threads sharing each operation, the calling one included; default os.availableParallelism(). */
+  readonly threads?: number;
+  /** Force a kernel build; default the fastest the engine validates. */
+  readonly variant?: KernelVariant;
+}
+
+export class WasmBackend {
+  readonly name = "wasm";
+  readonly threads: number;
+  readonly variant: KernelVariant;
+  private readonly arena: SharedArena;
+  private readonly kernels: KernelExports;
+  private readonly pool: WorkerPool;
+  private readonly gemmWorkFloats: number;
+
+  constructor(options: WasmBackendOptions = {}) {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw new RangeError(`WebAssembly backend: threads must be an integer from 1 to 64, got ${threads}`);
+    }
+    const { module, variant } = loadKernels(options.variant);
+    this.threads = threads;
+    this.variant = variant;
+    this.arena = new SharedArena();
+    this.kernels = instantiateKernels(module, this.arena.memory);
+    this.gemmWorkFloats = this.kernels.gemmWorkFloats;
+    this.pool = new WorkerPool(module, this.arena.memory, this.kernels, threads);
+  }
+
+  /**
+   * A Float32Array of `length` zeros inside the shared memory, for inputs and outputs that should not be copied.
+   * It lives as long as the backend.
+   */
+  allocate(length: number): Float32Array {
+    if (!Number.isInteger(length) || length < 1) {
+      throw new RangeError(`allocate: length must be a positive integer, got ${length}`);
+    }
+    const address = this.arena.allocate(length);
+    const view = this.arena.view(address, length);
+    view.fill(0);
+    return view;
+  }
+
+  /** C = op(A) op(B) + beta C for row-major Float32 matrices, beta 0 or 1 (core/src/matrix/gemm.ts's arguments). */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: 0 | 1,
+    c: Float32Array,
+    ldc: number,
+  ): void {
+    const where = "gemm";
+    for (const [name, value] of [
+      ["m", m],
+      ["n", n],
+      ["k", k],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0) {
+        throw new RangeError(`${where}: ${name} must be a non-negative integer, got ${value}`);
+      }
+    }
+    if (beta !== 0 && beta !== 1) throw new RangeError(`${where}: beta must be 0 or 1, got ${String(beta)}`);
+    checkLeading(where, "lda", lda, transA ? m : k);
+    checkLeading(where, "ldb", ldb, transB ? k : n);
+    checkLeading(where, "ldc", ldc, n);
+    if (m === 0 || n === 0) return;
+    const frame = new Frame(this.arena);
+    try {
+      const aAddress = frame.input(where, "A", a, stored(transA ? k : m, transA ? m : k, lda));
+      const bAddress = frame.input(where, "B", b, stored(transB ? n : k, transB ? k : n, ldb));
+      const cLength = stored(m, n, ldc);
+      // In and out even for beta 0: the entries between rows (ldc > n) must survive the copy back.
+      const cAddress = frame.inout(where, "C", c, cLength);
+      const workStride = this.gemmWorkFloats * 4;
+      const work = frame.scratch(this.gemmWorkFloats * this.threads);
+      this.pool.run("sgemmShare", [
+        +transA,
+        +transB,
+        m,
+        n,
+        k,
+        aAddress,
+        lda,
+        bAddress,
+        ldb,
+        beta,
+        cAddress,
+        ldc,
+        work,
+        workStride,
+      ]);
+      frame.finish();
+    } catch (error) {
+      frame.release();
+      throw error;
+    }
+  }
+
+  /** y = conv(x; W) + b (seed 004 eq. 61) for `batch` samples. */
+  conv2dForward(
+    geometry: ConvGeometry,
+    batch: number,
+    x: Float32Array,
+    weights: Float32Array,
+    bias: Float32Array,
+    y: Float32Array,
+  ): void {
+    const where = "conv2dForward";
+    this.withConvolution(where, geometry, batch, (frame, g) => {
+      const sizes = convSizes(geometry, batch);
+      const xAddress = frame.input(where, "x", x, sizes.input);
+      const wAddress = frame.input(where, "weights", weights, sizes.weights);
+      const bAddress = frame.input(where, "bias", bias, geometry.outChannels);
+      const yAddress = frame.output(where, "y", y, sizes.output);
+      const [work, stride] = this.convWork(frame, g);
+      this.pool.run("convForward", [g, xAddress, wAddress, bAddress, yAddress, work, stride]);
+    });
+  }
+
+  /** dx = dr/dx from dy = dr/dy (seed 004 eq. 74, the zero-padded delta correlated with the rot180 kernel). */
+  conv2dBackwardInput(
+    geometry: ConvGeometry,
+    batch: number,
+    dy: Float32Array,
+    weights: Float32Array,
+    dx: Float32Array,
+  ): void {
+    const where = "conv2dBackwardInput";
+    this.withConvolution(where, geometry, batch, (frame, g) => {
+      const sizes = convSizes(geometry, batch);
+      const dyAddress = frame.input(where, "dy", dy, sizes.output);
+      const wAddress = frame.input(where, "weights", weights, sizes.weights);
+      const dxAddress = frame.output(where, "dx", dx, sizes.input);
+      const [work, stride] = this.convWork(frame, g);
+      this.pool.run("convBackwardInput", [g, dyAddress, wAddress, dxAddress, work, stride]);
+    });
+  }
+
+  /** dWeights = dr/dW^T and dBias = dr/db summed over the batch (seed 004 eq. 79 and 81); both overwritten. */
+  conv2dBackwardFilter(
+    geometry: ConvGeometry,
+    batch: number,
+    x: Float32Array,
+    dy: Float32Array,
+    dWeights: Float32Array,
+    dBias: Float32Array,
+  ): void {
+    const where = "conv2dBackwardFilter";
+    this.withConvolution(where, geometry, batch, (frame, g) => {
+      const sizes = convSizes(geometry, batch);
+      const xAddress = frame.input(where, "x", x, sizes.input);
+      const dyAddress = frame.input(where, "dy", dy, sizes.output);
+      const [work, stride] = this.convWork(frame, g);
+      this.pool.run("convBackwardFilter", [g, xAddress, dyAddress, work, stride]);
+      // Each thread summed its share into its own partial [dW^T; db]; add them up into thread 0's.
+      const partial = work + this.kernels.convPartialOffset(g);
+      const length = sizes.weights + geometry.outChannels;
+      for (let t = 1; t < this.threads; t++) this.kernels.addInto(partial, partial + t * stride, length);
+      const memory = this.arena.f32;
+      requireOutput(where, "dWeights", dWeights, sizes.weights);
+      requireOutput(where, "dBias", dBias, geometry.outChannels);
+      dWeights.set(memory.subarray(partial >> 2, (partial >> 2) + sizes.weights));
+      dBias.set(memory.subarray((partial >> 2) + sizes.weights, (partial >> 2) + length));
+    });
+  }
+
+  /** Stops the worker threads; the backend cannot be used afterwards. */
+  dispose(): void {
+    this.pool.dispose();
+  }
+
+  private withConvolution(
+    where: string,
+    geometry: ConvGeometry,
+    batch: number,
+    body: (frame: Frame, geometryAddress: number) => void,
+  ): void {
+    if (!Number.isInteger(batch) || batch < 1) {
+      throw new RangeError(`${where}: batch must be a positive integer, got ${batch}`);
+    }
+    const frame = new Frame(this.arena);
+    try {
+      const g = frame.ints([
+        batch,
+        geometry.inChannels,
+        geometry.height,
+        geometry.width,
+        geometry.outChannels,
+        geometry.kernelHeight,
+        geometry.kernelWidth,
+        geometry.strideHeight,
+        geometry.strideWidth,
+        geometry.padHeight,
+        geometry.padWidth,
+        geometry.outHeight,
+        geometry.outWidth,
+      ]);
+      body(frame, g);
+      frame.finish();
+    } catch (error) {
+      frame.release();
+      throw error;
+    }
+  }
+
+  /** Per-thread scratch for a convolution: the first thread's address and the distance between threads, in bytes. */
+  private convWork(frame: Frame, g: number): [number, number] {
+    const floats = Math.ceil(this.kernels.convWorkFloats(g) / 16) * 16;
+    return [frame.scratch(floats * this.threads), floats * 4];
+  }
+}
+
+/** A Float32 backend on worker threads; see {@link WasmBackend}. */
+export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
+  return new WasmBackend(options);
+}
+
+function convSizes(g: ConvGeometry, batch: number) {
+  return {
+    input: batch * g.inChannels * g.height * g.width,
+    output: batch * g.outChannels * g.outHeight * g.outWidth,
+    weights: g.patchSize * g.outChannels,
+  };
+}
+
+function stored(rows: number, cols: number, ld: number): number {
+  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
+}
+
+function checkLeading(where: string, name: string, ld: number, cols: number): void {
+  if (!Number.isInteger(ld) || ld < Math.max(1, cols)) {
+    throw new RangeError(`${where}: ${name} must be an integer >= ${Math.max(1, cols)}, got ${ld}`);
+  }
+}
+
+function requireOutput(where: string, name: string, array: Float32Array, length: number): void {
+  if (!(array instanceof Float32Array) || array.length < length) {
+    throw new RangeError(`${where}: ${name} must be a Float32Array of at least ${length} values`);
+  }
+}

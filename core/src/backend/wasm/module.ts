@@ -1,0 +1,126 @@
+/**
+ * Loads the committed kernels (core/wasm, built by scripts/build-wasm.mjs): the relaxed-SIMD build when the engine
+ * validates it (fused multiply-add; Node 20 needs --experimental-wasm-relaxed-simd), else the plain 128-bit SIMD
+ * build. Compilation is synchronous, so a backend can be made where no await is possible.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { webAssembly, type WasmMemory, type WasmModule } from "./webassembly";
+
+export type KernelVariant = "relaxed-simd" | "simd";
+
+/** The exports of core/assembly/index.ts; addresses are byte offsets, booleans are 0 or 1. */
+export interface KernelExports {
+  /** The scratch floats one thread's GEMM needs. */
+  readonly gemmWorkFloats: number;
+  sgemmShare(
+    transA: number,
+    transB: number,
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    accumulate: number,
+    c: number,
+    ldc: number,
+    work: number,
+    workStride: number,
+    thread: number,
+    threads: number,
+  ): void;
+  convWorkFloats(geometry: number): number;
+  convPartialOffset(geometry: number): number;
+  convForward(...args: number[]): void;
+  convBackwardInput(...args: number[]): void;
+  convBackwardFilter(...args: number[]): void;
+  addInto(target: number, source: number, length: number): void;
+}
+
+const FUNCTIONS = [
+  "sgemmShare",
+  "convWorkFloats",
+  "convPartialOffset",
+  "convForward",
+  "convBackwardInput",
+  "convBackwardFilter",
+  "addInto",
+] as const;
+
+type KernelFunction = (...args: number[]) => number;
+
+/** Instantiates the kernels over `memory`, checking that the module has every export this file declares. */
+export function instantiateKernels(module: WasmModule, memory: WasmMemory): KernelExports {
+  const { Instance, Global } = webAssembly();
+  const { exports } = new Instance(module, { env: { memory } });
+  const functions: Partial<Record<(typeof FUNCTIONS)[number], KernelFunction>> = {};
+  for (const name of FUNCTIONS) {
+    const value = exports[name];
+    if (typeof value !== "function") throw new Error(`the WebAssembly kernels lack the export '${name}'`);
+    functions[name] = value as KernelFunction;
+  }
+  const work = exports.GEMM_WORK_FLOATS;
+  if (!(work instanceof Global)) {
+    throw new Error("the WebAssembly kernels lack the export 'GEMM_WORK_FLOATS'");
+  }
+  return {
+    ...(functions as Record<(typeof FUNCTIONS)[number], KernelFunction>),
+    gemmWorkFloats: Number(work.value),
+  };
+}
+
+export interface LoadedKernels {
+  readonly module: WasmModule;
+  readonly variant: KernelVariant;
+}
+
+const FILES: Record<KernelVariant, string> = {
+  "relaxed-simd": "kernels-relaxed.wasm",
+  simd: "kernels-simd.wasm",
+};
+
+/** core/wasm, from core/src/backend/wasm (tests) or core/dist/backend/wasm (the package). */
+function wasmDirectory(): string {
+  const directory = join(__dirname, "..", "..", "..", "wasm");
+  if (!existsSync(join(directory, FILES.simd))) {
+    throw new Error(`the WebAssembly kernels are missing: expected ${join(directory, FILES.simd)}`);
+  }
+  return directory;
+}
+
+let cache: Map<KernelVariant, WasmModule> | undefined;
+
+/** The fastest variant this engine runs, or the one asked for (an error when the engine cannot run it). */
+export function loadKernels(requested?: KernelVariant): LoadedKernels {
+  cache ??= new Map();
+  const directory = wasmDirectory();
+  const candidates: KernelVariant[] = requested ? [requested] : ["relaxed-simd", "simd"];
+  for (const variant of candidates) {
+    const cached = cache.get(variant);
+    if (cached) return { module: cached, variant };
+    const bytes = readFileSync(join(directory, FILES[variant]));
+    if (!webAssembly().validate(bytes)) continue;
+    const { Module } = webAssembly();
+    const module = new Module(bytes);
+    cache.set(variant, module);
+    return { module, variant };
+  }
+  throw new Error(
+    requested
+      ? `this JavaScript engine cannot run the '${requested}' WebAssembly kernels` +
+        (requested === "relaxed-simd" ? " (Node 20 needs --experimental-wasm-relaxed-simd)" : "")
+      : "this JavaScript engine has no WebAssembly SIMD",
+  );
+}
+
+/** True when WebAssembly SIMD, threads (shared memory) and worker threads are there to run the backend. */
+export function wasmBackendAvailable(): boolean {
+  try {
+    loadKernels("simd");
+    return typeof SharedArrayBuffer === "function";
+  } catch {
+    return false;
+  }
+}

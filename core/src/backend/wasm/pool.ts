@@ -1,0 +1,117 @@
+/**
+ * Worker threads over one shared memory. A call runs as `threads` shares: the calling thread runs share 0 and each
+ * worker one other; every kernel takes (..., thread, threads) last and picks its share itself, so a dispatch moves
+ * no data, only up to 24 numbers through a small control block:
+ *
+ *   the caller writes the function and arguments, zeroes DONE, bumps GENERATION and notifies; each worker wakes
+ *   (Atomics.wait on GENERATION), runs its share and adds one to DONE; the caller runs share 0 and waits until DONE
+ *   reaches threads - 1.
+ *
+ * Every worker takes part in every call, so no worker can lag a generation behind. Waiting spins briefly before
+ * sleeping in Atomics.wait, since many calls last well under a millisecond. The calling thread blocks, so the
+ * public operations stay synchronous; workers are unref'd, so they never keep a process alive.
+ */
+import { Worker } from "node:worker_threads";
+import type { KernelExports } from "./module";
+import type { WasmMemory, WasmModule } from "./webassembly";
+import { WORKER_SOURCE } from "./worker-source";
+
+const GENERATION = 0;
+const DONE = 1;
+const FUNCTION = 2;
+const FAILED = 3;
+const THREADS = 4;
+const READY = 5;
+const ARGUMENT_COUNT = 6;
+const MAX_ARGUMENTS = 24;
+/** Busy-wait iterations before sleeping: a few tens of microseconds. */
+const SPIN = 20000;
+const STARTUP_TIMEOUT_MS = 30000;
+
+/** The kernels a pool dispatches, by their export names. */
+export const DISPATCHED = ["sgemmShare", "convForward", "convBackwardInput", "convBackwardFilter"] as const;
+export type DispatchedKernel = (typeof DISPATCHED)[number];
+
+export class WorkerPool {
+  private readonly state: Int32Array;
+  private readonly args: Float64Array;
+  private readonly workers: Worker[] = [];
+  private generation = 0;
+  private closed = false;
+
+  constructor(
+    module: WasmModule,
+    memory: WasmMemory,
+    private readonly kernels: KernelExports,
+    readonly threads: number,
+  ) {
+    const control = new SharedArrayBuffer(64 + 8 * MAX_ARGUMENTS);
+    this.state = new Int32Array(control, 0, 16);
+    this.args = new Float64Array(control, 64, MAX_ARGUMENTS);
+    this.state[THREADS] = threads;
+    for (let index = 1; index < threads; index++) {
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module, memory, control, index, names: DISPATCHED, spin: SPIN },
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+    this.waitFor(READY, threads - 1, STARTUP_TIMEOUT_MS, "start");
+  }
+
+  /** Runs `name(...args, thread, threads)` for every thread; returns when all shares are done. */
+  run(name: DispatchedKernel, args: readonly number[]): void {
+    if (this.closed) throw new Error("the WebAssembly backend has been disposed");
+    if (args.length > MAX_ARGUMENTS) throw new RangeError(`${name}: more than ${MAX_ARGUMENTS} arguments`);
+    const kernel = this.kernels[name] as (...values: number[]) => void;
+    if (this.threads === 1) {
+      kernel(...args, 0, 1);
+      return;
+    }
+    this.args.set(args);
+    this.state[ARGUMENT_COUNT] = args.length;
+    this.state[FUNCTION] = DISPATCHED.indexOf(name);
+    this.state[FAILED] = 0;
+    Atomics.store(this.state, DONE, 0);
+    this.generation = (this.generation + 1) | 0;
+    Atomics.store(this.state, GENERATION, this.generation);
+    Atomics.notify(this.state, GENERATION);
+    let failure: unknown;
+    try {
+      kernel(...args, 0, this.threads);
+    } catch (error) {
+      failure = error;
+    }
+    this.waitFor(DONE, this.threads - 1, Infinity, name);
+    if (failure !== undefined) throw failure;
+    const failed = Atomics.load(this.state, FAILED);
+    if (failed !== 0) throw new Error(`${name}: the kernel failed on worker thread ${failed - 1}`);
+  }
+
+  /** Stops the workers (idempotent). */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.state[FUNCTION] = -1;
+    Atomics.add(this.state, GENERATION, 1);
+    Atomics.notify(this.state, GENERATION);
+    for (const worker of this.workers) void worker.terminate();
+  }
+
+  private waitFor(slot: number, target: number, timeoutMs: number, what: string): void {
+    const deadline = Date.now() + timeoutMs;
+    for (let k = 0; k < SPIN; k++) if (Atomics.load(this.state, slot) >= target) return;
+    for (;;) {
+      const value = Atomics.load(this.state, slot);
+      if (value >= target) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          `WebAssembly worker threads did not ${what}: ${value} of ${target} within ${timeoutMs} ms`,
+        );
+      }
+      Atomics.wait(this.state, slot, value, Math.min(left, 1000));
+    }
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The program each worker thread runs (evaluated from source, so the same text serves the TypeScript sources under
+ * test and the compiled package). A worker instantiates the kernels over the shared memory, then loops: wait for the
+ * generation counter to move, run its share of the posted call, count itself done. Slots of the control block are
+ * those of pool.ts.
+ */
+export const WORKER_SOURCE = `
+"use strict";
+const { workerData } = require("node:worker_threads");
+const { module, memory, control, index, names, spin } = workerData;
+const GENERATION = 0, DONE = 1, FUNCTION = 2, FAILED = 3, THREADS = 4, READY = 5, ARGUMENT_COUNT = 6;
+const state = new Int32Array(control, 0, 16);
+const args = new Float64Array(control, 64, 24);
+const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+Atomics.add(state, READY, 1);
+Atomics.notify(state, READY);
+let seen = 0;
+for (;;) {
+  for (let k = 0; k < spin && Atomics.load(state, GENERATION) === seen; k++);
+  Atomics.wait(state, GENERATION, seen);
+  seen = Atomics.load(state, GENERATION);
+  const fn = state[FUNCTION];
+  if (fn < 0) break;
+  const threads = state[THREADS];
+  try {
+    const list = Array.from(args.subarray(0, state[ARGUMENT_COUNT]));
+    kernels[names[fn]](...list, index, threads);
+  } catch {
+    Atomics.store(state, FAILED, index + 1);
+  }
+  if (Atomics.add(state, DONE, 1) + 1 === threads - 1) Atomics.notify(state, DONE);
+}
+`;
