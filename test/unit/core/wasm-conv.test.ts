@@ -1,0 +1,188 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { Conv2dLayer, convGeometry, createWasmBackend, type ConvGeometry } from "@deltalab/core";
+import { expectClose, randomFloats } from "./wasm-helpers";
+
+const single = createWasmBackend({ threads: 1 });
+const pair = createWasmBackend({ threads: 2 });
+afterAll(() => {
+  single.dispose();
+  pair.dispose();
+});
+
+interface Case {
+  batch: number;
+  inChannels: number;
+  height: number;
+  width: number;
+  outChannels: number;
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+}
+
+/**
+ * Odd sizes, rectangular kernels, strides and paddings; one sample (the two-thread backward splits input channels),
+ * and a case large enough to be cut into several GEMM chunks.
+ */
+const CASES: Case[] = [
+  {
+    batch: 2,
+    inChannels: 1,
+    height: 9,
+    width: 7,
+    outChannels: 3,
+    kernel: [3, 3],
+    stride: [1, 1],
+    padding: [0, 0],
+  },
+  {
+    batch: 3,
+    inChannels: 3,
+    height: 11,
+    width: 13,
+    outChannels: 5,
+    kernel: [5, 3],
+    stride: [2, 1],
+    padding: [2, 1],
+  },
+  {
+    batch: 1,
+    inChannels: 4,
+    height: 15,
+    width: 10,
+    outChannels: 9,
+    kernel: [7, 7],
+    stride: [2, 3],
+    padding: [3, 3],
+  },
+  {
+    batch: 5,
+    inChannels: 6,
+    height: 5,
+    width: 5,
+    outChannels: 17,
+    kernel: [5, 5],
+    stride: [1, 1],
+    padding: [0, 0],
+  },
+  {
+    batch: 4,
+    inChannels: 16,
+    height: 30,
+    width: 30,
+    outChannels: 12,
+    kernel: [3, 3],
+    stride: [1, 1],
+    padding: [1, 1],
+  },
+];
+
+function geometryOf(c: Case): ConvGeometry {
+  return convGeometry({
+    inChannels: c.inChannels,
+    height: c.height,
+    width: c.width,
+    outChannels: c.outChannels,
+    kernel: c.kernel,
+    stride: c.stride,
+    padding: c.padding,
+  });
+}
+
+/** The reference: the layer's direct loops (seed 004 eq. 61, 79-81) in Float64. */
+function reference(c: Case, x: Float32Array, params: Float32Array, dy: Float32Array) {
+  const layer = new Conv2dLayer("reference", [c.inChannels, c.height, c.width], {
+    filters: c.outChannels,
+    kernel: c.kernel,
+    stride: c.stride,
+    padding: c.padding,
+    algorithm: "direct",
+  });
+  const x64 = Float64Array.from(x);
+  const p64 = Float64Array.from(params);
+  const y = new Float64Array(c.batch * layer.outputSize);
+  const dx = new Float64Array(x.length);
+  const grad = new Float64Array(layer.parameterCount);
+  layer.forward(p64, x64, y, c.batch);
+  layer.backward(p64, x64, y, Float64Array.from(dy), dx, grad, c.batch);
+  return { layer, y, dx, grad };
+}
+
+function data(c: Case, seed: number) {
+  const g = geometryOf(c);
+  const x = randomFloats(c.batch * c.inChannels * c.height * c.width, seed);
+  const params = randomFloats(g.patchSize * c.outChannels + c.outChannels, seed + 1);
+  const dy = randomFloats(c.batch * c.outChannels * g.outPositions, seed + 2);
+  const weights = params.subarray(0, g.patchSize * c.outChannels);
+  const bias = params.subarray(g.patchSize * c.outChannels);
+  return { g, x, params, dy, weights, bias };
+}
+
+const label =
+  "$batch x $inChannels x $height x $width -> $outChannels, kernel $kernel, stride $stride, padding $padding";
+
+describe("WebAssembly convolution", () => {
+  it.each(CASES)(`forward matches the direct reference (${label})`, (c) => {
+    const { g, x, params, dy, weights, bias } = data(c, 11);
+    const expected = reference(c, x, params, dy);
+    const y = new Float32Array(expected.y.length);
+    single.conv2dForward(g, c.batch, x, weights, bias, y);
+    expectClose(y, expected.y, g.patchSize);
+  });
+
+  it.each(CASES)(`backward to the input matches the direct reference (${label})`, (c) => {
+    const { g, x, params, dy, weights } = data(c, 23);
+    const expected = reference(c, x, params, dy);
+    const dx = new Float32Array(x.length).fill(Number.NaN);
+    pair.conv2dBackwardInput(g, c.batch, dy, weights, dx);
+    expectClose(dx, expected.dx, c.outChannels * g.kernelHeight * g.kernelWidth);
+  });
+
+  it.each(CASES)(`backward to the filters and biases matches the direct reference (${label})`, (c) => {
+    const { g, x, params, dy } = data(c, 37);
+    const expected = reference(c, x, params, dy);
+    const weightCount = g.patchSize * c.outChannels;
+    const dWeights = new Float32Array(weightCount).fill(Number.NaN);
+    const dBias = new Float32Array(c.outChannels).fill(Number.NaN);
+    pair.conv2dBackwardFilter(g, c.batch, x, dy, dWeights, dBias);
+    const terms = c.batch * g.outPositions;
+    expectClose(dWeights, expected.grad.subarray(0, weightCount), terms);
+    expectClose(dBias, expected.grad.subarray(weightCount), terms);
+  });
+
+  it("forward and backward to the input give the same bits on one thread and on two", () => {
+    const c = CASES[4];
+    const { g, x, dy, weights, bias } = data(c, 5);
+    const outputs = [single, pair].map((backend) => {
+      const y = new Float32Array(dy.length);
+      const dx = new Float32Array(x.length);
+      backend.conv2dForward(g, c.batch, x, weights, bias, y);
+      backend.conv2dBackwardInput(g, c.batch, dy, weights, dx);
+      return { y, dx };
+    });
+    expect(outputs[1].y).toEqual(outputs[0].y);
+    expect(outputs[1].dx).toEqual(outputs[0].dx);
+  });
+
+  it("backward to the filters agrees on one thread and on two (partial sums differ only in rounding)", () => {
+    const c = CASES[4];
+    const { g, x, dy } = data(c, 6);
+    const results = [single, pair].map((backend) => {
+      const dWeights = new Float32Array(g.patchSize * c.outChannels);
+      const dBias = new Float32Array(c.outChannels);
+      backend.conv2dBackwardFilter(g, c.batch, x, dy, dWeights, dBias);
+      return { dWeights, dBias };
+    });
+    expectClose(results[1].dWeights, results[0].dWeights, c.batch * g.outPositions);
+    expectClose(results[1].dBias, results[0].dBias, c.batch * g.outPositions);
+  });
+
+  it("names the operand that is too short", () => {
+    const c = CASES[0];
+    const { g, weights, bias } = data(c, 1);
+    const y = new Float32Array(1000);
+    expect(() => single.conv2dForward(g, c.batch, new Float32Array(10), weights, bias, y)).toThrow(
+      /conv2dForward: x needs 126 values, has 10/,
+    );
+  });
+});
