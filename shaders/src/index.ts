@@ -19,6 +19,8 @@ export * from "./kernels/activation";
 export * from "./kernels/conv2dGeometry";
 export * from "./kernels/conv2dForward";
 export * from "./kernels/conv2dBackward";
+export * from "./kernels/conv2dBlocked";
+export * from "./kernels/conv2dBackwardBlocked";
 export * from "./kernels/im2col";
 export * from "./kernels/pool";
 export * from "./kernels/softmaxCrossEntropy";

@@ -1,10 +1,13 @@
 /**
  * The convolution layer on the device (seed 004 eq. 60-62, 74, 79-81), with @deltalab/core's Conv2dLayer
- * parameter layout. Forward by one of three methods; backward produces the input delta and the parameter
- * gradient [dr/dvec(W); dr/db] together, as the core layer's backward does.
+ * parameter layout. Forward by one of four methods (direct, register-blocked, tiled in workgroup memory,
+ * im2col + GEMM); backward, by its own tunable methods, produces the input delta and the parameter gradient
+ * [dr/dvec(W); dr/db] together, as the core layer's backward does.
  */
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import { convFilterGradientProgram, convInputDeltaProgram } from "../kernels/conv2dBackward";
+import { convForwardBlockedProgram } from "../kernels/conv2dBlocked";
+import { convFilterGradientRowProgram, convInputDeltaBlockedProgram } from "../kernels/conv2dBackwardBlocked";
 import { convForwardDirectProgram, convForwardTiledProgram } from "../kernels/conv2dForward";
 import { Conv2dGeometry } from "../kernels/conv2dGeometry";
 import { GemmTuning, gemmProgram } from "../kernels/gemm";
@@ -20,6 +23,14 @@ export type ConvForwardMethod =
       readonly outputsPerInvocation: number;
     }
   | { readonly method: "tiled"; readonly workgroupX: number; readonly workgroupY: number }
+  | {
+      readonly method: "blocked";
+      readonly workgroupX: number;
+      readonly workgroupY: number;
+      readonly channelsPerInvocation: number;
+      readonly pixelsPerInvocation: number;
+      readonly vec4: boolean;
+    }
   | { readonly method: "im2col"; readonly gemm: GemmTuning };
 
 export const DEFAULT_CONV_FORWARD: ConvForwardMethod = {
@@ -58,6 +69,10 @@ export function convForward(
     case "tiled": {
       const config = { geometry, workgroupX: method.workgroupX, workgroupY: method.workgroupY };
       return [dispatchOf(convForwardTiledProgram, config, buffers)];
+    }
+    case "blocked": {
+      const { method: _method, ...launch } = method;
+      return [dispatchOf(convForwardBlockedProgram, { geometry, ...launch }, buffers)];
     }
     case "im2col": {
       if (scratch === undefined)
@@ -103,6 +118,69 @@ function im2colForward(
   ];
 }
 
+/** How the input delta (eq. 74) is computed: one input element per invocation, or register-blocked. */
+export type ConvInputDeltaMethod =
+  | { readonly method: "gather"; readonly workgroupSize: number }
+  | {
+      readonly method: "blocked";
+      readonly workgroupX: number;
+      readonly workgroupY: number;
+      readonly channelsPerInvocation: number;
+      readonly pixelsPerInvocation: number;
+    };
+
+/** How the filter gradient (eq. 79-80) is computed: one kernel entry, or one kernel row, per invocation. */
+export interface ConvFilterGradientMethod {
+  readonly method: "entry" | "row";
+  readonly workgroupSize: number;
+}
+
+export interface ConvBackwardMethod {
+  readonly input: ConvInputDeltaMethod;
+  readonly filter: ConvFilterGradientMethod;
+}
+
+export const DEFAULT_CONV_BACKWARD: ConvBackwardMethod = {
+  input: { method: "gather", workgroupSize: 64 },
+  filter: { method: "entry", workgroupSize: 64 },
+};
+
+/** dX = the padded delta correlated with the rotated kernels (eq. 74). */
+export function convInputDelta(
+  geometry: Conv2dGeometry,
+  buffers: { dy: GpuBuffer; params: GpuBuffer; dx: GpuBuffer },
+  method: ConvInputDeltaMethod = DEFAULT_CONV_BACKWARD.input,
+): Dispatch[] {
+  if (method.method === "gather") {
+    const config = { geometry, workgroupSize: method.workgroupSize };
+    return [dispatchOf(convInputDeltaProgram, config, buffers)];
+  }
+  const { method: _method, ...launch } = method;
+  return [dispatchOf(convInputDeltaBlockedProgram, { geometry, ...launch }, buffers)];
+}
+
+/** dr/dvec(W) by eq. 79-80 and dr/db by eq. 81, written into `grad` at the positions of the parameters. */
+export function convParameterGradient(
+  geometry: Conv2dGeometry,
+  buffers: { x: GpuBuffer; dy: GpuBuffer; grad: GpuBuffer },
+  method: ConvFilterGradientMethod = DEFAULT_CONV_BACKWARD.filter,
+): Dispatch[] {
+  const config = { geometry, workgroupSize: method.workgroupSize };
+  const program = method.method === "row" ? convFilterGradientRowProgram : convFilterGradientProgram;
+  const sum = {
+    rows: geometry.batch,
+    groups: geometry.outChannels,
+    cols: geometry.outHeight * geometry.outWidth,
+    outOffset: geometry.weightCount,
+    accumulate: false,
+    workgroupSize: 64,
+  };
+  return [
+    dispatchOf(program, config, buffers),
+    dispatchOf(groupSumProgram, sum, { x: buffers.dy, out: buffers.grad }),
+  ];
+}
+
 /**
  * One backward call: dX by eq. 74 (skipped when `dx` is absent), dr/dvec(W) by eq. 79-80 and dr/db by eq. 81,
  * both written into `grad` at the positions of the corresponding parameters.
@@ -110,26 +188,11 @@ function im2colForward(
 export function convBackward(
   geometry: Conv2dGeometry,
   buffers: { x: GpuBuffer; params: GpuBuffer; dy: GpuBuffer; dx?: GpuBuffer; grad: GpuBuffer },
-  workgroupSize = 64,
+  method: ConvBackwardMethod = DEFAULT_CONV_BACKWARD,
 ): Dispatch[] {
-  const config = { geometry, workgroupSize };
-  const dispatches: Dispatch[] = [];
-  if (buffers.dx !== undefined) {
-    dispatches.push(
-      dispatchOf(convInputDeltaProgram, config, { dy: buffers.dy, params: buffers.params, dx: buffers.dx }),
-    );
-  }
-  dispatches.push(
-    dispatchOf(convFilterGradientProgram, config, { x: buffers.x, dy: buffers.dy, grad: buffers.grad }),
-  );
-  const sum = {
-    rows: geometry.batch,
-    groups: geometry.outChannels,
-    cols: geometry.outHeight * geometry.outWidth,
-    outOffset: geometry.weightCount,
-    accumulate: false,
-    workgroupSize,
-  };
-  dispatches.push(dispatchOf(groupSumProgram, sum, { x: buffers.dy, out: buffers.grad }));
-  return dispatches;
+  const { x, params, dy, dx, grad } = buffers;
+  return [
+    ...(dx === undefined ? [] : convInputDelta(geometry, { dy, params, dx }, method.input)),
+    ...convParameterGradient(geometry, { x, dy, grad }, method.filter),
+  ];
 }

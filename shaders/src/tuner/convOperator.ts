@@ -1,5 +1,9 @@
-/** The convolution forward pass as a tunable operator: direct, tiled or im2col + GEMM, with its access model. */
+/**
+ * The convolution forward pass as a tunable operator: direct, register-blocked, tiled or im2col + GEMM, with its
+ * access model.
+ */
 import { Conv2dLayer, type Conv2dAttrs } from "@deltalab/core";
+import { blockTables, blockedVec4Problem } from "../kernels/conv2dBlocked";
 import { tileExtent } from "../kernels/conv2dForward";
 import { Conv2dGeometry, conv2dGeometry, forwardMultiplyAdds } from "../kernels/conv2dGeometry";
 import { im2colRows } from "../kernels/im2col";
@@ -22,11 +26,20 @@ export function convMethod(params: LaunchParams): ConvForwardMethod {
       };
     case "tiled":
       return { method: "tiled", workgroupX, workgroupY };
+    case "blocked":
+      return {
+        method: "blocked",
+        workgroupX,
+        workgroupY,
+        channelsPerInvocation: numberParam(params, "channelsPerInvocation"),
+        pixelsPerInvocation: numberParam(params, "pixelsPerInvocation"),
+        vec4: params.vec4 === true,
+      };
     case "im2col":
       return { method: "im2col", gemm: gemmParams(params) };
     default:
       throw new Error(
-        `unknown convolution method ${String(params.method)}; expected direct, tiled or im2col`,
+        `unknown convolution method ${String(params.method)}; expected direct, blocked, tiled or im2col`,
       );
   }
 }
@@ -35,6 +48,8 @@ export function convMethod(params: LaunchParams): ConvForwardMethod {
  * Modelled accesses of one convolution forward launch, with the grid padded to whole work groups (P_x, P_y of
  * seed 004 sec. 10.1.2):
  * - direct: every (padded) output reads kh kw inputs per connection (the naive formula) and is written once;
+ * - blocked: every (padded) invocation reads, per input map its block uses, kh rows of (P - 1) s + kw inputs and
+ *   the block's kh kw weights per output map (`blockedAccesses`);
  * - tiled: every work group reads its (S_l - 1) s + k patch once per connection (Algorithm 4's model);
  * - im2col: building phi(pad(Y)) reads and writes it, expanding the weights likewise, then the GEMM model.
  */
@@ -50,6 +65,8 @@ export function convAccesses(g: Conv2dGeometry, params: LaunchParams): number {
       const height = roundUp(g.outHeight, method.workgroupY);
       return g.batch * connections * width * height * g.kernelHeight * g.kernelWidth + outputs;
     }
+    case "blocked":
+      return blockedAccesses(g, method.workgroupX, method.workgroupY, method) + outputs;
     case "tiled": {
       const groups = Math.ceil(g.outWidth / method.workgroupX) * Math.ceil(g.outHeight / method.workgroupY);
       const { height, width } = tileExtent({
@@ -67,6 +84,57 @@ export function convAccesses(g: Conv2dGeometry, params: LaunchParams): number {
       return columns + weights + g.batch * gemmAccesses(g.outChannels, pixels, rows, params);
     }
   }
+}
+
+/** Loads of the blocked forward kernel (without the output writes), the grid padded to whole work groups. */
+export function blockedAccesses(
+  g: Conv2dGeometry,
+  workgroupX: number,
+  workgroupY: number,
+  blocking: { readonly channelsPerInvocation: number; readonly pixelsPerInvocation: number },
+): number {
+  const { channelsPerInvocation, pixelsPerInvocation } = blocking;
+  const used = blockTables(g, "outputs", channelsPerInvocation).BLK_ANY.reduce((sum, on) => sum + on, 0);
+  const columns = roundUp(Math.ceil(g.outWidth / pixelsPerInvocation), workgroupX);
+  const rows = roundUp(g.outHeight, workgroupY);
+  const span = (pixelsPerInvocation - 1) * g.strideWidth + g.kernelWidth;
+  const perMap = g.kernelHeight * (span + channelsPerInvocation * g.kernelWidth);
+  return g.batch * columns * rows * used * perMap;
+}
+
+/**
+ * The register-blocked launches: output maps x pixels per invocation with at most MAX_ACCUMULATORS accumulators
+ * (more spill out of registers), no more maps per block than the layer has (rounded up to a power of two), vec4
+ * input loads where the layout allows them, and work groups of at least MIN_INVOCATIONS invocations (one 256-bit
+ * SIMD row of eight floats on a CPU, a quarter of a 32-wide GPU warp: smaller groups leave lanes idle).
+ */
+export const MAX_ACCUMULATORS = 32;
+export const MIN_INVOCATIONS = 8;
+
+function invocations(params: LaunchParams): number {
+  return numberParam(params, "workgroupX") * numberParam(params, "workgroupY");
+}
+
+function blockedSpace(g: Conv2dGeometry): LaunchParams[] {
+  const points: LaunchParams[] = [];
+  for (const channelsPerInvocation of [1, 2, 4, 8, 16]) {
+    if (channelsPerInvocation >= 2 * g.outChannels) continue;
+    for (const pixelsPerInvocation of [1, 2, 4, 8]) {
+      if (channelsPerInvocation * pixelsPerInvocation > MAX_ACCUMULATORS) continue;
+      const blocking = { channelsPerInvocation, pixelsPerInvocation };
+      const vec4 = blockedVec4Problem({ geometry: g, workgroupX: 1, workgroupY: 1, ...blocking, vec4: true });
+      const launches = product({
+        method: ["blocked"],
+        workgroupX: WORKGROUP_X,
+        workgroupY: WORKGROUP_Y,
+        channelsPerInvocation: [channelsPerInvocation],
+        pixelsPerInvocation: [pixelsPerInvocation],
+        vec4: vec4 === undefined ? [false, true] : [false],
+      });
+      points.push(...launches.filter((p) => invocations(p) >= MIN_INVOCATIONS));
+    }
+  }
+  return points;
 }
 
 function convWorkgroupBytes(g: Conv2dGeometry, params: LaunchParams): number {
@@ -110,6 +178,7 @@ export function conv2dForwardOperator(
       workgroupY: WORKGROUP_Y,
       outputsPerInvocation: [1, 2, 4],
     }),
+    ...blockedSpace(g),
     ...product({ method: ["tiled"], workgroupX: WORKGROUP_X, workgroupY: WORKGROUP_Y }),
     ...product({
       method: ["im2col"],

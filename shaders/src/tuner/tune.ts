@@ -1,6 +1,6 @@
 /**
  * The auto-tuner (seed 004 section 10): prune the operator's search space by the adapter's limits, rank it by the
- * modelled global-memory accesses (section 10.1.2), then evaluate candidates — each checked against the CPU
+ * modelled global-memory accesses (section 10.1.2) within each kernel family, then evaluate candidates — each checked against the CPU
  * reference and timed — exhaustively, or only the model's top k, or k drawn at random. The heuristic default is
  * always evaluated, so that speed-ups have a baseline. Results go to the tuning cache after every candidate and
  * come back as the tuning-table payload.
@@ -66,24 +66,47 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
+/**
+ * The feasible candidates ordered by the access model. The model compares launches of one kernel family (the
+ * `method` field) well, but not families with each other: the cost of an access differs between them (staging in
+ * workgroup memory and its barriers, an extra im2col pass), and on a CPU seed 004 section 9 finds that workgroup
+ * memory saves nothing. So each family is ranked by modelled accesses and the families are interleaved: the
+ * model's best of each family, then the second best of each, and so on. One family is a plain ranking.
+ */
+export function rankByModel(operator: TunableOperator, feasible: readonly LaunchParams[]): LaunchParams[] {
+  const ranked = [...feasible].sort(
+    (a, b) =>
+      operator.globalAccesses(a) - operator.globalAccesses(b) ||
+      candidateId(operator, a).localeCompare(candidateId(operator, b)),
+  );
+  const families = new Map<string, LaunchParams[]>();
+  for (const params of ranked) {
+    const family = String(params.method ?? "");
+    const members = families.get(family);
+    if (members === undefined) families.set(family, [params]);
+    else members.push(params);
+  }
+  const interleaved: LaunchParams[] = [];
+  const lists = [...families.values()];
+  for (let rank = 0; interleaved.length < ranked.length; rank++) {
+    for (const list of lists) if (rank < list.length) interleaved.push(list[rank]);
+  }
+  return interleaved;
+}
+
 /** The candidates a strategy evaluates, in evaluation order, the heuristic default always included. */
 export function plan(
   operator: TunableOperator,
   feasible: readonly LaunchParams[],
   strategy: TuningStrategy,
 ): LaunchParams[] {
-  const ranked = [...feasible].sort(
-    (a, b) =>
-      operator.globalAccesses(a) - operator.globalAccesses(b) ||
-      candidateId(operator, a).localeCompare(candidateId(operator, b)),
-  );
   let chosen: LaunchParams[];
   switch (strategy.kind) {
     case "exhaustive":
-      chosen = ranked;
+      chosen = rankByModel(operator, feasible);
       break;
     case "model-top-k":
-      chosen = ranked.slice(0, strategy.k);
+      chosen = rankByModel(operator, feasible).slice(0, strategy.k);
       break;
     case "random":
       chosen = shuffled(feasible, strategy.seed).slice(0, strategy.k);

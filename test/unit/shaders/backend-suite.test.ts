@@ -37,6 +37,20 @@ const backends: Backend[] = [
     options: { convolution: { method: "tiled", workgroupX: 5, workgroupY: 3 } },
   },
   {
+    name: "webgpu, register-blocked convolution",
+    kinds: ["conv2d"],
+    options: {
+      convolution: {
+        method: "blocked",
+        workgroupX: 4,
+        workgroupY: 2,
+        channelsPerInvocation: 3,
+        pixelsPerInvocation: 2,
+        vec4: false,
+      },
+    },
+  },
+  {
     name: "webgpu, im2col + GEMM convolution",
     kinds: ["conv2d"],
     options: {
