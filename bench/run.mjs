@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// deltalab against its peers on this machine (issue #10). Usage, from the repository root:
+//   node bench/run.mjs --quick            convolutions, LeNet-5 step and inference, SGEMM ceiling (a few minutes)
+//   node bench/run.mjs --full             also one Fashion-MNIST epoch, the 41x41 loss surface, kernel start-up
+//   node bench/run.mjs --smoke            one tiny convolution on deltalab's CPU path, checked; no peers, no install
+//   --only <text>                         only the workloads whose name contains <text> (e.g. "lenet-c3 forward");
+//                                         results are printed, not written
+//   --impl <a,b>                          only these implementations (names in bench/workloads/registry.mjs,
+//                                         plus pytorch, kernels)
+// Quick and full runs first set up what is missing: the workspace build, bench/node_modules, bench/.venv-torch.
+// They write bench/results/results.{json,md} and bench/results/machine.json.
+import { spawn } from "node:child_process";
+import { clearTimeout, setTimeout } from "node:timers";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const bench = dirname(fileURLToPath(import.meta.url));
+const root = dirname(bench);
+
+function parseArgs(argv) {
+  const options = { mode: "quick", only: undefined, impl: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--smoke" || arg === "--quick" || arg === "--full") options.mode = arg.slice(2);
+    else if (arg === "--only" || arg === "--impl") {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a value`);
+      options[arg.slice(2)] = arg === "--impl" ? value.split(",") : value;
+    } else
+      throw new Error(
+        `unknown argument ${JSON.stringify(arg)}; expected --smoke, --quick, --full, --only <text>, --impl <names>`,
+      );
+  }
+  return options;
+}
+
+/** Runs a command, feeding `input`, and returns its JSON lines; a crash or a time-out becomes one unavailable record. */
+function collect(name, command, args, { input, timeoutS, env = {} }) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const records = [];
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutS * 1000);
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      let newline;
+      while ((newline = stdout.indexOf("\n")) >= 0) {
+        const line = stdout.slice(0, newline).trim();
+        stdout = stdout.slice(newline + 1);
+        if (!line.startsWith("{")) continue;
+        const record = JSON.parse(line);
+        records.push(record);
+        const label = [record.workload, record.case, record.op].filter(Boolean).join(" ");
+        const outcome = record.unavailable
+          ? `unavailable: ${record.unavailable}`
+          : record.medianMs !== undefined
+            ? `${record.medianMs.toFixed(3)} ms`
+            : "loaded";
+        console.error(`[bench] ${name} ${label} ${outcome}`);
+      }
+    });
+    child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve([{ implementation: name, unavailable: `could not start: ${error.message}` }]);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0 || signal !== null) {
+        const why = signal === "SIGKILL" ? `timed out after ${timeoutS} s` : `exited with ${code ?? signal}`;
+        const tail =
+          stderr
+            .trim()
+            .split("\n")
+            .filter((l) => !/^Warning:/.test(l))
+            .slice(-1)[0] ?? "";
+        const hadResults = records.some((r) => r.workload !== undefined);
+        records.push(
+          hadResults
+            ? { implementation: name, crashed: `${why}: ${tail}` }
+            : { implementation: name, unavailable: `${why}: ${tail}`.slice(0, 300) },
+        );
+      }
+      input?.end?.();
+      resolve(records);
+    });
+    child.stdin.end(input ?? "");
+  });
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.mode === "smoke") {
+    const { smoke } = await import("./workloads/smoke.mjs");
+    console.log(JSON.stringify(await smoke()));
+    return;
+  }
+  const { setupBenchModules, setupTorch, setupWorkspace } = await import("./workloads/setup.mjs");
+  setupWorkspace(root);
+  setupBenchModules(root);
+  setupTorch(root);
+
+  const cases = await import("./workloads/cases.mjs");
+  const { IMPLEMENTATIONS } = await import("./workloads/registry.mjs");
+  const { describeMachine } = await import("./workloads/machine.mjs");
+  const report = await import("./workloads/report.mjs");
+  const machine = describeMachine();
+  const startedAt = new Date().toISOString();
+  const timeoutS = options.mode === "full" ? 3600 : 900;
+  const wanted = (name) => options.impl === undefined || options.impl.includes(name);
+  const onlyArgs = options.only === undefined ? [] : ["--only", options.only];
+  const records = [];
+
+  for (const name of Object.keys(IMPLEMENTATIONS).filter(wanted)) {
+    const worker = join(bench, "workloads", "worker.mjs");
+    records.push(
+      ...(await collect(name, process.execPath, [worker, name, options.mode, ...onlyArgs], { timeoutS })),
+    );
+  }
+  if (wanted("pytorch")) {
+    const plan = JSON.stringify(cases.workloadPlan(options.mode));
+    const python = join(bench, ".venv-torch", "bin", "python");
+    records.push(
+      ...(await collect("pytorch", python, [join(bench, "torch", "bench.py"), ...onlyArgs], {
+        input: plan,
+        timeoutS,
+      })),
+    );
+  }
+  const kernelsWanted =
+    wanted("kernels") &&
+    options.mode === "full" &&
+    (options.only === undefined || "kernel".includes(options.only));
+  if (kernelsWanted) {
+    const python = join(root, ".venv", "bin", "python");
+    const script = join(bench, "workloads", "kernel_startup.py");
+    const kernels = {
+      deltalab: [process.execPath, join(root, "kernel", "dist", "bin.js"), "kernel", "{connection_file}"],
+      tslab: [
+        process.execPath,
+        join(root, "node_modules", "tslab", "bin", "tslab"),
+        "kernel",
+        "--config-path",
+        "{connection_file}",
+      ],
+    };
+    for (const [name, argv] of Object.entries(kernels)) {
+      records.push(
+        ...(await collect(name, python, [script, name, JSON.stringify(argv), "7", "7"], { timeoutS: 600 })),
+      );
+    }
+  }
+
+  const webgpu = records.find((r) => r.implementation === "deltalab-webgpu" && r.info);
+  if (webgpu) machine.adapter = `${webgpu.info.adapter}, Dawn ${webgpu.info.dawnBackend} backend`;
+  machine.loadAverageAtEnd = loadavg().map((v) => Math.round(v * 100) / 100);
+  const analysis = report.analyse(records, {
+    cases: [...cases.CONV_CASES, cases.SMOKE_CASE],
+    machine,
+    mode: options.mode,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  });
+  const text = report.markdown(analysis) + report.setupNotes(analysis);
+  if (options.only !== undefined || options.impl !== undefined) {
+    console.log(text);
+    return;
+  }
+  const out = join(bench, "results");
+  if (!existsSync(out)) mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "results.json"), `${JSON.stringify(analysis, null, 1)}\n`);
+  writeFileSync(join(out, "results.md"), text);
+  writeFileSync(join(out, "machine.json"), `${JSON.stringify(machine, null, 1)}\n`);
+  console.log(text);
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,253 @@
+// Turns the workers' records into results.json and a Markdown table: median and spread, GFLOP/s, the fraction of
+// the measured SGEMM ceiling, and the ratio of each peer's time to deltalab's fastest backend.
+import {
+  CONV_FLOP_FORMULA,
+  GEMM_FLOPS,
+  GEMM_SIZE,
+  GRID,
+  LENET_BATCH,
+  LENET_FLOP_FORMULA,
+  convFlops,
+  describeConv,
+  lenetForwardFlops,
+} from "./cases.mjs";
+
+/** Column order and labels; the deltalab backends come first. */
+export const COLUMNS = [
+  ["deltalab-cpu", "deltalab CPU"],
+  ["deltalab-wasm", "deltalab WASM"],
+  ["deltalab-webgpu", "deltalab WebGPU"],
+  ["tfjs-cpu", "tfjs CPU"],
+  ["tfjs-wasm", "tfjs WASM"],
+  ["tfjs-webgpu", "tfjs WebGPU"],
+  ["convnetjs", "ConvNetJS"],
+  ["onnxruntime", "ONNX Runtime"],
+  ["pytorch", "PyTorch CPU"],
+];
+export const KERNEL_COLUMNS = [
+  ["deltalab", "deltalab kernel"],
+  ["tslab", "tslab"],
+];
+const DELTALAB = new Set(["deltalab-cpu", "deltalab-wasm", "deltalab-webgpu"]);
+const FASHION_TRAIN_COUNT = 60000;
+
+/** The row a record belongs to, with its FLOP count (null where FLOPs mean nothing). */
+export function rowOf(record, cases) {
+  const { workload, op } = record;
+  if (workload === "conv") {
+    const c = cases.find((k) => k.id === record.case);
+    return {
+      key: `conv ${record.case} ${op}`,
+      label: `conv ${op} (${describeConv(c)})`,
+      flops: convFlops(c),
+    };
+  }
+  const forward = lenetForwardFlops(LENET_BATCH);
+  switch (workload) {
+    case "gemm":
+      return { key: "gemm", label: `SGEMM ${GEMM_SIZE}^3`, flops: GEMM_FLOPS };
+    case "lenet-train-step":
+      return { key: workload, label: `LeNet-5 training step, batch ${LENET_BATCH}`, flops: 3 * forward };
+    case "lenet-inference":
+      return { key: workload, label: `LeNet-5 inference, batch ${LENET_BATCH}`, flops: forward };
+    case "lenet-epoch":
+      return {
+        key: workload,
+        label: "LeNet-5, one epoch of Fashion-MNIST (60,000 images, batch 64; 1 run)",
+        flops: 3 * lenetForwardFlops(FASHION_TRAIN_COUNT),
+      };
+    case "landscape-grid":
+      return {
+        key: workload,
+        label: `loss surface ${GRID.points}x${GRID.points}, LeNet-5 on ${GRID.images} images (1 run)`,
+        flops: GRID.points * GRID.points * lenetForwardFlops(GRID.images),
+      };
+    case "kernel":
+      return {
+        key: `kernel ${op}`,
+        label:
+          op === "start-up" ? "kernel start-up (to kernel_info reply)" : "trivial cell round trip (`1 + 1`)",
+        flops: null,
+      };
+    default:
+      return { key: workload, label: workload, flops: null };
+  }
+}
+
+export function analyse(records, { cases, machine, mode, startedAt, finishedAt }) {
+  const implementations = {};
+  const rows = new Map();
+  for (const record of records) {
+    const name = record.implementation;
+    implementations[name] ??= { status: "loaded" };
+    if (record.workload === undefined) {
+      if (record.unavailable !== undefined)
+        implementations[name] = { status: `unavailable: ${record.unavailable}` };
+      if (record.info !== undefined) implementations[name].info = record.info;
+      continue;
+    }
+    const row = rowOf(record, cases);
+    if (!rows.has(row.key)) rows.set(row.key, { ...row, results: {} });
+    const result = { ...record };
+    delete result.implementation;
+    delete result.workload;
+    delete result.case;
+    delete result.op;
+    if (result.medianMs !== undefined && row.flops !== null) {
+      result.gflops = row.flops / (result.medianMs * 1e6);
+    }
+    rows.get(row.key).results[name] = result;
+  }
+  const gemm = rows.get("gemm");
+  const ceilingPeers = ["onnxruntime", "pytorch"].filter((p) => gemm?.results[p]?.gflops !== undefined);
+  const ceiling = ceilingPeers.length
+    ? ceilingPeers.reduce(
+        (best, p) =>
+          gemm.results[p].gflops > best.gflops ? { by: p, gflops: gemm.results[p].gflops } : best,
+        { by: null, gflops: 0 },
+      )
+    : null;
+  for (const row of rows.values()) {
+    const fastest = fastestDeltalab(row);
+    row.deltalabFastest = fastest;
+    for (const [name, result] of Object.entries(row.results)) {
+      if (ceiling && result.gflops !== undefined) result.fractionOfCeiling = result.gflops / ceiling.gflops;
+      if (fastest && !DELTALAB.has(name) && result.medianMs !== undefined) {
+        result.peerTimeOverDeltalab = result.medianMs / row.results[fastest].medianMs;
+      }
+    }
+  }
+  return {
+    mode,
+    startedAt,
+    finishedAt,
+    machine,
+    ceiling: ceiling && { ...ceiling, workload: `SGEMM ${GEMM_SIZE}^3, Float32` },
+    flopFormulas: {
+      conv: CONV_FLOP_FORMULA,
+      lenet: LENET_FLOP_FORMULA,
+      gemm: "2*n^3",
+      grid: "41*41 LeNet-5 forward passes on 1,000 images",
+    },
+    implementations,
+    rows: [...rows.values()],
+  };
+}
+
+function fastestDeltalab(row) {
+  let best = null;
+  for (const name of DELTALAB) {
+    const t = row.results[name]?.medianMs;
+    if (t !== undefined && (best === null || t < row.results[best].medianMs)) best = name;
+  }
+  return best;
+}
+
+function ms(value) {
+  if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
+  if (value >= 10) return `${value.toFixed(1)} ms`;
+  return `${value.toPrecision(2)} ms`;
+}
+
+function cell(result) {
+  if (result === undefined) return "—";
+  if (result.unavailable !== undefined) return `unavailable: ${escape(result.unavailable)}`;
+  const spread =
+    result.runs > 1 ? ` [${ms(result.minMs).replace(/ .*/, "")}–${ms(result.maxMs)}]` : " (1 run)";
+  let text = `${ms(result.medianMs)}${spread}`;
+  if (result.gflops !== undefined) {
+    const fraction =
+      result.fractionOfCeiling !== undefined ? `, ${(100 * result.fractionOfCeiling).toFixed(1)}%` : "";
+    text += `<br>${result.gflops.toFixed(2)} GFLOP/s${fraction}`;
+  }
+  if (result.note) text += `<br><sub>${escape(result.note)}</sub>`;
+  return text;
+}
+
+function escape(text) {
+  return String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function table(header, lines) {
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...lines.map((l) => `| ${l.join(" | ")} |`),
+  ].join("\n");
+}
+
+export function markdown(analysis) {
+  const { machine, ceiling, implementations } = analysis;
+  const present = COLUMNS.filter(([name]) => implementations[name] !== undefined);
+  const benchRows = analysis.rows.filter((r) => !r.key.startsWith("kernel"));
+  const kernelRows = analysis.rows.filter((r) => r.key.startsWith("kernel"));
+  const statusLine = ["status", ...present.map(([name]) => escape(implementations[name].status))];
+  const lines = [
+    statusLine,
+    ...benchRows.map((row) => [row.label, ...present.map(([name]) => cell(row.results[name]))]),
+  ];
+  const peers = present.filter(([name]) => !DELTALAB.has(name));
+  const ratioLines = benchRows
+    .filter((row) => row.deltalabFastest)
+    .map((row) => [
+      row.label,
+      COLUMNS.find(([n]) => n === row.deltalabFastest)[1],
+      ...peers.map(([name]) => {
+        const r = row.results[name]?.peerTimeOverDeltalab;
+        return r === undefined ? "—" : `${r.toFixed(2)}×`;
+      }),
+    ]);
+  const out = [
+    `### deltalab against its peers (${analysis.mode} run, ${analysis.startedAt.slice(0, 16).replace("T", " ")} UTC)`,
+    "",
+    `Measured on a **shared, loaded machine** (other work was running on its ${machine.logicalCores} cores; load average ` +
+      `${machine.loadAverageAtStart.join(" / ")} at the start): treat the figures as indicative, not as a clean benchmark. ` +
+      `${machine.cpu} (${machine.vectorFlags.join(", ")}), ${machine.memoryGiB} GiB, Node ${machine.node}` +
+      (machine.adapter ? `; WebGPU adapter: ${machine.adapter}.` : "."),
+    "",
+    ceiling
+      ? `Ceiling: the best ${ceiling.workload} of ONNX Runtime and PyTorch, ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.by}); each GFLOP/s figure is followed by its fraction of that.`
+      : "Ceiling: no SGEMM peer ran, so no fraction of the limit is given.",
+    "",
+    "Each cell: median time [min–max] of 7 runs after a warm-up (the epoch and the loss surface: one run each), then GFLOP/s. " +
+      `FLOPs: convolution ${CONV_FLOP_FORMULA}; LeNet-5 ${LENET_FLOP_FORMULA}; SGEMM 2n^3.`,
+    "",
+    table(["workload", ...present.map(([, label]) => label)], lines),
+    "",
+    "Peer's median time ÷ deltalab's fastest backend's (above 1: deltalab is faster):",
+    "",
+    table(["workload", "deltalab's fastest", ...peers.map(([, label]) => label)], ratioLines),
+  ];
+  if (kernelRows.length) {
+    const kernels = KERNEL_COLUMNS.filter(([name]) => implementations[name] !== undefined);
+    out.push(
+      "",
+      "Jupyter kernels, driven by jupyter_client (median [min–max]; start-up: separate launches):",
+      "",
+      table(
+        ["", ...kernels.map(([, label]) => label)],
+        [
+          ["status", ...kernels.map(([name]) => escape(implementations[name].status))],
+          ...kernelRows.map((row) => [row.label, ...kernels.map(([name]) => cell(row.results[name]))]),
+        ],
+      ),
+    );
+  }
+  out.push("");
+  return out.join("\n");
+}
+
+/** One line per implementation: what it is and how it was set up (threads, SIMD, adapter). */
+export function setupNotes(analysis) {
+  const lines = ["", "How each implementation ran:", ""];
+  for (const [name, { status, info }] of Object.entries(analysis.implementations)) {
+    const details = info
+      ? Object.entries(info)
+          .map(([k, v]) => `${k} ${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .join("; ")
+      : "";
+    lines.push(`- ${name}: ${escape(status)}${details ? ` — ${escape(details)}` : ""}`);
+  }
+  lines.push("");
+  return lines.join("\n");
+}

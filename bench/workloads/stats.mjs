@@ -1,0 +1,45 @@
+// Timing: a warm-up call, then `runs` samples; each sample repeats the call until it has lasted at least
+// `minSampleMs`, so sub-millisecond calls are not lost in timer noise.
+
+import { performance } from "node:perf_hooks";
+
+export const DEFAULT_RUNS = 7;
+
+export async function measure(fn, { runs = DEFAULT_RUNS, warmup = 1, minSampleMs = 20 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const probeStart = performance.now();
+  await fn();
+  const probeMs = performance.now() - probeStart;
+  const repeat = Math.max(1, Math.ceil(minSampleMs / Math.max(probeMs, 1e-3)));
+  const samples = [];
+  for (let r = 0; r < runs; r++) {
+    const start = performance.now();
+    for (let i = 0; i < repeat; i++) await fn();
+    samples.push((performance.now() - start) / repeat);
+  }
+  return summarize(samples, repeat);
+}
+
+export function summarize(samples, repeat = 1) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return {
+    medianMs: median,
+    minMs: sorted[0],
+    maxMs: sorted[sorted.length - 1],
+    runs: samples.length,
+    repeat,
+  };
+}
+
+/** Deterministic uniform values in [-1, 1). */
+export function seededFloats(length, seed = 1) {
+  const out = new Float32Array(length);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state / 2147483648 - 1;
+  }
+  return out;
+}
