@@ -10,6 +10,7 @@
  *
  * Scratch: the caller passes `work`, GEMM_WORK_FLOATS floats that no other thread touches.
  */
+import { packBlockA, packPanelB } from "./pack";
 import { madd, shareLo } from "./simd";
 
 export const MR: i32 = 4;
@@ -69,82 +70,6 @@ export function sgemm(
             );
           }
         }
-      }
-    }
-  }
-}
-
-/** Entry (p, j) of op(B)'s kc x nc block at (pc, jc) goes to packB[(j - j % NR) kc + p NR + j % NR]. */
-function packPanelB(
-  transB: bool,
-  b: usize,
-  ldb: i32,
-  pc: i32,
-  jc: i32,
-  kc: i32,
-  nc: i32,
-  packB: usize,
-): void {
-  for (let jp = 0; jp < nc; jp += NR) {
-    const panel = packB + ((<usize>(jp * kc)) << 2);
-    const width = min(NR, nc - jp);
-    if (!transB && width == NR) {
-      for (let p = 0; p < kc; p++) {
-        const source = b + ((<usize>(pc + p) * ldb + jc + jp) << 2);
-        const target = panel + ((<usize>(p * NR)) << 2);
-        v128.store(target, v128.load(source));
-        v128.store(target, v128.load(source, 16), 16);
-      }
-      continue;
-    }
-    for (let p = 0; p < kc; p++) {
-      const target = panel + ((<usize>(p * NR)) << 2);
-      for (let jj = 0; jj < NR; jj++) {
-        let value: f32 = 0;
-        if (jj < width) {
-          const j = jc + jp + jj;
-          const row = pc + p;
-          value = transB
-            ? load<f32>(b + ((<usize>j * ldb + row) << 2))
-            : load<f32>(b + ((<usize>row * ldb + j) << 2));
-        }
-        store<f32>(target + ((<usize>jj) << 2), value);
-      }
-    }
-  }
-}
-
-/** Entry (i, p) of op(A)'s mc x kc block at (ic, pc) goes to packA[(i - i % MR) kc + p MR + i % MR]. */
-function packBlockA(
-  transA: bool,
-  a: usize,
-  lda: i32,
-  ic: i32,
-  pc: i32,
-  mc: i32,
-  kc: i32,
-  packA: usize,
-): void {
-  for (let ip = 0; ip < mc; ip += MR) {
-    const panel = packA + ((<usize>(ip * kc)) << 2);
-    const height = min(MR, mc - ip);
-    if (transA && height == MR) {
-      for (let p = 0; p < kc; p++) {
-        v128.store(panel + ((<usize>(p * MR)) << 2), v128.load(a + ((<usize>(pc + p) * lda + ic + ip) << 2)));
-      }
-      continue;
-    }
-    for (let ii = 0; ii < MR; ii++) {
-      const i = ic + ip + ii;
-      for (let p = 0; p < kc; p++) {
-        let value: f32 = 0;
-        if (ii < height) {
-          const col = pc + p;
-          value = transA
-            ? load<f32>(a + ((<usize>col * lda + i) << 2))
-            : load<f32>(a + ((<usize>i * lda + col) << 2));
-        }
-        store<f32>(panel + ((<usize>(p * MR + ii)) << 2), value);
       }
     }
   }
