@@ -12,6 +12,7 @@
  * are padded by 2 in C1, as the paper pads its 28x28 digits to 32x32.
  */
 import type { ActivationName } from "../activations";
+import type { BackendChoice } from "../backend/select";
 import type { LayerSpec } from "../layers";
 import type { DType } from "../tensor";
 import { Sequential, type ModelSpec } from "./sequential";
@@ -95,7 +96,9 @@ export function lenet5Spec(options: LeNet5Options = {}): ModelSpec {
   };
 }
 
-/** A LeNet-5 with parameters drawn from `seed`. */
-export function lenet5(options: LeNet5Options & { readonly seed?: number } = {}): Sequential {
-  return new Sequential(lenet5Spec(options)).initialize(options.seed ?? 0);
+/** A LeNet-5 with parameters drawn from `seed`, run on `backend` (default "reference"; see Sequential.useBackend). */
+export function lenet5(
+  options: LeNet5Options & { readonly seed?: number; readonly backend?: BackendChoice } = {},
+): Sequential {
+  return new Sequential(lenet5Spec(options), options.backend).initialize(options.seed ?? 0);
 }

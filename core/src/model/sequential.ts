@@ -5,6 +5,8 @@
  * layer's slice in the order its doc comment states. Layers see their slice through a view made once at build time,
  * so packing theta is one copy (a conversion for Float32 models) and training allocates nothing per step.
  */
+import { referenceBackend, type Backend } from "../backend/backend";
+import { resolveBackend, type BackendChoice } from "../backend/select";
 import { SeededRandom } from "../data/random";
 import { createLayer, type LayerSpec } from "../layers";
 import { LayerConfigError, ShapeMismatchError, type Layer } from "../layers/layer";
@@ -90,8 +92,12 @@ export class Sequential {
   readonly spec: ModelSpec;
   private readonly views: FloatArray[];
   private readonly workspaces = new Map<number, Workspace>();
+  private currentBackend: Backend = referenceBackend;
+  /** What forward and backward run: the layers, or their versions on the backend (../backend/backend.ts). */
+  private runners: readonly Layer[];
 
-  constructor(spec: ModelSpec) {
+  /** `backend`: where forward and backward run (default "reference"); see {@link Sequential.useBackend}. */
+  constructor(spec: ModelSpec, backend: BackendChoice = "reference") {
     const dtype = spec.dtype ?? "float32";
     if (dtype !== "float32" && dtype !== "float64") {
       throw new RangeError(`model dtype must be "float32" or "float64", got '${String(dtype)}'`);
@@ -134,6 +140,25 @@ export class Sequential {
       this.parameters.subarray(offset, offset + layer.parameterCount),
     );
     this.spec = { inputShape: this.inputShape, layers: specs, dtype };
+    this.runners = layers.map(({ layer }) => layer);
+    this.useBackend(backend);
+  }
+
+  /**
+   * Runs forward and backward on a backend: "reference" (the layers' own code), "wasm" (WebAssembly SIMD on worker
+   * threads, for Float32 models; layers it has no kernel for stay on the reference), "auto" (wasm where the engine
+   * runs it), or a Backend object such as `createWasmBackend({ threads: 1 })`. Forward mode stays on the reference.
+   */
+  useBackend(choice: BackendChoice): this {
+    const backend = resolveBackend(choice);
+    this.runners = this.layers.map(({ layer }) => backend.accelerate(layer, this.dtype));
+    this.currentBackend = backend;
+    return this;
+  }
+
+  /** The backend forward and backward run on. */
+  get backend(): Backend {
+    return this.currentBackend;
   }
 
   /** Draws initial parameters from a seeded generator (the same seed gives the same theta). */
@@ -212,7 +237,7 @@ export class Sequential {
   forward(ws: Workspace, batch = ws.capacity): FloatArray {
     this.checkBatch(ws, batch);
     for (let l = 0; l < this.layers.length; l++) {
-      this.layers[l].layer.forward(this.views[l], ws.activations[l], ws.activations[l + 1], batch);
+      this.runners[l].forward(this.views[l], ws.activations[l], ws.activations[l + 1], batch);
     }
     return ws.output;
   }
@@ -227,7 +252,7 @@ export class Sequential {
     for (let l = this.layers.length - 1; l > from; l--) ws.gradientViews[l].fill(0);
     for (let l = from; l >= 0; l--) {
       const dx = l > 0 || inputDelta ? ws.deltas[l] : null;
-      this.layers[l].layer.backward(
+      this.runners[l].backward(
         this.views[l],
         ws.activations[l],
         ws.activations[l + 1],
@@ -326,6 +351,6 @@ export class Sequential {
 }
 
 /** Builds a model from its spec; every configuration error surfaces here, naming the layer. */
-export function sequential(spec: ModelSpec): Sequential {
-  return new Sequential(spec);
+export function sequential(spec: ModelSpec, backend: BackendChoice = "reference"): Sequential {
+  return new Sequential(spec, backend);
 }

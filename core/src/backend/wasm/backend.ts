@@ -12,7 +12,12 @@
  * finished its share.
  */
 import { availableParallelism } from "node:os";
+import { Conv2dLayer } from "../../layers/conv2d";
+import type { Layer } from "../../layers/layer";
 import type { ConvGeometry } from "../../matrix/geometry";
+import type { DType } from "../../tensor";
+import type { Backend } from "../backend";
+import { WasmConv2dLayer } from "./conv-layer";
 import { Frame } from "./operands";
 import { SharedArena } from "./memory";
 import { instantiateKernels, loadKernels, type KernelExports, type KernelVariant } from "./module";
@@ -25,7 +30,7 @@ export interface WasmBackendOptions {
   readonly variant?: KernelVariant;
 }
 
-export class WasmBackend {
+export class WasmBackend implements Backend {
   readonly name = "wasm";
   readonly threads: number;
   readonly variant: KernelVariant;
@@ -46,6 +51,13 @@ export class WasmBackend {
     this.kernels = instantiateKernels(module, this.arena.memory);
     this.gemmWorkFloats = this.kernels.gemmWorkFloats;
     this.pool = new WorkerPool(module, this.arena.memory, this.kernels, threads);
+  }
+
+  /** The WebAssembly version of a Float32 layer where there is one (see ../backend.ts). */
+  accelerate(layer: Layer, dtype: DType): Layer {
+    if (dtype !== "float32") return layer;
+    if (layer instanceof Conv2dLayer) return new WasmConv2dLayer(layer, this);
+    return layer;
   }
 
   /**

@@ -1,0 +1,24 @@
+/**
+ * Where a model's layers run. A backend looks at each layer of a model once, when the model takes it, and hands
+ * back a layer that computes the same thing (the same `Layer` contract, layers/layer.ts), faster, or the layer
+ * itself when it has nothing faster for it. The layers' own code is the reference every backend is tested against.
+ *
+ *   model.useBackend("reference")        the layers' own TypeScript
+ *   model.useBackend("wasm")             WebAssembly SIMD kernels on worker threads (Float32 models)
+ *   model.useBackend(createWasmBackend({ threads: 1 }))
+ */
+import type { Layer } from "../layers/layer";
+import type { DType } from "../tensor";
+
+export interface Backend {
+  /** "reference", "wasm". */
+  readonly name: string;
+  /** A layer that computes what `layer` computes, or `layer` itself. */
+  accelerate(layer: Layer, dtype: DType): Layer;
+}
+
+/** The layers' own code. */
+export const referenceBackend: Backend = {
+  name: "reference",
+  accelerate: (layer) => layer,
+};

@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { createWasmBackend, lenet5, Sequential, type ModelSpec } from "@deltalab/core";
+import { expectClose, randomFloats } from "./wasm-helpers";
+
+const single = createWasmBackend({ threads: 1 });
+const pair = createWasmBackend({ threads: 2 });
+afterAll(() => {
+  single.dispose();
+  pair.dispose();
+});
+
+const BATCH = 5;
+
+/** Forward, then backward from a random output delta; returns the output, the input delta and the gradient. */
+function pass(model: Sequential) {
+  const ws = model.workspace(BATCH);
+  model.setInput(ws, randomFloats(BATCH * model.inputSize, 3));
+  const output = Float64Array.from(model.forward(ws));
+  ws.outputDelta.set(randomFloats(BATCH * model.outputSize, 4));
+  model.backward(ws, BATCH, model.layers.length - 1, true);
+  return { output, inputDelta: Float64Array.from(ws.deltas[0]), gradient: Float64Array.from(ws.gradient) };
+}
+
+/** Convolutions with a partial table and per-map kernels (seed 004 Remark 2), stride and padding. */
+const SHARED_SPEC: ModelSpec = {
+  inputShape: [3, 13, 11],
+  dtype: "float32",
+  layers: [
+    {
+      type: "conv2d",
+      filters: 4,
+      kernel: [3, 5],
+      stride: 2,
+      padding: [1, 2],
+      connections: [[0], [0, 1], [1, 2], [0, 1, 2]],
+      sharing: "map",
+      activation: "tanh",
+    },
+    { type: "conv2d", filters: 5, kernel: 3, activation: "relu" },
+    { type: "flatten" },
+    { type: "dense", units: 3 },
+  ],
+};
+
+describe("a model on the WebAssembly backend", () => {
+  it("matches the reference on LeNet-5 with the paper's partial C3 table", () => {
+    const reference = pass(lenet5({ seed: 1 }));
+    const fast = pass(lenet5({ seed: 1, backend: pair }));
+    expectClose(fast.output, reference.output, 400);
+    expectClose(fast.inputDelta, reference.inputDelta, 400);
+    expectClose(fast.gradient, reference.gradient, 400 * BATCH);
+  });
+
+  it("matches the reference with kernels shared per map, stride and padding", () => {
+    const reference = pass(new Sequential(SHARED_SPEC).initialize(2));
+    const fast = pass(new Sequential(SHARED_SPEC, single).initialize(2));
+    expectClose(fast.output, reference.output, 100);
+    expectClose(fast.inputDelta, reference.inputDelta, 100);
+    expectClose(fast.gradient, reference.gradient, 100 * BATCH);
+  });
+
+  it("gives the same output and input delta on one thread and on two", () => {
+    const one = pass(lenet5({ seed: 3, backend: single }));
+    const two = pass(lenet5({ seed: 3, backend: pair }));
+    expect(two.output).toEqual(one.output);
+    expect(two.inputDelta).toEqual(one.inputDelta);
+  });
+
+  it("leaves a Float64 model on the reference", () => {
+    const spec = { ...SHARED_SPEC, dtype: "float64" as const };
+    const model = new Sequential(spec, pair).initialize(2);
+    expect(pass(model)).toEqual(pass(new Sequential(spec).initialize(2)));
+  });
+
+  it("switches back to the reference by name", () => {
+    const model = lenet5({ seed: 1, backend: pair }).useBackend("reference");
+    expect(model.backend.name).toBe("reference");
+    expect(pass(model)).toEqual(pass(lenet5({ seed: 1 })));
+  });
+
+  it("rejects an unknown backend name", () => {
+    expect(() => lenet5({ backend: "gpu" as "wasm" })).toThrow(/unknown backend "gpu"/);
+  });
+});
