@@ -40,6 +40,7 @@ export * from "./tuner/operator";
 export { seededValues } from "./tuner/shared";
 export * from "./tuner/matmulOperator";
 export * from "./tuner/convOperator";
+export * from "./tuner/convBackwardOperators";
 export * from "./tuner/activationOperator";
 export * from "./tuner/timing";
 export * from "./tuner/cache";

@@ -104,9 +104,10 @@ export function blockedAccesses(
 
 /**
  * The register-blocked launches: output maps x pixels per invocation with at most MAX_ACCUMULATORS accumulators
- * (more spill out of registers), no more maps per block than the layer has (rounded up to a power of two), vec4
- * input loads where the layout allows them, and work groups of at least MIN_INVOCATIONS invocations (one 256-bit
- * SIMD row of eight floats on a CPU, a quarter of a 32-wide GPU warp: smaller groups leave lanes idle).
+ * (more spill out of registers), no more maps per block than the layer has (rounded up to a power of two), and
+ * vec4 input loads where the layout allows them. Every convolution launch has work groups of at least
+ * MIN_INVOCATIONS invocations (one 256-bit SIMD row of eight floats on a CPU, a quarter of a 32-wide GPU warp:
+ * smaller groups leave lanes idle).
  */
 export const MAX_ACCUMULATORS = 32;
 export const MIN_INVOCATIONS = 8;
@@ -115,26 +116,60 @@ function invocations(params: LaunchParams): number {
   return numberParam(params, "workgroupX") * numberParam(params, "workgroupY");
 }
 
-function blockedSpace(g: Conv2dGeometry): LaunchParams[] {
+/**
+ * Blocked launches over `channels` maps on the blocked side; `vec4Allowed` says whether a blocking may read its
+ * input as vec4.
+ */
+export function blockedLaunches(
+  channels: number,
+  vec4Allowed: (blocking: { channelsPerInvocation: number; pixelsPerInvocation: number }) => boolean,
+): LaunchParams[] {
   const points: LaunchParams[] = [];
   for (const channelsPerInvocation of [1, 2, 4, 8, 16]) {
-    if (channelsPerInvocation >= 2 * g.outChannels) continue;
+    if (channelsPerInvocation >= 2 * channels) continue;
     for (const pixelsPerInvocation of [1, 2, 4, 8]) {
       if (channelsPerInvocation * pixelsPerInvocation > MAX_ACCUMULATORS) continue;
       const blocking = { channelsPerInvocation, pixelsPerInvocation };
-      const vec4 = blockedVec4Problem({ geometry: g, workgroupX: 1, workgroupY: 1, ...blocking, vec4: true });
       const launches = product({
-        method: ["blocked"],
         workgroupX: WORKGROUP_X,
         workgroupY: WORKGROUP_Y,
         channelsPerInvocation: [channelsPerInvocation],
         pixelsPerInvocation: [pixelsPerInvocation],
-        vec4: vec4 === undefined ? [false, true] : [false],
+        vec4: vec4Allowed(blocking) ? [false, true] : [false],
       });
       points.push(...launches.filter((p) => invocations(p) >= MIN_INVOCATIONS));
     }
   }
   return points;
+}
+
+function blockedSpace(g: Conv2dGeometry): LaunchParams[] {
+  const vec4Allowed = (blocking: { channelsPerInvocation: number; pixelsPerInvocation: number }) =>
+    blockedVec4Problem({ geometry: g, workgroupX: 1, workgroupY: 1, ...blocking, vec4: true }) === undefined;
+  return blockedLaunches(g.outChannels, vec4Allowed).map((p) => ({ method: "blocked", ...p }));
+}
+
+/** A core convolution layer on a batch: the layer, its geometry, and the shape that keys the tuning cache. */
+export function convProblem(
+  inputShape: readonly number[],
+  attrs: Conv2dAttrs,
+  batch: number,
+): { layer: Conv2dLayer; g: Conv2dGeometry; shape: Record<string, number> } {
+  const layer = new Conv2dLayer("conv", inputShape, attrs);
+  const g = conv2dGeometry(layer, batch);
+  const shape = {
+    batch,
+    inChannels: g.inChannels,
+    inHeight: g.inHeight,
+    inWidth: g.inWidth,
+    outChannels: g.outChannels,
+    kernelHeight: g.kernelHeight,
+    kernelWidth: g.kernelWidth,
+    stride: g.strideHeight,
+    padding: g.padHeight,
+    connections: g.kernels.reduce((sum, k) => sum + k.inputs.length, 0),
+  };
+  return { layer, g, shape };
 }
 
 function convWorkgroupBytes(g: Conv2dGeometry, params: LaunchParams): number {
@@ -157,20 +192,7 @@ export function conv2dForwardOperator(
   batch: number,
   seed = 1,
 ): TunableOperator {
-  const layer = new Conv2dLayer("conv", inputShape, attrs);
-  const g = conv2dGeometry(layer, batch);
-  const shape = {
-    batch,
-    inChannels: g.inChannels,
-    inHeight: g.inHeight,
-    inWidth: g.inWidth,
-    outChannels: g.outChannels,
-    kernelHeight: g.kernelHeight,
-    kernelWidth: g.kernelWidth,
-    stride: g.strideHeight,
-    padding: g.padHeight,
-    connections: g.kernels.reduce((sum, k) => sum + k.inputs.length, 0),
-  };
+  const { layer, g, shape } = convProblem(inputShape, attrs, batch);
   const space = [
     ...product({
       method: ["direct"],
@@ -180,6 +202,8 @@ export function conv2dForwardOperator(
     }),
     ...blockedSpace(g),
     ...product({ method: ["tiled"], workgroupX: WORKGROUP_X, workgroupY: WORKGROUP_Y }),
+  ].filter((p) => invocations(p) >= MIN_INVOCATIONS);
+  space.push(
     ...product({
       method: ["im2col"],
       workgroupX: [8, 16],
@@ -188,7 +212,7 @@ export function conv2dForwardOperator(
       colsPerInvocation: [1, 4],
       tile: [0, 8],
     }),
-  ];
+  );
   return {
     name: "conv2d-forward",
     shape,

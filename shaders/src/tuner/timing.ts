@@ -74,15 +74,28 @@ function timestampTimer(gpu: GpuDevice): Timer {
   };
 }
 
-/** Timestamp queries when the device has them, otherwise the wall clock. */
-export function createTimer(gpu: GpuDevice, prefer: TimerMethod | "auto" = "auto"): Timer {
-  const canTimestamp = gpu.device.features.has("timestamp-query");
+/**
+ * The timer for a device with these features: timestamp queries where the device has the feature (unless the wall
+ * clock is asked for), otherwise the wall clock. Asking for timestamp queries on a device without them is an error
+ * naming the adapter.
+ */
+export function selectTimerMethod(
+  features: { has(name: string): boolean },
+  prefer: TimerMethod | "auto",
+  adapterName: string,
+): TimerMethod {
+  const canTimestamp = features.has("timestamp-query");
   if (prefer === "timestamp-query" && !canTimestamp) {
-    throw new Error(
-      `the adapter (${gpu.adapter.description || gpu.adapter.device}) offers no timestamp-query feature`,
-    );
+    throw new Error(`the adapter (${adapterName}) offers no timestamp-query feature`);
   }
-  return canTimestamp && prefer !== "wall-clock" ? timestampTimer(gpu) : wallClockTimer(gpu);
+  return canTimestamp && prefer !== "wall-clock" ? "timestamp-query" : "wall-clock";
+}
+
+/** Timestamp queries when the device has them, otherwise the wall clock (`selectTimerMethod`). */
+export function createTimer(gpu: GpuDevice, prefer: TimerMethod | "auto" = "auto"): Timer {
+  const adapterName = gpu.adapter.description || gpu.adapter.device;
+  const method = selectTimerMethod(gpu.device.features, prefer, adapterName);
+  return method === "timestamp-query" ? timestampTimer(gpu) : wallClockTimer(gpu);
 }
 
 export interface TimingSummary {

@@ -1,0 +1,169 @@
+/**
+ * The convolution backward pass as two tunable operators, each checked against @deltalab/core's CPU backward:
+ * the input delta (seed 004 eq. 74) and the parameter gradient (eq. 79-81), with their access models.
+ */
+import type { Conv2dAttrs } from "@deltalab/core";
+import { blockTables } from "../kernels/conv2dBlocked";
+import { Conv2dGeometry, forwardMultiplyAdds, reverseTable } from "../kernels/conv2dGeometry";
+import {
+  ConvFilterGradientMethod,
+  ConvInputDeltaMethod,
+  DEFAULT_CONV_BACKWARD,
+  convInputDelta,
+  convParameterGradient,
+} from "../ops/conv2d";
+import { blockedLaunches, convProblem } from "./convOperator";
+import { LaunchParams, TunableOperator, numberParam, product, workgroupProblem } from "./operator";
+import { prepared, roundUp, seededValues } from "./shared";
+
+const WORKGROUP_SIZES = [8, 16, 32, 64, 128, 256] as const;
+
+/** The input-delta method and its launch parameters, from a point of the search space. */
+export function inputDeltaMethod(params: LaunchParams): ConvInputDeltaMethod {
+  switch (params.method) {
+    case "gather":
+      return { method: "gather", workgroupSize: numberParam(params, "workgroupSize") };
+    case "blocked":
+      return {
+        method: "blocked",
+        workgroupX: numberParam(params, "workgroupX"),
+        workgroupY: numberParam(params, "workgroupY"),
+        channelsPerInvocation: numberParam(params, "channelsPerInvocation"),
+        pixelsPerInvocation: numberParam(params, "pixelsPerInvocation"),
+      };
+    default:
+      throw new Error(`unknown input-delta method ${String(params.method)}; expected gather or blocked`);
+  }
+}
+
+/** The filter-gradient method and its launch parameters, from a point of the search space. */
+export function filterGradientMethod(params: LaunchParams): ConvFilterGradientMethod {
+  if (params.method !== "entry" && params.method !== "row") {
+    throw new Error(`unknown filter-gradient method ${String(params.method)}; expected entry or row`);
+  }
+  return { method: params.method, workgroupSize: numberParam(params, "workgroupSize") };
+}
+
+/** Kernel rows (and columns) that reach the delta for stride s: about k / s of the k rows. */
+function reachingRows(kernel: number, stride: number): number {
+  return Math.ceil(kernel / stride);
+}
+
+/**
+ * Modelled accesses of the input delta, the grid padded to whole work groups:
+ * - gather: every input element reads a weight and a delta value for each reaching kernel entry of each output
+ *   map it feeds, and is written once;
+ * - blocked: every invocation reads, per output map its block feeds and reaching kernel row, the P + kw - 1 delta
+ *   values of the row and the block's kw weights per input map.
+ */
+export function inputDeltaAccesses(g: Conv2dGeometry, params: LaunchParams): number {
+  const method = inputDeltaMethod(params);
+  const inputs = g.batch * g.inChannels * g.inHeight * g.inWidth;
+  const rows = reachingRows(g.kernelHeight, g.strideHeight);
+  if (method.method === "gather") {
+    const feeds = reverseTable(g).REV_OUTPUT.length;
+    const padded = roundUp(inputs, method.workgroupSize) / inputs;
+    const perElement = (2 * feeds * rows * reachingRows(g.kernelWidth, g.strideWidth)) / g.inChannels;
+    return Math.round(inputs * padded * perElement) + inputs;
+  }
+  const { channelsPerInvocation, pixelsPerInvocation, workgroupX, workgroupY } = method;
+  const used = blockTables(g, "inputs", channelsPerInvocation).BLK_ANY.reduce((sum, on) => sum + on, 0);
+  const columns = roundUp(Math.ceil(g.inWidth / pixelsPerInvocation), workgroupX);
+  const perMap = rows * (pixelsPerInvocation + g.kernelWidth - 1 + channelsPerInvocation * g.kernelWidth);
+  return g.batch * columns * roundUp(g.inHeight, workgroupY) * used * perMap + inputs;
+}
+
+/**
+ * Modelled accesses of the parameter gradient: per kernel entry ("entry") or kernel row ("row"), every sample,
+ * input map and output pixel reads a delta value and one (entry) or kw (row) input values; the bias sum reads the
+ * delta once; the gradient is written once.
+ */
+export function filterGradientAccesses(g: Conv2dGeometry, params: LaunchParams): number {
+  const method = filterGradientMethod(params);
+  const connections = g.kernels.reduce((sum, k) => sum + k.inputs.length, 0);
+  const pixels = g.outHeight * g.outWidth;
+  const threads = g.kernels.length * g.kernelHeight * (method.method === "row" ? 1 : g.kernelWidth);
+  const padded = roundUp(threads, method.workgroupSize) / threads;
+  const perPixel = method.method === "row" ? 1 + g.kernelWidth : 2 * g.kernelWidth;
+  const filter = Math.round(padded * g.batch * connections * g.kernelHeight * pixels * perPixel);
+  return filter + g.batch * g.outChannels * pixels + g.weightCount + g.outChannels;
+}
+
+/** The input delta of a core convolution layer on a batch (eq. 74). */
+export function conv2dInputDeltaOperator(
+  inputShape: readonly number[],
+  attrs: Conv2dAttrs,
+  batch: number,
+  seed = 1,
+): TunableOperator {
+  const { layer, g, shape } = convProblem(inputShape, attrs, batch);
+  const space = [
+    ...product({ method: ["gather"], workgroupSize: WORKGROUP_SIZES }),
+    ...blockedLaunches(g.inChannels, () => false).map(({ vec4: _vec4, ...p }) => ({
+      method: "blocked",
+      ...p,
+    })),
+  ];
+  return {
+    name: "conv2d-backward-input",
+    shape,
+    space: () => space,
+    infeasible: (params, limits) =>
+      params.method === "gather"
+        ? workgroupProblem(limits, numberParam(params, "workgroupSize"), 1, 0)
+        : workgroupProblem(limits, numberParam(params, "workgroupX"), numberParam(params, "workgroupY"), 0),
+    defaultParams: { ...DEFAULT_CONV_BACKWARD.input },
+    globalAccesses: (params) => inputDeltaAccesses(g, params),
+    flops: 2 * forwardMultiplyAdds(g),
+    prepare: (device) => {
+      const x = seededValues(batch * layer.inputSize, seed);
+      const params = seededValues(layer.parameterCount, seed + 1);
+      const dy = seededValues(batch * layer.outputSize, seed + 2);
+      const y = new Float32Array(batch * layer.outputSize);
+      const reference = new Float32Array(batch * layer.inputSize);
+      layer.backward(params, x, y, dy, reference, new Float32Array(layer.parameterCount), batch);
+      return prepared(device, { dy, params }, "dx", reference, (buffers, launch) =>
+        convInputDelta(
+          g,
+          { dy: buffers.dy, params: buffers.params, dx: buffers.dx },
+          inputDeltaMethod(launch),
+        ),
+      );
+    },
+  };
+}
+
+/** The parameter gradient [dr/dvec(W); dr/db] of a core convolution layer on a batch (eq. 79-81). */
+export function conv2dFilterGradientOperator(
+  inputShape: readonly number[],
+  attrs: Conv2dAttrs,
+  batch: number,
+  seed = 1,
+): TunableOperator {
+  const { layer, g, shape } = convProblem(inputShape, attrs, batch);
+  const space = product({ method: ["entry", "row"], workgroupSize: WORKGROUP_SIZES });
+  return {
+    name: "conv2d-backward-filter",
+    shape,
+    space: () => space,
+    infeasible: (params, limits) => workgroupProblem(limits, numberParam(params, "workgroupSize"), 1, 0),
+    defaultParams: { ...DEFAULT_CONV_BACKWARD.filter },
+    globalAccesses: (params) => filterGradientAccesses(g, params),
+    flops: 2 * forwardMultiplyAdds(g),
+    prepare: (device) => {
+      const x = seededValues(batch * layer.inputSize, seed);
+      const params = seededValues(layer.parameterCount, seed + 1);
+      const dy = seededValues(batch * layer.outputSize, seed + 2);
+      const y = new Float32Array(batch * layer.outputSize);
+      const reference = new Float32Array(layer.parameterCount);
+      layer.backward(params, x, y, dy, new Float32Array(batch * layer.inputSize), reference, batch);
+      return prepared(device, { x, dy }, "grad", reference, (buffers, launch) =>
+        convParameterGradient(
+          g,
+          { x: buffers.x, dy: buffers.dy, grad: buffers.grad },
+          filterGradientMethod(launch),
+        ),
+      );
+    },
+  };
+}
