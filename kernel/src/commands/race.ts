@@ -9,7 +9,14 @@ import { checkBindingName } from "./context";
 import { resolveOptimizer } from "./optimizers";
 import { UsageError } from "./parse";
 import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
-import { surfaceFromRuns, surfaceTarget, type SurfaceResult, type SurfaceSessions } from "./surface";
+import {
+  DEVICE_OPTION,
+  deviceOption,
+  surfaceFromRuns,
+  surfaceTarget,
+  type SurfaceResult,
+  type SurfaceSessions,
+} from "./surface";
 import { runEach, testSurfaceNames } from "./trajectory";
 
 export function raceSpec(sessions: SurfaceSessions): CommandSpec {
@@ -46,6 +53,7 @@ export function raceSpec(sessions: SurfaceSessions): CommandSpec {
         description: "for a model: samples of the data in the loss",
         defaultText: "64",
       },
+      DEVICE_OPTION,
       AS_OPTION,
     ],
     examples: ["%race rosenbrock --optimizers momentum,adam,bfgs,lbfgs --lr 0.001 --iterations 500"],
@@ -76,6 +84,7 @@ export function raceSpec(sessions: SurfaceSessions): CommandSpec {
         plane = pcaPlane(longest.trajectory);
       }
       const grid = numberOption(args, "grid") ?? 41;
+      const device = deviceOption(args);
       const axes = target.box
         ? {
             x: { min: target.box[0], max: target.box[1], count: grid },
@@ -88,6 +97,7 @@ export function raceSpec(sessions: SurfaceSessions): CommandSpec {
         signal: context.signal,
         title: `race on ${target.title}`,
         session: { sessions, resolve },
+        ...(device ? { device } : {}),
       });
       const as = stringOption(args, "as");
       if (as) context.bind(checkBindingName(as), result, 'import("deltalab").SurfaceResult');

@@ -15,9 +15,11 @@ import {
   parameterPlane,
   projectPath,
   randomFilterNormalizedPlane,
+  withSurfaceLoss,
   type GridAxis,
   type LandscapePlane,
   type Objective,
+  type PlaneEvaluator,
 } from "@deltalab/core";
 import {
   LOSS_SURFACE_MIME_TYPE_V1,
@@ -29,10 +31,19 @@ import { checkBindingName, type CommandContext } from "./context";
 import { asSupervisedData } from "./data";
 import { htmlTable, textTable } from "./html";
 import { asModel } from "./model";
+import { openSurfaceBackend, SURFACE_DEVICE_CHOICES, type SurfaceDeviceChoice } from "./surfaceBackend";
 import { METHOD_NAMES, resolveOptimizer, TRANSFORM_NAMES, type Optimizer } from "./optimizers";
 import { UsageError } from "./parse";
 import { displayable } from "./result";
-import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
+import {
+  AS_OPTION,
+  listOption,
+  numberOption,
+  stringOption,
+  type CommandSpec,
+  type OptionSpec,
+  type ParsedArgs,
+} from "./spec";
 import {
   isObjective,
   parsePoint,
@@ -121,6 +132,8 @@ export class SurfaceSessions {
 export interface SurfaceResult {
   payload: LossSurfacePayload;
   runs: RunRecord[];
+  /** Where the surface was evaluated ("CPU" or "WebGPU (adapter)"), with the reason for a fallback to the CPU. */
+  evaluatedOn: string;
 }
 
 export interface SurfaceOptions {
@@ -135,6 +148,8 @@ export interface SurfaceOptions {
   signal?: AbortSignal;
   title?: string;
   session?: { sessions: SurfaceSessions; resolve: (name: string) => Optimizer };
+  /** Where to evaluate the surface (default "auto": WebGPU for a model when a device opens, else the CPU). */
+  device?: SurfaceDeviceChoice;
 }
 
 function axesOf(box: [number, number, number, number], count: number): { x: GridAxis; y: GridAxis } {
@@ -157,7 +172,11 @@ export async function lossSurface(
   return surfaceFromRuns(objective, plane, runs, axes, options);
 }
 
-/** The surface on `plane` with finished runs drawn on it (projected when the plane does not hold them). */
+/**
+ * The surface on `plane` with finished runs drawn on it (projected when the plane does not hold them), each iterate
+ * with its distance from the plane and the surface's loss under it. The grid and those losses are evaluated on the
+ * backend `options.device` selects; the title says which.
+ */
 export async function surfaceFromRuns(
   objective: Objective,
   plane: LandscapePlane,
@@ -165,14 +184,17 @@ export async function surfaceFromRuns(
   axes: { x: GridAxis; y: GridAxis } | undefined,
   options: Omit<SurfaceOptions, "optimizers">,
 ): Promise<SurfaceResult> {
-  const paths: SurfaceTrajectory[] = runs.map((run) =>
-    projectPath(plane, run.trajectory, { optimizer: run.optimizer }),
-  );
-  const gridAxes = axes ?? axesAround(paths, { count: options.grid ?? 15 });
-  const grid = await computeGrid(objective, plane, {
-    ...gridAxes,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const projected = runs.map((run) => projectPath(plane, run.trajectory, { optimizer: run.optimizer }));
+  const gridAxes = axes ?? axesAround(projected, { count: options.grid ?? 15 });
+  const backend = await openSurfaceBackend(objective, options.device ?? "auto");
+  const evaluated = await evaluateSurface(
+    backend.evaluator,
+    plane,
+    gridAxes,
+    projected,
+    options.signal,
+  ).finally(() => backend.dispose());
+  const { grid, paths } = evaluated;
   const iterations = options.iterations ?? 100;
   const session = options.session
     ? {
@@ -184,11 +206,44 @@ export async function surfaceFromRuns(
         optimizers: [...new Set([...runs.map((run) => run.optimizer), ...TRANSFORM_NAMES, ...METHOD_NAMES])],
       }
     : undefined;
-  const payload = lossSurfacePayload(plane, grid, paths, {
-    ...(options.title ? { title: options.title } : {}),
-    ...(session ? { session } : {}),
-  });
-  return displayable({ payload, runs }, surfaceBundle);
+  const title = `${options.title ?? "loss surface"} (loss on ${backend.name})`;
+  const payload = lossSurfacePayload(plane, grid, paths, { title, ...(session ? { session } : {}) });
+  const evaluatedOn = backend.fallbackReason
+    ? `${backend.name}; WebGPU was not used: ${backend.fallbackReason}`
+    : backend.name;
+  return displayable({ payload, runs, evaluatedOn }, surfaceBundle);
+}
+
+/** The grid, then the surface's loss under every iterate of the paths, through one evaluator. */
+async function evaluateSurface(
+  evaluator: PlaneEvaluator,
+  plane: LandscapePlane,
+  axes: { x: GridAxis; y: GridAxis },
+  projected: readonly SurfaceTrajectory[],
+  signal: AbortSignal | undefined,
+) {
+  const grid = await computeGrid(evaluator, plane, { ...axes, ...(signal ? { signal } : {}) });
+  const paths: SurfaceTrajectory[] = [];
+  // After an interrupt the paths are drawn without the surface's loss under them rather than delaying the stop.
+  for (const path of projected) {
+    paths.push(signal?.aborted ? path : await withSurfaceLoss(evaluator, plane, path));
+  }
+  return { grid, paths };
+}
+
+/** The --device option of %surface and %race. */
+export const DEVICE_OPTION: OptionSpec = {
+  name: "device",
+  kind: "choice",
+  choices: SURFACE_DEVICE_CHOICES,
+  description: "where a model's surface is evaluated: WebGPU when a device opens (auto), cpu or webgpu",
+  defaultText: "auto",
+};
+
+/** The --device value, if given. */
+export function deviceOption(args: ParsedArgs): SurfaceDeviceChoice | undefined {
+  const value = stringOption(args, "device");
+  return SURFACE_DEVICE_CHOICES.find((choice) => choice === value);
 }
 
 export function runsTable(runs: RunRecord[]): { headers: string[]; rows: (string | number)[][] } {
@@ -208,7 +263,7 @@ export function runsTable(runs: RunRecord[]): { headers: string[]; rows: (string
 
 function surfaceBundle(result: SurfaceResult) {
   const { headers, rows } = runsTable(result.runs);
-  const caption = result.payload.title ?? "loss surface";
+  const caption = `${result.payload.title ?? "loss surface"}; evaluated on ${result.evaluatedOn}`;
   return {
     [LOSS_SURFACE_MIME_TYPE_V1]: result.payload,
     "text/html": htmlTable(headers, rows, caption),
@@ -336,6 +391,7 @@ export function surfaceSpec(sessions: SurfaceSessions): CommandSpec {
         defaultText: "64",
       },
       { name: "seed", kind: "integer", description: "seed of a random plane", defaultText: "1" },
+      DEVICE_OPTION,
       AS_OPTION,
     ],
     examples: [
@@ -360,6 +416,7 @@ export function surfaceSpec(sessions: SurfaceSessions): CommandSpec {
       const grid = numberOption(args, "grid") ?? (found.box ? 41 : 15);
       if (grid < 2) throw new UsageError(`--grid must be at least 2, got ${grid}`);
       const iterations = numberOption(args, "iterations");
+      const device = deviceOption(args);
       const axes = found.box
         ? axesOf(found.box, grid)
         : optimizers.length === 0
@@ -372,6 +429,7 @@ export function surfaceSpec(sessions: SurfaceSessions): CommandSpec {
         signal: context.signal,
         title: found.title,
         session: { sessions, resolve },
+        ...(device ? { device } : {}),
       });
       const as = stringOption(args, "as");
       if (as) context.bind(checkBindingName(as), result, 'import("deltalab").SurfaceResult');

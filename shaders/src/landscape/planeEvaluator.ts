@@ -15,18 +15,23 @@
  * The forward pass runs in Float32, so the values agree with the CPU objective to Float32 rounding.
  */
 import {
+  Conv2dLayer,
   FlattenLayer,
   SoftmaxLayer,
+  type Layer,
   type ModelObjective,
   type PlaneBasis,
   type PlaneEvaluator,
 } from "@deltalab/core";
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import { softmaxCrossEntropyProgram } from "../kernels/softmaxCrossEntropy";
-import { compileLayer, type LayerOptions } from "../train/layers";
+import type { ConvForwardMethod } from "../ops/conv2d";
+import { compileLayer } from "../train/layers";
 import { lossAccumulateProgram, planePointProgram } from "./planeKernels";
 
-export interface DevicePlaneEvaluatorOptions extends LayerOptions {
+export interface DevicePlaneEvaluatorOptions {
+  /** The forward method of the convolution layers, one for all or one per layer; default PLANE_CONVOLUTION. */
+  readonly convolution?: ConvForwardMethod | ((layer: Conv2dLayer) => ConvForwardMethod);
   /** Samples per forward pass (default: all of them, at most 256). */
   readonly chunkSize?: number;
   /** Grid points per submission and read-back (default 64). */
@@ -34,6 +39,18 @@ export interface DevicePlaneEvaluatorOptions extends LayerOptions {
 }
 
 const WORKGROUP = 64;
+
+/**
+ * The direct kernel with 4 x 4 workgroups: its workgroups never span samples or maps, so LeNet-5's 10 x 10 (C3) and
+ * 1 x 1 (C5) maps leave most of an 8 x 8 workgroup idle; on Mesa llvmpipe a LeNet-5 point took about half the time
+ * with 4 x 4 as with the 8 x 8 default (one loaded 2-core machine, a rough figure).
+ */
+export const PLANE_CONVOLUTION: ConvForwardMethod = {
+  method: "direct",
+  workgroupX: 4,
+  workgroupY: 4,
+  outputsPerInvocation: 1,
+};
 
 /** A layer's slice of theta on the device: the plane's three vectors and the point's parameters. */
 interface ParameterSlice {
@@ -143,7 +160,7 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
         dy: unused,
         ...(params ? { params, grad: unused } : {}),
       };
-      const compiled = compileLayer(gpu, layer, batch, buffers, options);
+      const compiled = compileLayer(gpu, layer, batch, buffers, layerOptions(layer, options));
       this.owned.push(...compiled.scratch);
       return compiled.forward;
     });
@@ -289,6 +306,12 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
     this.disposed = true;
     for (const buffer of new Set(this.owned)) this.gpu.free(buffer);
   }
+}
+
+function layerOptions(layer: Layer, options: DevicePlaneEvaluatorOptions) {
+  if (!(layer instanceof Conv2dLayer)) return {};
+  const choice = options.convolution ?? PLANE_CONVOLUTION;
+  return { convolution: typeof choice === "function" ? choice(layer) : choice };
 }
 
 /** `length` leading values of `source` as Float32, zero-padded to `paddedLength`. */

@@ -1,0 +1,72 @@
+/**
+ * Where `%surface` and `%race` evaluate a loss surface: on a WebGPU device when the objective is a model the device
+ * can run (softmax output with cross-entropy) and an adapter opens, else on the CPU. Both give f(theta* + a d1 +
+ * b d2) of the same objective (the device in Float32); the choice and, for a fallback, its reason are reported.
+ */
+import { ModelObjective, type Objective, type PlaneEvaluator, cpuEvaluator } from "@deltalab/core";
+import { DevicePlaneEvaluator, GpuDevice } from "@deltalab/shaders";
+import { UsageError } from "./parse";
+
+export type SurfaceDeviceChoice = "auto" | "cpu" | "webgpu";
+
+export const SURFACE_DEVICE_CHOICES: readonly SurfaceDeviceChoice[] = ["auto", "cpu", "webgpu"];
+
+export interface SurfaceBackend {
+  readonly evaluator: PlaneEvaluator;
+  /** "WebGPU (adapter)" or "CPU". */
+  readonly name: string;
+  /** Why the CPU was used under "auto" although the objective is a model; absent otherwise. */
+  readonly fallbackReason?: string;
+  /** Frees the device (a no-op on the CPU). */
+  dispose(): void;
+}
+
+function cpuBackend(objective: Objective, fallbackReason?: string): SurfaceBackend {
+  return {
+    evaluator: cpuEvaluator(objective),
+    name: "CPU",
+    ...(fallbackReason !== undefined ? { fallbackReason } : {}),
+    dispose: () => undefined,
+  };
+}
+
+/**
+ * The evaluator for `objective` under `choice`: "cpu" always the CPU; "webgpu" the device or a UsageError saying why
+ * not; "auto" the device for a model objective when it can, else the CPU. Objectives that are not models (the test
+ * surfaces, user objectives) have no device form and use the CPU under "auto".
+ */
+export async function openSurfaceBackend(
+  objective: Objective,
+  choice: SurfaceDeviceChoice,
+): Promise<SurfaceBackend> {
+  if (choice === "cpu") return cpuBackend(objective);
+  if (!(objective instanceof ModelObjective)) {
+    if (choice === "webgpu") {
+      throw new UsageError("--device webgpu evaluates model surfaces only; this objective is not a model");
+    }
+    return cpuBackend(objective);
+  }
+  let reason = "";
+  const gpu = await GpuDevice.openOrUndefined(undefined, (error) => (reason = error.message));
+  if (gpu === undefined) {
+    if (choice === "webgpu") throw new UsageError(`--device webgpu: no WebGPU device opened: ${reason}`);
+    return cpuBackend(objective, `no WebGPU device opened (${reason})`);
+  }
+  try {
+    const evaluator = DevicePlaneEvaluator.create(gpu, objective);
+    const adapter = gpu.adapter.device || gpu.adapter.vendor || "unnamed adapter";
+    return {
+      evaluator,
+      name: `WebGPU (${adapter})`,
+      dispose: () => {
+        evaluator.dispose();
+        gpu.destroy();
+      },
+    };
+  } catch (error) {
+    gpu.destroy();
+    const message = error instanceof Error ? error.message : String(error);
+    if (choice === "webgpu") throw new UsageError(`--device webgpu: ${message}`);
+    return cpuBackend(objective, message);
+  }
+}
