@@ -240,9 +240,7 @@ function pathTraces(
   const name = plotlyText(
     `${path.optimizer}${path.inPlane ? "" : " (projected)"}${path.requested ? " (from click)" : ""}`,
   );
-  const its = iterationsOf(path);
-  const customdata = path.loss.map((loss, k) => [its[k], loss]);
-  const hover = `${name}<br>iteration %{customdata[0]}<br>x %{x:~.4g}, y %{y:~.4g}<br>loss %{customdata[1]:~.4g}<extra></extra>`;
+  const { customdata, hover } = pathHover(path, name);
   const type = three ? "scatter3d" : "scatter";
   const group = `path-${index}`;
   const pick = (indices: number[]) => ({
@@ -291,4 +289,32 @@ function pathTraces(
       hovertemplate: hover,
     },
   ];
+}
+
+/**
+ * Hover data and template of a path's traces: the iteration, the plane coordinates and the true loss f(theta_k);
+ * when the payload has them, also the surface's loss under the iterate and the iterate's distance from the plane,
+ * so that a projected path shows how far the surface below it is from the truth.
+ */
+function pathHover(path: DrawnPath, name: string): { customdata: (number | null)[][]; hover: string } {
+  const its = iterationsOf(path);
+  const { surfaceLoss, distance } = path;
+  const lines = [name, "iteration %{customdata[0]}", "x %{x:~.4g}, y %{y:~.4g}"];
+  if (surfaceLoss === undefined && distance === undefined) {
+    lines.push("loss %{customdata[1]:~.4g}");
+    return {
+      customdata: path.loss.map((loss, k) => [its[k], loss]),
+      hover: `${lines.join("<br>")}<extra></extra>`,
+    };
+  }
+  lines.push("true loss %{customdata[1]:~.4g}");
+  if (surfaceLoss !== undefined) lines.push("surface loss %{customdata[2]:~.4g}");
+  if (distance !== undefined) lines.push("distance from plane %{customdata[3]:~.3g}");
+  const customdata = path.loss.map((loss, k) => [
+    its[k],
+    loss,
+    surfaceLoss?.[k] ?? null,
+    distance?.[k] ?? null,
+  ]);
+  return { customdata, hover: `${lines.join("<br>")}<extra></extra>` };
 }

@@ -97,6 +97,20 @@ describe("lossSurfaceFigure", () => {
     expect(sgdLine.hovertemplate).toContain("loss %{customdata[1]:~.4g}");
   });
 
+  it("hovers over a projected path with its true loss, the surface loss under it and its distance from the plane", () => {
+    const payload = surfacePayload();
+    const adam = { ...payload.trajectories[1], surfaceLoss: [5, null], distance: [0, 0.25] };
+    const state = { view: "contour" as const, scale: "linear" as const, iteration: 10 };
+    const adamLine = lossSurfaceFigure(payload, [adam], state, theme).data[1];
+    expect(adamLine.customdata).toEqual([
+      [0, 15, 5, 0],
+      [10, 1.2, null, 0.25],
+    ]);
+    expect(adamLine.hovertemplate).toContain("true loss %{customdata[1]:~.4g}");
+    expect(adamLine.hovertemplate).toContain("surface loss %{customdata[2]:~.4g}");
+    expect(adamLine.hovertemplate).toContain("distance from plane %{customdata[3]:~.3g}");
+  });
+
   it("draws log10 heights, clipping a zero loss to the smallest positive loss and saying so", () => {
     const f = figure({ scale: "log" });
     const z = f.data[0].z as number[][];
