@@ -123,15 +123,22 @@ export function summarize(samplesMs: readonly number[]): TimingSummary {
   };
 }
 
-/** `warmup` untimed runs, then `runs` timed ones. */
+/**
+ * `warmup` untimed runs, then `runs` timed ones; timing stops early after a run slower than `stopAboveMs`, so that a
+ * candidate far slower than the best so far costs one run, not k.
+ */
 export async function measure(
   timer: Timer,
   dispatches: readonly Dispatch[],
   warmup: number,
   runs: number,
+  stopAboveMs = Infinity,
 ): Promise<TimingSummary> {
   for (let i = 0; i < warmup; i++) await timer.time(dispatches);
   const samples: number[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await timer.time(dispatches));
+  for (let i = 0; i < runs; i++) {
+    samples.push(await timer.time(dispatches));
+    if (samples[i] > stopAboveMs) break;
+  }
   return summarize(samples);
 }

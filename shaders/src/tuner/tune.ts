@@ -22,6 +22,11 @@ export interface TuneOptions {
   readonly warmup?: number;
   readonly runs?: number;
   readonly timer?: TimerMethod | "auto";
+  /**
+   * Stop timing a candidate after a run slower than this factor times the best median so far (it keeps the one
+   * sample; its median is then that run). Off by default.
+   */
+  readonly stopSlowerThan?: number;
   /** A cache to resume from and write to; none keeps results in memory only. */
   readonly cache?: TuningCache;
   /** Called after each candidate, e.g. for a progress display. */
@@ -143,6 +148,10 @@ export async function tune(
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${runs}`);
   if (!Number.isInteger(warmup) || warmup < 0)
     throw new Error(`warmup must be a non-negative integer, got ${warmup}`);
+  const factor = options.stopSlowerThan;
+  if (factor !== undefined && !(factor >= 1)) {
+    throw new Error(`stopSlowerThan must be a factor of at least 1, got ${factor}`);
+  }
   if (strategy.kind !== "exhaustive" && (!Number.isInteger(strategy.k) || strategy.k < 1)) {
     throw new Error(`the ${strategy.kind} strategy needs k, a positive integer; got ${strategy.k}`);
   }
@@ -167,6 +176,11 @@ export async function tune(
   for (const value of reference) largest = Math.max(largest, Math.abs(value));
   const tolerance = 1e-4 * largest;
   const candidates: TuningCandidate[] = [];
+  const stopAboveMs = (measured: readonly TuningCandidate[]): number => {
+    const passed = measured.filter((c) => c.check.passed).map((c) => c.medianMs);
+    const factor = options.stopSlowerThan;
+    return factor === undefined || passed.length === 0 ? Infinity : factor * Math.min(...passed);
+  };
   let evaluated = 0;
   let resumed = 0;
   try {
@@ -182,7 +196,7 @@ export async function tune(
       prepared.clearOutput();
       gpu.submit(dispatches);
       const maxAbsError = maxAbsDifference(await prepared.readOutput(), reference);
-      const timing = await measure(timer, dispatches, warmup, runs);
+      const timing = await measure(timer, dispatches, warmup, runs, stopAboveMs(candidates));
       const medianMs = Math.max(timing.medianMs, timer.resolutionMs);
       const accesses = operator.globalAccesses(params);
       const candidate: TuningCandidate = {

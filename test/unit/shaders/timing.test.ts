@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  Timer,
   activationOperator,
   createTimer,
+  measure,
   selectTimerMethod,
   tune,
   wallClockResolutionMs,
@@ -62,5 +64,37 @@ describe("timer on this device", () => {
     expect(result.timer.resolutionMs).toBeGreaterThan(0);
     for (const c of result.table.candidates)
       expect(c.medianMs).toBeGreaterThanOrEqual(result.timer.resolutionMs);
+  });
+});
+
+describe("stopping slow candidates early", () => {
+  function scripted(times: number[]): Timer & { calls: number } {
+    const timer = {
+      method: "wall-clock" as const,
+      resolutionMs: 1e-3,
+      calls: 0,
+      time: () => Promise.resolve(times[timer.calls++]),
+    };
+    return timer;
+  }
+
+  it("stops after the first timed run above the limit, keeping the runs so far", async () => {
+    const timer = scripted([9, 1, 2, 5, 1, 1]);
+    const summary = await measure(timer, [], 1, 5, 3);
+    // One warm-up (9), then 1, 2, and 5 > 3 ends it.
+    expect(timer.calls).toBe(4);
+    expect(summary).toEqual({ medianMs: 2, spreadMs: 2, samples: 3 });
+  });
+
+  it("times every run without a limit", async () => {
+    const timer = scripted([1, 2, 30, 4, 5]);
+    expect((await measure(timer, [], 0, 5)).samples).toBe(5);
+  });
+
+  it("refuses a factor below 1, naming it", async () => {
+    const gpu = await testDevice();
+    await expect(tune(gpu, activationOperator("relu", 16), { stopSlowerThan: 0.5 })).rejects.toThrow(
+      "stopSlowerThan must be a factor of at least 1, got 0.5",
+    );
   });
 });
