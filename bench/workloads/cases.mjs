@@ -56,6 +56,9 @@ export const LENET_FLOP_FORMULA =
 export const GEMM_SIZE = 1024;
 export const GEMM_FLOPS = 2 * GEMM_SIZE ** 3;
 
+/** Fashion-MNIST's training split. */
+export const FASHION_TRAIN_IMAGES = 60000;
+
 /** The loss-surface grid: 41x41 points of LeNet-5 on 1,000 images; each point is one forward pass. */
 export const GRID = { points: 41, images: 1000 };
 

@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import { LENET_BATCH, convOutSize } from "./cases.mjs";
 import { syntheticBatch } from "./lenet-data.mjs";
-import { measure, seededFloats } from "./stats.mjs";
+import { measure, seededFloats, withNote } from "./stats.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -45,7 +45,7 @@ function convOp(convnet, c, op, runs) {
       layer.out_act = outputs[n];
       layer.backward();
     }
-  }, runs).then((t) => ({ ...t, note: "one pass computing dX and dW together, sample by sample, Float64" }));
+  }, runs).then((t) => withNote(t, "one pass computing dX and dW together, sample by sample, Float64"));
 }
 
 function lenet(convnet, kind, runs) {
@@ -68,7 +68,7 @@ function lenet(convnet, kind, runs) {
   });
   const note = "max pooling (ConvNetJS has no average pooling), Float64, one sample per call";
   if (kind === "lenet-inference") {
-    return measure(() => inputs.forEach((v) => net.forward(v, false)), runs).then((t) => ({ ...t, note }));
+    return measure(() => inputs.forEach((v) => net.forward(v, false)), runs).then((t) => withNote(t, note));
   }
   if (kind !== "lenet-train-step") return undefined;
   const trainer = new convnet.Trainer(net, {
@@ -77,10 +77,9 @@ function lenet(convnet, kind, runs) {
     batch_size: LENET_BATCH,
     l2_decay: 0,
   });
-  return measure(() => inputs.forEach((v, n) => trainer.train(v, labels[n])), runs).then((t) => ({
-    ...t,
-    note,
-  }));
+  return measure(() => inputs.forEach((v, n) => trainer.train(v, labels[n])), runs).then((t) =>
+    withNote(t, note),
+  );
 }
 
 export async function convnetjsBackend() {

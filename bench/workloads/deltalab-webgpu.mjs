@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { LENET_BATCH, convOutSize } from "./cases.mjs";
 import { benchLenet, landscapeGrid, loadCore } from "./deltalab.mjs";
 import { fashionTrain, syntheticBatch } from "./lenet-data.mjs";
-import { measure, seededFloats } from "./stats.mjs";
+import { measure, seededFloats, withNote } from "./stats.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -50,7 +50,7 @@ export async function webgpuBackend() {
     async run(workload, op, runs) {
       if (workload.kind === "conv") {
         const t = await timeSubmission(convDispatches(shaders, gpu, core, workload.case, op), runs);
-        return op === "forward" ? { ...t, note: "default method (direct, 8x8 workgroups), untuned" } : t;
+        return op === "forward" ? withNote(t, "default method (direct, 8x8 workgroups), untuned") : t;
       }
       if (workload.kind === "lenet-train-step" || workload.kind === "lenet-inference") {
         const { images, oneHot } = syntheticBatch(LENET_BATCH);

@@ -1,9 +1,9 @@
 // deltalab's backends: the CPU reference path of @deltalab/core, its WebAssembly SIMD backend when the build has
 // one, and WebGPU through @deltalab/shaders (Dawn; Mesa llvmpipe on a machine without a GPU).
 import { createRequire } from "node:module";
-import { GEMM_SIZE, LENET_BATCH, convOutSize } from "./cases.mjs";
+import { GEMM_SIZE, GRID, LENET_BATCH, convOutSize } from "./cases.mjs";
 import { fashionTrain, syntheticBatch } from "./lenet-data.mjs";
-import { measure, seededFloats } from "./stats.mjs";
+import { measure, seededFloats, withNote } from "./stats.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -12,11 +12,12 @@ export function loadCore() {
 }
 
 /** The LeNet-5 every implementation builds (cases.mjs): average pooling, C3 over all maps, tanh. */
-export function benchLenet(core, seed = 0) {
-  return core.lenet5({ inputSize: 28, pooling: "average-pool", partialC3: false, activation: "tanh", seed });
+export function benchLenet(core, backend) {
+  const options = { inputSize: 28, pooling: "average-pool", partialC3: false, activation: "tanh", seed: 0 };
+  return core.lenet5(backend === undefined ? options : { ...options, backend });
 }
 
-function convLayer(core, c) {
+export function convLayer(core, c) {
   return new core.Conv2dLayer("conv", [c.cin, c.h, c.w], {
     filters: c.cout,
     kernel: c.k,
@@ -38,8 +39,8 @@ function convArrays(layer, c) {
 }
 
 /** The LeNet-5 workloads on the CPU, through the objective of @deltalab/core. */
-function cpuLenet(core, workload, runs) {
-  const model = benchLenet(core);
+export function cpuLenet(core, workload, runs, backend) {
+  const model = benchLenet(core, backend);
   const sgd = (theta, g) => {
     for (let j = 0; j < theta.length; j++) theta[j] -= 0.01 * g[j];
   };
@@ -87,10 +88,9 @@ function cpuConv(core, c, op, runs) {
     return measure(() => layer.backward(a.params, a.x, a.y, a.dy, null, a.grad, n), runs);
   }
   // The layer has no call for the input delta alone: its backward writes dX and dW together (seed 004 eq. 7-8).
-  return measure(() => layer.backward(a.params, a.x, a.y, a.dy, a.dx, a.grad, n), runs).then((t) => ({
-    ...t,
-    note: "one call computing dX and dW together (the layer has no dX-only call)",
-  }));
+  return measure(() => layer.backward(a.params, a.x, a.y, a.dy, a.dx, a.grad, n), runs).then((t) =>
+    withNote(t, "one call computing dX and dW together (the layer has no dX-only call)"),
+  );
 }
 
 /** C = A B at 1024^3 with the blocked GEMM of @deltalab/core (matrix/gemm.ts). */
@@ -119,15 +119,15 @@ export async function cpuBackend() {
 }
 
 /** The loss over a 41x41 grid of a random plane through LeNet-5's theta, on 1,000 training images. */
-export async function landscapeGrid(core, makeEvaluator) {
-  const model = benchLenet(core);
-  const data = core.fromDataset(fashionTrain(core, 1000));
+export async function landscapeGrid(core, makeEvaluator, backend, grid = GRID) {
+  const model = benchLenet(core, backend);
+  const data = core.fromDataset(fashionTrain(core, grid.images));
   const objective = new core.ModelObjective(model, data, { loss: "cross-entropy" });
   const center = model.getParameters();
   const d1 = Float64Array.from(seededFloats(center.length, 11), (v) => 0.1 * v);
   const d2 = Float64Array.from(seededFloats(center.length, 12), (v) => 0.1 * v);
   const source = makeEvaluator ? makeEvaluator(objective) : objective;
-  const axis = { min: -1, max: 1, count: 41 };
+  const axis = { min: -1, max: 1, count: grid.points };
   return measure(() => core.computeGrid(source, { center, d1, d2 }, { x: axis, y: axis, rowsPerBatch: 41 }), {
     runs: 1,
     warmup: 0,

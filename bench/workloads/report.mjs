@@ -2,6 +2,7 @@
 // the measured SGEMM ceiling, and the ratio of each peer's time to deltalab's fastest backend.
 import {
   CONV_FLOP_FORMULA,
+  FASHION_TRAIN_IMAGES,
   GEMM_FLOPS,
   GEMM_SIZE,
   GRID,
@@ -29,7 +30,6 @@ export const KERNEL_COLUMNS = [
   ["tslab", "tslab"],
 ];
 const DELTALAB = new Set(["deltalab-cpu", "deltalab-wasm", "deltalab-webgpu"]);
-const FASHION_TRAIN_COUNT = 60000;
 
 /** The row a record belongs to, with its FLOP count (null where FLOPs mean nothing). */
 export function rowOf(record, cases) {
@@ -54,7 +54,7 @@ export function rowOf(record, cases) {
       return {
         key: workload,
         label: "LeNet-5, one epoch of Fashion-MNIST (60,000 images, batch 64; 1 run)",
-        flops: 3 * lenetForwardFlops(FASHION_TRAIN_COUNT),
+        flops: 3 * lenetForwardFlops(FASHION_TRAIN_IMAGES),
       };
     case "landscape-grid":
       return {

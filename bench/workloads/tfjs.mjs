@@ -150,7 +150,7 @@ export function tfjsBackend(backend) {
       backend,
       info,
       run(workload, op, runs) {
-        if (workload.kind === "conv") return tf.tidy ? convOp(tf, workload.case, op, runs) : undefined;
+        if (workload.kind === "conv") return convOp(tf, workload.case, op, runs);
         if (workload.kind.startsWith("lenet")) return lenet(tf, workload.kind, runs, core);
         return undefined;
       },
