@@ -8,3 +8,5 @@ export {
   convWorkFloats,
 } from "./conv";
 export { addInto } from "./simd";
+export { averagePoolBackward, averagePoolForward, maxPoolBackward, maxPoolForward } from "./pool";
+export { activationBackward, activationForward } from "./activation";

@@ -6,15 +6,20 @@
  *   model.useBackend("reference")        the layers' own TypeScript
  *   model.useBackend("wasm")             WebAssembly SIMD kernels on worker threads (Float32 models)
  *   model.useBackend(createWasmBackend({ threads: 1 }))
+ *
+ * A backend may also own the memory of a model's workspaces (`workspaceBuffer`), so its kernels read activations
+ * and write deltas in place, without copies.
  */
 import type { Layer } from "../layers/layer";
-import type { DType } from "../tensor";
+import type { DType, FloatArray } from "../tensor";
 
 export interface Backend {
   /** "reference", "wasm". */
   readonly name: string;
   /** A layer that computes what `layer` computes, or `layer` itself. */
   accelerate(layer: Layer, dtype: DType): Layer;
+  /** A zeroed buffer for a workspace, kept until `owner` is garbage-collected; absent: an ordinary typed array. */
+  workspaceBuffer?(dtype: DType, length: number, owner: object): FloatArray;
 }
 
 /** The layers' own code. */

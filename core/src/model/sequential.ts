@@ -153,6 +153,7 @@ export class Sequential {
     const backend = resolveBackend(choice);
     this.runners = this.layers.map(({ layer }) => backend.accelerate(layer, this.dtype));
     this.currentBackend = backend;
+    this.workspaces.clear();
     return this;
   }
 

@@ -22,8 +22,11 @@ export class Workspace {
     readonly capacity: number,
   ) {
     const sizes = [model.inputSize, ...model.layers.map(({ layer }) => layer.outputSize)];
-    this.activations = sizes.map((size) => allocate(model.dtype, size * capacity));
-    this.deltas = sizes.map((size) => allocate(model.dtype, size * capacity));
+    // In the backend's memory where it has its own (no copies between its kernels and these buffers).
+    const buffer = (length: number) =>
+      model.backend.workspaceBuffer?.(model.dtype, length, this) ?? allocate(model.dtype, length);
+    this.activations = sizes.map((size) => buffer(size * capacity));
+    this.deltas = sizes.map((size) => buffer(size * capacity));
     this.targets = new Float64Array(model.outputSize * capacity);
     this.gradient = allocate(model.dtype, model.parameterCount);
     this.gradientViews = model.layers.map(({ layer, offset }) =>

@@ -51,6 +51,32 @@ describe("a model on the WebAssembly backend", () => {
     expectClose(fast.gradient, reference.gradient, 400 * BATCH);
   });
 
+  it("matches the reference on LeNet-5 with max pooling and ReLU", () => {
+    const options = { seed: 4, inputSize: 28, pooling: "max-pool", activation: "relu" } as const;
+    const reference = pass(lenet5(options));
+    const fast = pass(lenet5({ ...options, backend: pair }));
+    expectClose(fast.output, reference.output, 400);
+    expectClose(fast.inputDelta, reference.inputDelta, 400);
+    expectClose(fast.gradient, reference.gradient, 400 * BATCH);
+  });
+
+  it("matches the reference with average pooling and leaky ReLU", () => {
+    const spec: ModelSpec = {
+      inputShape: [2, 10, 10],
+      layers: [
+        { type: "conv2d", filters: 3, kernel: 3, activation: "leaky-relu" },
+        { type: "average-pool", size: 2 },
+        { type: "flatten" },
+        { type: "dense", units: 2 },
+      ],
+    };
+    const reference = pass(new Sequential(spec).initialize(5));
+    const fast = pass(new Sequential(spec, pair).initialize(5));
+    expectClose(fast.output, reference.output, 100);
+    expectClose(fast.inputDelta, reference.inputDelta, 100);
+    expectClose(fast.gradient, reference.gradient, 100 * BATCH);
+  });
+
   it("matches the reference with kernels shared per map, stride and padding", () => {
     const reference = pass(new Sequential(SHARED_SPEC).initialize(2));
     const fast = pass(new Sequential(SHARED_SPEC, single).initialize(2));

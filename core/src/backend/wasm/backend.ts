@@ -12,12 +12,17 @@
  * finished its share.
  */
 import { availableParallelism } from "node:os";
+import { ActivationLayer } from "../../layers/activation";
+import { AveragePoolLayer } from "../../layers/average-pool";
 import { Conv2dLayer } from "../../layers/conv2d";
+import { MaxPoolLayer } from "../../layers/max-pool";
 import type { Layer } from "../../layers/layer";
+import type { PoolGeometry } from "../../layers/pool-geometry";
 import type { ConvGeometry } from "../../matrix/geometry";
-import type { DType } from "../../tensor";
+import type { DType, FloatArray } from "../../tensor";
 import type { Backend } from "../backend";
 import { WasmConv2dLayer } from "./conv-layer";
+import { WasmActivationLayer, WasmPoolLayer } from "./layers";
 import { Frame } from "./operands";
 import { SharedArena } from "./memory";
 import { instantiateKernels, loadKernels, type KernelExports, type KernelVariant } from "./module";
@@ -57,21 +62,28 @@ export class WasmBackend implements Backend {
   accelerate(layer: Layer, dtype: DType): Layer {
     if (dtype !== "float32") return layer;
     if (layer instanceof Conv2dLayer) return new WasmConv2dLayer(layer, this);
+    if (layer instanceof MaxPoolLayer || layer instanceof AveragePoolLayer)
+      return new WasmPoolLayer(layer, this);
+    if (layer instanceof ActivationLayer && isWasmActivation(layer.kind)) {
+      return new WasmActivationLayer(layer, layer.kind, this);
+    }
     return layer;
   }
 
   /**
    * A Float32Array of `length` zeros inside the shared memory, for inputs and outputs that should not be copied.
-   * It lives as long as the backend.
+   * It lives as long as the backend, or with `owner` until the owner is garbage-collected.
    */
-  allocate(length: number): Float32Array {
+  allocate(length: number, owner?: object): Float32Array {
     if (!Number.isInteger(length) || length < 1) {
       throw new RangeError(`allocate: length must be a positive integer, got ${length}`);
     }
-    const address = this.arena.allocate(length);
-    const view = this.arena.view(address, length);
-    view.fill(0);
-    return view;
+    return this.arena.view(this.arena.allocateLasting(length, owner), length);
+  }
+
+  /** Float32 workspaces live in the shared memory, so layers on this backend run on them without copies. */
+  workspaceBuffer(dtype: DType, length: number, owner: object): FloatArray {
+    return dtype === "float32" ? this.allocate(length, owner) : new Float64Array(length);
   }
 
   /** C = op(A) op(B) + beta C for row-major Float32 matrices, beta 0 or 1 (core/src/matrix/gemm.ts's arguments). */
@@ -204,9 +216,124 @@ export class WasmBackend implements Backend {
     });
   }
 
+  /** Max pooling (seed 004 eq. 98-99): y = the first maximum of each window, in scan order. */
+  maxPoolForward(geometry: PoolGeometry, batch: number, x: Float32Array, y: Float32Array): void {
+    this.pooling("maxPoolForward", geometry, batch, [["x", x, "input"]], ["y", y]);
+  }
+
+  /** dx = dr/dx of max pooling (eq. 100): each window's delta goes to its first maximum. */
+  maxPoolBackward(
+    geometry: PoolGeometry,
+    batch: number,
+    x: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+  ) {
+    this.pooling(
+      "maxPoolBackward",
+      geometry,
+      batch,
+      [
+        ["x", x, "input"],
+        ["dy", dy, "output"],
+      ],
+      ["dx", dx],
+    );
+  }
+
+  /** Average pooling: y = the mean of each window. */
+  averagePoolForward(geometry: PoolGeometry, batch: number, x: Float32Array, y: Float32Array): void {
+    this.pooling("averagePoolForward", geometry, batch, [["x", x, "input"]], ["y", y]);
+  }
+
+  /** dx = dr/dx of average pooling: every entry of a window gets dy / (window area). */
+  averagePoolBackward(geometry: PoolGeometry, batch: number, dy: Float32Array, dx: Float32Array): void {
+    this.pooling("averagePoolBackward", geometry, batch, [["dy", dy, "output"]], ["dx", dx]);
+  }
+
+  /** y = phi(z) for `length` elements; `slope` is leaky ReLU's. */
+  activationForward(
+    kind: WasmActivation,
+    z: Float32Array,
+    y: Float32Array,
+    length: number,
+    slope = 0.01,
+  ): void {
+    const where = "activationForward";
+    this.withFrame((frame) => {
+      const zAddress = frame.input(where, "z", z, length);
+      const yAddress = frame.output(where, "y", y, length);
+      this.pool.run("activationForward", [activationCode(kind), slope, zAddress, yAddress, length]);
+    });
+  }
+
+  /** dz = dy phi'(z), phi' taken from z (ReLUs) or y = phi(z) (tanh, LeCun's tanh). */
+  activationBackward(
+    kind: WasmActivation,
+    z: Float32Array,
+    y: Float32Array,
+    dy: Float32Array,
+    dz: Float32Array,
+    length: number,
+    slope = 0.01,
+  ): void {
+    const where = "activationBackward";
+    this.withFrame((frame) => {
+      const zAddress = frame.input(where, "z", z, length);
+      const yAddress = frame.input(where, "y", y, length);
+      const dyAddress = frame.input(where, "dy", dy, length);
+      const dzAddress = frame.output(where, "dz", dz, length);
+      const args = [activationCode(kind), slope, zAddress, yAddress, dyAddress, dzAddress, length];
+      this.pool.run("activationBackward", args);
+    });
+  }
+
   /** Stops the worker threads; the backend cannot be used afterwards. */
   dispose(): void {
     this.pool.dispose();
+  }
+
+  private pooling(
+    name: "maxPoolForward" | "maxPoolBackward" | "averagePoolForward" | "averagePoolBackward",
+    g: PoolGeometry,
+    batch: number,
+    inputs: [string, Float32Array, "input" | "output"][],
+    [outputName, output]: [string, Float32Array],
+  ): void {
+    requireBatchSize(name, batch);
+    const inputSize = batch * g.channels * g.inHeight * g.inWidth;
+    const outputSize = batch * g.channels * g.outHeight * g.outWidth;
+    this.withFrame((frame) => {
+      const addresses = inputs.map(([label, array, side]) =>
+        frame.input(name, label, array, side === "input" ? inputSize : outputSize),
+      );
+      const outputLength = name.endsWith("Forward") ? outputSize : inputSize;
+      addresses.push(frame.output(name, outputName, output, outputLength));
+      this.pool.run(name, [
+        ...addresses,
+        batch * g.channels,
+        g.inHeight,
+        g.inWidth,
+        g.windowHeight,
+        g.windowWidth,
+        g.strideHeight,
+        g.strideWidth,
+        g.outHeight,
+        g.outWidth,
+      ]);
+    });
+  }
+
+  /** Runs `body` with a frame of the shared memory: outputs copied back on success, everything freed either way. */
+  private withFrame(body: (frame: Frame) => void): void {
+    const frame = new Frame(this.arena);
+    try {
+      body(frame);
+      frame.finish();
+    } catch (error) {
+      frame.release();
+      throw error;
+    }
   }
 
   private withConvolution(
@@ -215,11 +342,8 @@ export class WasmBackend implements Backend {
     batch: number,
     body: (frame: Frame, geometryAddress: number) => void,
   ): void {
-    if (!Number.isInteger(batch) || batch < 1) {
-      throw new RangeError(`${where}: batch must be a positive integer, got ${batch}`);
-    }
-    const frame = new Frame(this.arena);
-    try {
+    requireBatchSize(where, batch);
+    this.withFrame((frame) => {
       const g = frame.ints([
         batch,
         geometry.inChannels,
@@ -236,11 +360,7 @@ export class WasmBackend implements Backend {
         geometry.outWidth,
       ]);
       body(frame, g);
-      frame.finish();
-    } catch (error) {
-      frame.release();
-      throw error;
-    }
+    });
   }
 
   /** Per-thread scratch for a convolution: the first thread's address and the distance between threads, in bytes. */
@@ -253,6 +373,35 @@ export class WasmBackend implements Backend {
 /** A Float32 backend on worker threads; see {@link WasmBackend}. */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend {
   return new WasmBackend(options);
+}
+
+/** The activations with WebAssembly kernels. */
+export type WasmActivation = "relu" | "leaky-relu" | "tanh" | "lecun-tanh";
+
+const ACTIVATION_CODES: Record<WasmActivation, number> = {
+  relu: 0,
+  "leaky-relu": 1,
+  tanh: 2,
+  "lecun-tanh": 3,
+};
+
+export function isWasmActivation(name: string): name is WasmActivation {
+  return Object.prototype.hasOwnProperty.call(ACTIVATION_CODES, name);
+}
+
+function activationCode(kind: WasmActivation): number {
+  if (!isWasmActivation(kind)) {
+    throw new RangeError(
+      `no WebAssembly kernel for the activation '${String(kind)}'; expected ${Object.keys(ACTIVATION_CODES).join(", ")}`,
+    );
+  }
+  return ACTIVATION_CODES[kind];
+}
+
+function requireBatchSize(where: string, batch: number): void {
+  if (!Number.isInteger(batch) || batch < 1) {
+    throw new RangeError(`${where}: batch must be a positive integer, got ${batch}`);
+  }
 }
 
 function convSizes(g: ConvGeometry, batch: number) {

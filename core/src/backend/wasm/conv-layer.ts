@@ -5,20 +5,12 @@
  * layers/conv2d-lowered.ts does. Forward mode stays on the reference.
  */
 import type { Conv2dLayer } from "../../layers/conv2d";
-import type { Layer } from "../../layers/layer";
 import { convGeometry, type ConvGeometry } from "../../matrix/geometry";
 import type { FloatArray } from "../../tensor";
+import { AcceleratedLayer } from "./accelerated";
 import type { WasmBackend } from "./backend";
 
-export class WasmConv2dLayer implements Layer {
-  readonly kind: string;
-  readonly name: string;
-  readonly inputShape;
-  readonly outputShape;
-  readonly inputSize: number;
-  readonly outputSize: number;
-  readonly parameterCount: number;
-  readonly parameterGroups;
+export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
   private readonly geometry: ConvGeometry;
   /** For entry (r, o) of W^T: the parameter index, or -1 for a structural zero; null when W^T is vec(W) itself. */
   private readonly fullIndex: Int32Array | null;
@@ -27,17 +19,10 @@ export class WasmConv2dLayer implements Layer {
   private readonly biasGrad: Float32Array;
 
   constructor(
-    private readonly layer: Conv2dLayer,
+    layer: Conv2dLayer,
     private readonly backend: WasmBackend,
   ) {
-    this.kind = layer.kind;
-    this.name = layer.name;
-    this.inputShape = layer.inputShape;
-    this.outputShape = layer.outputShape;
-    this.inputSize = layer.inputSize;
-    this.outputSize = layer.outputSize;
-    this.parameterCount = layer.parameterCount;
-    this.parameterGroups = layer.parameterGroups;
+    super(layer);
     this.geometry = convGeometry({
       inChannels: layer.inChannels,
       height: layer.inHeight,
@@ -64,13 +49,17 @@ export class WasmConv2dLayer implements Layer {
       }
     }
     this.fullIndex = identity ? null : fullIndex;
-    this.weights = backend.allocate(patchSize * outChannels);
-    this.weightGrad = backend.allocate(patchSize * outChannels);
-    this.biasGrad = backend.allocate(outChannels);
+    this.weights = backend.allocate(patchSize * outChannels, this);
+    this.weightGrad = backend.allocate(patchSize * outChannels, this);
+    this.biasGrad = backend.allocate(outChannels, this);
   }
 
   forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
-    const [p, input, output] = float32(this.name, params, x, y);
+    const [p, input, output] = this.float32(
+      [params, this.parameterCount],
+      [x, batch * this.inputSize],
+      [y, batch * this.outputSize],
+    );
     this.backend.conv2dForward(
       this.geometry,
       batch,
@@ -90,7 +79,11 @@ export class WasmConv2dLayer implements Layer {
     grad: FloatArray,
     batch: number,
   ): void {
-    const [p, input, delta] = float32(this.name, params, x, dy);
+    const [p, input, delta] = this.float32(
+      [params, this.parameterCount],
+      [x, batch * this.inputSize],
+      [dy, batch * this.outputSize],
+    );
     const weights = this.expandWeights(p);
     this.backend.conv2dBackwardFilter(this.geometry, batch, input, delta, this.weightGrad, this.biasGrad);
     if (this.fullIndex) {
@@ -104,25 +97,9 @@ export class WasmConv2dLayer implements Layer {
     }
     grad.set(this.biasGrad, this.layer.weightCount);
     if (dx) {
-      const [target] = float32(this.name, dx);
+      const [target] = this.float32([dx, batch * this.inputSize]);
       this.backend.conv2dBackwardInput(this.geometry, batch, delta, weights, target);
     }
-  }
-
-  forwardTangent(
-    params: FloatArray,
-    x: FloatArray,
-    y: FloatArray,
-    dParams: FloatArray,
-    dx: FloatArray | null,
-    dyOut: FloatArray,
-    batch: number,
-  ): void {
-    this.layer.forwardTangent(params, x, y, dParams, dx, dyOut, batch);
-  }
-
-  initialize(...args: Parameters<Layer["initialize"]>): void {
-    this.layer.initialize(...args);
   }
 
   /** W^T (R x d_out) from the layer's parameters. */
@@ -134,14 +111,4 @@ export class WasmConv2dLayer implements Layer {
     }
     return this.weights;
   }
-}
-
-/** The arrays as Float32Arrays; the WebAssembly kernels are single precision. */
-export function float32(where: string, ...arrays: FloatArray[]): Float32Array[] {
-  return arrays.map((array) => {
-    if (!(array instanceof Float32Array)) {
-      throw new TypeError(`layer '${where}': the WebAssembly backend runs Float32 models only`);
-    }
-    return array;
-  });
 }

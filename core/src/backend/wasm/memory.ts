@@ -1,8 +1,13 @@
 /**
- * The shared WebAssembly.Memory that the kernels of every worker read and write, with a stack allocator: an
- * operation marks the top, allocates its buffers, runs, and releases back to the mark, so repeated calls reuse the
- * same addresses and the memory only grows to the largest operation seen. Addresses are byte offsets, 16-byte
- * aligned (one f32x4).
+ * The shared WebAssembly.Memory that the kernels of every worker read and write, with two allocators:
+ *
+ * - a stack for the operands and scratch of one operation: it marks the top, allocates, runs, and releases back to
+ *   the mark, so repeated calls reuse the same addresses and the memory only grows to the largest operation seen;
+ * - lasting blocks (a model's workspace, a layer's expanded weights), taken first-fit from a free list below the
+ *   stack and given back with `free`, or automatically once an owner object is garbage-collected.
+ *
+ * Lasting blocks are only allocated between operations, never while a stack frame is open. Addresses are byte
+ * offsets, 16-byte aligned (one f32x4).
  */
 
 import { webAssembly, type WasmMemory } from "./webassembly";
@@ -20,6 +25,11 @@ export class SharedArena {
   private ints: Int32Array;
   /** Every SharedArrayBuffer the memory has had: views into any of them see the same bytes. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** Freed lasting blocks, [address, bytes]. */
+  private readonly freeBlocks: [number, number][] = [];
+  private readonly owners = new FinalizationRegistry<[number, number]>(([address, bytes]) =>
+    this.free(address, bytes),
+  );
 
   constructor(initialBytes = 16 << 20) {
     const { Memory } = webAssembly();
@@ -69,6 +79,33 @@ export class SharedArena {
     }
     this.top = end;
     return address;
+  }
+
+  /**
+   * A lasting block of `count` zeroed 4-byte elements; with `owner`, freed when the owner is garbage-collected.
+   * Returns the address.
+   */
+  allocateLasting(count: number, owner?: object): number {
+    const bytes = Math.ceil((count * 4) / 16) * 16;
+    let address = -1;
+    const index = this.freeBlocks.findIndex(([, size]) => size >= bytes);
+    if (index >= 0) {
+      const [start, size] = this.freeBlocks[index];
+      address = start;
+      if (size > bytes) this.freeBlocks[index] = [start + bytes, size - bytes];
+      else this.freeBlocks.splice(index, 1);
+    } else {
+      address = this.allocate(count);
+    }
+    this.f32.fill(0, address >> 2, (address + bytes) >> 2);
+    if (owner) this.owners.register(owner, [address, bytes]);
+    return address;
+  }
+
+  /** Gives a lasting block back. */
+  free(address: number, bytes: number): void {
+    if (address + bytes === this.top) this.top = address;
+    else this.freeBlocks.push([address, bytes]);
   }
 
   /** Copies `values` into a fresh allocation and returns its address. */

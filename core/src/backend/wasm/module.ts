@@ -34,6 +34,12 @@ export interface KernelExports {
   convWorkFloats(geometry: number): number;
   convPartialOffset(geometry: number): number;
   convForward(...args: number[]): void;
+  maxPoolForward(...args: number[]): void;
+  maxPoolBackward(...args: number[]): void;
+  averagePoolForward(...args: number[]): void;
+  averagePoolBackward(...args: number[]): void;
+  activationForward(...args: number[]): void;
+  activationBackward(...args: number[]): void;
   convBackwardInput(...args: number[]): void;
   convBackwardFilter(...args: number[]): void;
   addInto(target: number, source: number, length: number): void;
@@ -47,6 +53,12 @@ const FUNCTIONS = [
   "convBackwardInput",
   "convBackwardFilter",
   "addInto",
+  "maxPoolForward",
+  "maxPoolBackward",
+  "averagePoolForward",
+  "averagePoolBackward",
+  "activationForward",
+  "activationBackward",
 ] as const;
 
 type KernelFunction = (...args: number[]) => number;

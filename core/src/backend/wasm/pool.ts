@@ -24,12 +24,23 @@ const THREADS = 4;
 const READY = 5;
 const ARGUMENT_COUNT = 6;
 const MAX_ARGUMENTS = 24;
-/** Busy-wait iterations before sleeping: a few tens of microseconds. */
-const SPIN = 20000;
+/** Busy-wait iterations before sleeping: a few microseconds. */
+const SPIN = 2000;
 const STARTUP_TIMEOUT_MS = 30000;
 
 /** The kernels a pool dispatches, by their export names. */
-export const DISPATCHED = ["sgemmShare", "convForward", "convBackwardInput", "convBackwardFilter"] as const;
+export const DISPATCHED = [
+  "sgemmShare",
+  "convForward",
+  "convBackwardInput",
+  "convBackwardFilter",
+  "maxPoolForward",
+  "maxPoolBackward",
+  "averagePoolForward",
+  "averagePoolBackward",
+  "activationForward",
+  "activationBackward",
+] as const;
 export type DispatchedKernel = (typeof DISPATCHED)[number];
 
 export class WorkerPool {
