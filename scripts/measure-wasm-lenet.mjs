@@ -8,6 +8,7 @@
 //
 // Needs a built core (npx tsc -b in core). --steps trains that many batches on each backend and reports the median
 // step; --epoch trains one whole epoch on the WebAssembly backend (the full 60,000 images unless --subset).
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { createWasmBackend, fromDataset, lenet5, loadFashionMnist, sgd, train } from "@deltalab/core";
 

@@ -41,6 +41,7 @@ function forward4(kind: i32, z: v128, slope: f32): v128 {
     return v128.bitselect(z, f32x4.mul(z, f32x4.splat(slope)), f32x4.gt(z, f32x4.splat(0)));
   }
   if (kind == TANH) return tanh4(z);
+  assert(kind == LECUN_TANH);
   return f32x4.mul(f32x4.splat(LECUN_A), tanh4(f32x4.mul(f32x4.splat(LECUN_S), z)));
 }
 
