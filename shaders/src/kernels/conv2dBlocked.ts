@@ -7,7 +7,9 @@
  * so that one input value serves every output map of the block and one weight every pixel of the block. Per input
  * map and kernel row, the (P - 1) s_w + kw input values the block needs are loaded once into registers; with
  * `vec4`, four at a time (stride 1, no column padding and rows of a multiple of 4 floats, so the loads are
- * aligned). Input maps that feed no output map of the block are skipped; within a block an unconnected pair
+ * aligned). With `vec4Weights`, the block's weights omega_{oc}[u, v] are read four output maps at a time, where
+ * the parameter layout puts them side by side: @deltalab/core's Conv2dLayer stores a full table (and a kernel per
+ * map) with the output map fastest, so this holds when every block is fully connected and 4-aligned. Input maps that feed no output map of the block are skipped; within a block an unconnected pair
  * contributes a zero weight, so partial connection tables (LeNet-5's C3) run unchanged.
  * Bindings: x (input, NCHW), params (the layer's [vec(W); b]), y (output, NCHW) and the block tables.
  */
@@ -25,6 +27,8 @@ export interface ConvBlockedConfig {
   readonly pixelsPerInvocation: number;
   /** Read the input as vec4<f32>; see `blockedVec4Problem` for when the layout allows it. */
   readonly vec4: boolean;
+  /** Read the weights as vec4<f32>; see `blockedWeightsVec4Problem`. Absent means false. */
+  readonly vec4Weights?: boolean;
 }
 
 const TABLES = ["BLK_ANY", "BLK_ON", "BLK_BASE", "BLK_STRIDE"];
@@ -32,7 +36,7 @@ const TABLES = ["BLK_ANY", "BLK_ON", "BLK_BASE", "BLK_STRIDE"];
 function bindings(config: ConvBlockedConfig): BindingSpec[] {
   return [
     { name: "x", access: "read", element: config.vec4 ? "vec4<f32>" : "f32" },
-    { name: "params", access: "read" },
+    { name: "params", access: "read", element: config.vec4Weights === true ? "vec4<f32>" : "f32" },
     { name: "y", access: "read_write" },
     ...tableBindings(TABLES),
   ];
@@ -46,6 +50,36 @@ export function blockedVec4Problem(config: ConvBlockedConfig): string | undefine
   if (g.inWidth % 4 !== 0) return `vec4 input loads need the input width a multiple of 4, got ${g.inWidth}`;
   if (config.pixelsPerInvocation % 4 !== 0) {
     return `vec4 input loads need pixelsPerInvocation a multiple of 4, got ${config.pixelsPerInvocation}`;
+  }
+  return undefined;
+}
+
+/**
+ * Why the weights cannot be read as aligned vec4 for this config, or undefined when they can: every output map of
+ * a block that reads an input map must be connected to it, with the kernels of maps o and o + 1 one float apart
+ * (the same stride), the block's first kernel and the stride multiples of 4, and the biases 4-aligned.
+ */
+export function blockedWeightsVec4Problem(config: ConvBlockedConfig): string | undefined {
+  const g = config.geometry;
+  const size = config.channelsPerInvocation;
+  if (size % 4 !== 0) return `vec4 weight loads need channelsPerInvocation a multiple of 4, got ${size}`;
+  if (g.outChannels % size !== 0) {
+    return `vec4 weight loads need the output maps (${g.outChannels}) a multiple of channelsPerInvocation (${size})`;
+  }
+  if (g.weightCount % 4 !== 0) return `vec4 weight loads need 4-aligned biases, got offset ${g.weightCount}`;
+  const { BLK_ANY, BLK_ON, BLK_BASE, BLK_STRIDE } = blockTables(g, "outputs", size);
+  for (let pair = 0; pair < BLK_ANY.length; pair++) {
+    if (BLK_ANY[pair] === 0) continue;
+    const first = pair * size;
+    if (BLK_BASE[first] % 4 !== 0 || BLK_STRIDE[first] % 4 !== 0) {
+      return "vec4 weight loads need each block's kernels at 4-aligned positions";
+    }
+    for (let j = 0; j < size; j++) {
+      const side = BLK_ON[first + j] === 1 && BLK_BASE[first + j] === BLK_BASE[first] + j;
+      if (!side || BLK_STRIDE[first + j] !== BLK_STRIDE[first]) {
+        return "vec4 weight loads need every block fully connected with its kernels side by side";
+      }
+    }
   }
   return undefined;
 }
@@ -127,8 +161,36 @@ function rowLoad(config: ConvBlockedConfig): string[] {
   ];
 }
 
+/** The bias of map o and the weights of the block for kernel entry (u, v), as scalars or four maps at a time. */
+function weightLines(config: ConvBlockedConfig): { bias: string; weights: string[] } {
+  if (config.vec4Weights !== true) {
+    return {
+      bias: "params[BIAS_OFFSET + min(block * CPI + j, OUT_C - 1u)]",
+      weights: [
+        "for (var j = 0u; j < CPI; j++) {",
+        "  w[j] = select(0.0, params[wBase[j] + (u + KH * v) * wStride[j]], wOn[j]);",
+        "}",
+      ],
+    };
+  }
+  return {
+    bias: "params[(BIAS_OFFSET + block * CPI + j) / 4u][j % 4u]",
+    weights: [
+      "let first = (wBase[0] + (u + KH * v) * wStride[0]) / 4u;",
+      "for (var q = 0u; q < CPI / 4u; q++) {",
+      "  let four = params[first + q];",
+      "  w[4u * q] = four.x;",
+      "  w[4u * q + 1u] = four.y;",
+      "  w[4u * q + 2u] = four.z;",
+      "  w[4u * q + 3u] = four.w;",
+      "}",
+    ],
+  };
+}
+
 function body(config: ConvBlockedConfig): string {
   const g = config.geometry;
+  const { bias, weights } = weightLines(config);
   // Without row padding every kernel row of a valid output lies inside the input.
   const rowCheck = g.padHeight === 0 ? [] : ["  if (iy < 0 || iy >= i32(IN_H)) { continue; }"];
   return [
@@ -139,7 +201,7 @@ function body(config: ConvBlockedConfig): string {
     "if (n >= BATCH || oy >= OUT_H || ox0 >= OUT_W) { return; }",
     "var acc: array<f32, CPI * PPI>;",
     "for (var j = 0u; j < CPI; j++) {",
-    "  let bias = params[BIAS_OFFSET + min(block * CPI + j, OUT_C - 1u)];",
+    `  let bias = ${bias};`,
     "  for (var p = 0u; p < PPI; p++) { acc[j * PPI + p] = bias; }",
     "}",
     "var wBase: array<u32, CPI>;",
@@ -162,9 +224,7 @@ function body(config: ConvBlockedConfig): string {
     "    let rowBase = mapBase + u32(iy) * IN_W;",
     ...rowLoad(config).map((line) => `    ${line}`),
     "    for (var v = 0u; v < KW; v++) {",
-    "      for (var j = 0u; j < CPI; j++) {",
-    "        w[j] = select(0.0, params[wBase[j] + (u + KH * v) * wStride[j]], wOn[j]);",
-    "      }",
+    ...weights.map((line) => `      ${line}`),
     "      for (var p = 0u; p < PPI; p++) {",
     "        let value = row[p * SW + v];",
     "        for (var j = 0u; j < CPI; j++) { acc[j * PPI + p] += w[j] * value; }",
@@ -190,7 +250,9 @@ function checkConfig(config: ConvBlockedConfig): void {
       throw new Error(`conv2d.forward.blocked: ${field} must be a positive integer, got ${value}`);
     }
   }
-  const problem = config.vec4 ? blockedVec4Problem(config) : undefined;
+  const problem =
+    (config.vec4 ? blockedVec4Problem(config) : undefined) ??
+    (config.vec4Weights === true ? blockedWeightsVec4Problem(config) : undefined);
   if (problem !== undefined) throw new Error(`conv2d.forward.blocked: ${problem}`);
 }
 

@@ -30,6 +30,7 @@ export type ConvForwardMethod =
       readonly channelsPerInvocation: number;
       readonly pixelsPerInvocation: number;
       readonly vec4: boolean;
+      readonly vec4Weights?: boolean;
     }
   | { readonly method: "im2col"; readonly gemm: GemmTuning };
 

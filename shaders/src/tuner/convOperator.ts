@@ -3,7 +3,7 @@
  * access model.
  */
 import { Conv2dLayer, type Conv2dAttrs } from "@deltalab/core";
-import { blockTables, blockedVec4Problem } from "../kernels/conv2dBlocked";
+import { blockTables, blockedVec4Problem, blockedWeightsVec4Problem } from "../kernels/conv2dBlocked";
 import { tileExtent } from "../kernels/conv2dForward";
 import { Conv2dGeometry, conv2dGeometry, forwardMultiplyAdds } from "../kernels/conv2dGeometry";
 import { im2colRows } from "../kernels/im2col";
@@ -34,6 +34,7 @@ export function convMethod(params: LaunchParams): ConvForwardMethod {
         channelsPerInvocation: numberParam(params, "channelsPerInvocation"),
         pixelsPerInvocation: numberParam(params, "pixelsPerInvocation"),
         vec4: params.vec4 === true,
+        vec4Weights: params.vec4Weights === true,
       };
     case "im2col":
       return { method: "im2col", gemm: gemmParams(params) };
@@ -49,7 +50,7 @@ export function convMethod(params: LaunchParams): ConvForwardMethod {
  * seed 004 sec. 10.1.2):
  * - direct: every (padded) output reads kh kw inputs per connection (the naive formula) and is written once;
  * - blocked: every (padded) invocation reads, per input map its block uses, kh rows of (P - 1) s + kw inputs and
- *   the block's kh kw weights per output map (`blockedAccesses`);
+ *   the block's kh kw weights per output map, a vec4 counting once (`blockedAccesses`);
  * - tiled: every work group reads its (S_l - 1) s + k patch once per connection (Algorithm 4's model);
  * - im2col: building phi(pad(Y)) reads and writes it, expanding the weights likewise, then the GEMM model.
  */
@@ -86,20 +87,43 @@ export function convAccesses(g: Conv2dGeometry, params: LaunchParams): number {
   }
 }
 
-/** Loads of the blocked forward kernel (without the output writes), the grid padded to whole work groups. */
+const usedPairs = new WeakMap<Conv2dGeometry, Map<number, number>>();
+
+/** The (block of output maps, input map) pairs with at least one connection, for blocks of `size` maps. */
+function usedBlockPairs(g: Conv2dGeometry, size: number): number {
+  let bySize = usedPairs.get(g);
+  if (bySize === undefined) usedPairs.set(g, (bySize = new Map()));
+  let used = bySize.get(size);
+  if (used === undefined) {
+    used = blockTables(g, "outputs", size).BLK_ANY.reduce((sum, on) => sum + on, 0);
+    bySize.set(size, used);
+  }
+  return used;
+}
+
+/**
+ * Loads of the blocked forward kernel (without the output writes), the grid padded to whole work groups. A vec4
+ * load counts as one access: it is one 16-byte transaction.
+ */
 export function blockedAccesses(
   g: Conv2dGeometry,
   workgroupX: number,
   workgroupY: number,
-  blocking: { readonly channelsPerInvocation: number; readonly pixelsPerInvocation: number },
+  blocking: {
+    readonly channelsPerInvocation: number;
+    readonly pixelsPerInvocation: number;
+    readonly vec4?: boolean;
+    readonly vec4Weights?: boolean;
+  },
 ): number {
   const { channelsPerInvocation, pixelsPerInvocation } = blocking;
-  const used = blockTables(g, "outputs", channelsPerInvocation).BLK_ANY.reduce((sum, on) => sum + on, 0);
   const columns = roundUp(Math.ceil(g.outWidth / pixelsPerInvocation), workgroupX);
   const rows = roundUp(g.outHeight, workgroupY);
   const span = (pixelsPerInvocation - 1) * g.strideWidth + g.kernelWidth;
-  const perMap = g.kernelHeight * (span + channelsPerInvocation * g.kernelWidth);
-  return g.batch * columns * rows * used * perMap;
+  const rowLoads = blocking.vec4 === true ? Math.ceil(span / 4) : span;
+  const weightLoads = blocking.vec4Weights === true ? channelsPerInvocation / 4 : channelsPerInvocation;
+  const perMap = g.kernelHeight * (rowLoads + weightLoads * g.kernelWidth);
+  return g.batch * columns * rows * usedBlockPairs(g, channelsPerInvocation) * perMap;
 }
 
 /**
@@ -144,9 +168,28 @@ export function blockedLaunches(
 }
 
 function blockedSpace(g: Conv2dGeometry): LaunchParams[] {
-  const vec4Allowed = (blocking: { channelsPerInvocation: number; pixelsPerInvocation: number }) =>
-    blockedVec4Problem({ geometry: g, workgroupX: 1, workgroupY: 1, ...blocking, vec4: true }) === undefined;
-  return blockedLaunches(g.outChannels, vec4Allowed).map((p) => ({ method: "blocked", ...p }));
+  const blocking = (p: { channelsPerInvocation: number; pixelsPerInvocation: number }) => ({
+    geometry: g,
+    workgroupX: 1,
+    workgroupY: 1,
+    channelsPerInvocation: p.channelsPerInvocation,
+    pixelsPerInvocation: p.pixelsPerInvocation,
+  });
+  const vec4Allowed = (p: { channelsPerInvocation: number; pixelsPerInvocation: number }) =>
+    blockedVec4Problem({ ...blocking(p), vec4: true }) === undefined;
+  const weightsAllowed = new Map<number, boolean>();
+  return blockedLaunches(g.outChannels, vec4Allowed).flatMap((p) => {
+    const channels = numberParam(p, "channelsPerInvocation");
+    if (!weightsAllowed.has(channels)) {
+      const config = {
+        ...blocking({ channelsPerInvocation: channels, pixelsPerInvocation: 1 }),
+        vec4: false,
+      };
+      weightsAllowed.set(channels, blockedWeightsVec4Problem(config) === undefined);
+    }
+    const weights = weightsAllowed.get(channels) === true ? [false, true] : [false];
+    return weights.map((vec4Weights) => ({ method: "blocked", ...p, vec4Weights }));
+  });
 }
 
 /** A core convolution layer on a batch: the layer, its geometry, and the shape that keys the tuning cache. */

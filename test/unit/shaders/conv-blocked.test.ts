@@ -3,12 +3,13 @@
  * layer on randomized shapes: odd sizes, stride > 1, padding, partial connection tables and shared kernels, with
  * blocks that do not divide the maps or the rows.
  */
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Conv2dLayer, LENET5_C3_CONNECTIONS, type Conv2dAttrs } from "@deltalab/core";
 import {
   ConvBackwardMethod,
   ConvForwardMethod,
   GpuDevice,
+  blockedWeightsVec4Problem,
   conv2dGeometry,
   convBackward,
   convForward,
@@ -140,5 +141,54 @@ describe("register-blocked convolution against the CPU layer", () => {
       );
       expectClose(actual.y, expected.y, 1e-5, 1e-4);
     }
+  });
+
+  it("reads the weights four output maps at a time for a full table and for one kernel per map", async () => {
+    const gpu = await testDevice();
+    const layers = [
+      new Conv2dLayer("full", [3, 11, 12], { filters: 8, kernel: [3, 5], padding: [1, 0] }),
+      new Conv2dLayer("per map", [2, 9, 8], { filters: 4, kernel: 3, stride: 2, sharing: "map" }),
+    ];
+    for (const [i, layer] of layers.entries()) {
+      for (const vec4 of [false, true]) {
+        const forward: ConvForwardMethod = {
+          method: "blocked",
+          workgroupX: 2,
+          workgroupY: 4,
+          channelsPerInvocation: 4,
+          pixelsPerInvocation: 4,
+          vec4: vec4 && layer.strideWidth === 1,
+          vec4Weights: true,
+        };
+        const backward: ConvBackwardMethod = {
+          input: { method: "gather", workgroupSize: 64 },
+          filter: { method: "entry", workgroupSize: 64 },
+        };
+        const { actual, expected } = await run(gpu, { layer, batch: 2 }, forward, backward, 30 + i);
+        expectClose(actual.y, expected.y, 1e-5, 1e-4);
+      }
+    }
+  });
+
+  it("refuses vec4 weights where the layout does not put a block's kernels side by side, saying why", () => {
+    const config = (layer: Conv2dLayer, channelsPerInvocation: number) => ({
+      geometry: conv2dGeometry(layer, 1),
+      workgroupX: 8,
+      workgroupY: 1,
+      channelsPerInvocation,
+      pixelsPerInvocation: 1,
+      vec4: false,
+    });
+    const c3 = new Conv2dLayer("C3", [6, 14, 14], {
+      filters: 16,
+      kernel: 5,
+      connections: LENET5_C3_CONNECTIONS,
+    });
+    expect(blockedWeightsVec4Problem(config(c3, 4))).toMatch(/kernels at 4-aligned positions/);
+    const six = new Conv2dLayer("C1", [1, 32, 32], { filters: 6, kernel: 5 });
+    expect(blockedWeightsVec4Problem(config(six, 4))).toMatch(/output maps \(6\) a multiple of/);
+    expect(blockedWeightsVec4Problem(config(six, 2))).toMatch(/channelsPerInvocation a multiple of 4/);
+    const full = new Conv2dLayer("F", [6, 12, 12], { filters: 16, kernel: 5 });
+    expect(blockedWeightsVec4Problem(config(full, 8))).toBeUndefined();
   });
 });

@@ -93,6 +93,18 @@ describe("blocked access model", () => {
     expect(blockedAccesses(g, 2, 1, blocking)).toBe(36 * (3 * 5 + 3 * 6));
   });
 
+  it("counts a vec4 load once: ceil(span / 4) row loads and a quarter of the weight loads", () => {
+    // 1 input map 12 x 12, 8 output maps 8 x 8, 5 x 5 kernels; blocks of 8 maps x 4 pixels; work groups of 2 x 8.
+    // Each of the 2 x 8 x 1 = 16 invocations reads 5 rows of 4 + 4 = 8 inputs (two vec4) and 5 rows of 5 x 8
+    // weights (5 x 2 vec4).
+    const g = conv2dGeometry(new Conv2dLayer("c", [1, 12, 12], { filters: 8, kernel: 5 }), 1);
+    const blocking = { channelsPerInvocation: 8, pixelsPerInvocation: 4 };
+    expect(blockedAccesses(g, 2, 8, blocking)).toBe(16 * 5 * (8 + 5 * 8));
+    expect(blockedAccesses(g, 2, 8, { ...blocking, vec4: true, vec4Weights: true })).toBe(
+      16 * 5 * (2 + 5 * 2),
+    );
+  });
+
   it("skips input maps that feed no output map of a block (LeNet-5's C3)", () => {
     const full = conv2dGeometry(new Conv2dLayer("f", [6, 14, 14], { filters: 16, kernel: 5 }), 1);
     const c3 = conv2dGeometry(
