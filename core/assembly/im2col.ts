@@ -104,3 +104,23 @@ export function col2imRows(g: usize, dcols: usize, g0: i32, g1: i32, c0: i32, c1
     }
   }
 }
+
+/** Zeroes floats from..to-1 at `row` (rows are short: plain stores beat a bulk-memory call). */
+function zero(row: usize, from: i32, to: i32): void {
+  let j = from;
+  for (; j + 4 <= to; j += 4) v128.store(row + ((<usize>j) << 2), f32x4.splat(0));
+  for (; j < to; j++) store<f32>(row + ((<usize>j) << 2), 0);
+}
+
+/** Copies `count` floats. */
+function copy(target: usize, source: usize, count: i32): void {
+  let j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const offset = (<usize>j) << 2;
+    v128.store(target + offset, v128.load(source + offset));
+  }
+  for (; j < count; j++) {
+    const offset = (<usize>j) << 2;
+    store<f32>(target + offset, load<f32>(source + offset));
+  }
+}
