@@ -31,20 +31,20 @@ export function im2colRows(g: usize, x: usize, g0: i32, g1: i32, cols: usize): v
           const out = rowBase + ((<usize>((row - g0) * outWidth)) << 2);
           const sourceRow = i * sh + u - ph;
           if (sourceRow < 0 || sourceRow >= height) {
-            memory.fill(out, 0, (<usize>outWidth) << 2);
+            zero(out, 0, outWidth);
             continue;
           }
-          memory.fill(out, 0, (<usize>j0) << 2);
+          zero(out, 0, j0);
           const source =
             x + ((<usize>((n * channels + c) * plane + sourceRow * width + j0 * sw + v - pw)) << 2);
           if (sw == 1) {
-            memory.copy(out + ((<usize>j0) << 2), source, (<usize>(j1 - j0)) << 2);
+            copy(out + ((<usize>j0) << 2), source, j1 - j0);
           } else {
             for (let j = j0; j < j1; j++) {
               store<f32>(out + ((<usize>j) << 2), load<f32>(source + ((<usize>((j - j0) * sw)) << 2)));
             }
           }
-          memory.fill(out + ((<usize>j1) << 2), 0, (<usize>(outWidth - j1)) << 2);
+          zero(out, j1, outWidth);
         }
       }
     }
