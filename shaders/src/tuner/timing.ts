@@ -124,8 +124,9 @@ export function summarize(samplesMs: readonly number[]): TimingSummary {
 }
 
 /**
- * `warmup` untimed runs, then `runs` timed ones; timing stops early after a run slower than `stopAboveMs`, so that a
- * candidate far slower than the best so far costs one run, not k.
+ * `warmup` untimed runs, then `runs` timed ones. Timing stops early after a run slower than `stopAboveMs`, so that a
+ * candidate far slower than the best so far costs one or two runs, not k: after such a timed run the runs so far
+ * are kept; after such a warm-up run, that run is the one sample.
  */
 export async function measure(
   timer: Timer,
@@ -134,7 +135,10 @@ export async function measure(
   runs: number,
   stopAboveMs = Infinity,
 ): Promise<TimingSummary> {
-  for (let i = 0; i < warmup; i++) await timer.time(dispatches);
+  for (let i = 0; i < warmup; i++) {
+    const ms = await timer.time(dispatches);
+    if (ms > stopAboveMs) return summarize([ms]);
+  }
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     samples.push(await timer.time(dispatches));

@@ -23,8 +23,8 @@ export interface TuneOptions {
   readonly runs?: number;
   readonly timer?: TimerMethod | "auto";
   /**
-   * Stop timing a candidate after a run slower than this factor times the best median so far (it keeps the one
-   * sample; its median is then that run). Off by default.
+   * Stop timing a candidate after a run slower than this factor times the best median so far (`measure`): a
+   * candidate far slower than the best costs one or two runs. Off by default.
    */
   readonly stopSlowerThan?: number;
   /** A cache to resume from and write to; none keeps results in memory only. */

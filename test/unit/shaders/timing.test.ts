@@ -79,11 +79,17 @@ describe("stopping slow candidates early", () => {
   }
 
   it("stops after the first timed run above the limit, keeping the runs so far", async () => {
-    const timer = scripted([9, 1, 2, 5, 1, 1]);
+    const timer = scripted([2, 1, 2, 5, 1, 1]);
     const summary = await measure(timer, [], 1, 5, 3);
-    // One warm-up (9), then 1, 2, and 5 > 3 ends it.
+    // One warm-up (2), then 1, 2, and 5 > 3 ends it.
     expect(timer.calls).toBe(4);
     expect(summary).toEqual({ medianMs: 2, spreadMs: 2, samples: 3 });
+  });
+
+  it("keeps a warm-up run above the limit as the one sample", async () => {
+    const timer = scripted([9, 1, 1]);
+    expect(await measure(timer, [], 1, 2, 3)).toEqual({ medianMs: 9, spreadMs: 0, samples: 1 });
+    expect(timer.calls).toBe(1);
   });
 
   it("times every run without a limit", async () => {
