@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // deltalab against its peers on this machine (issue #10). Usage, from the repository root:
-//   node bench/run.mjs --quick            convolutions, LeNet-5 step and inference, SGEMM ceiling (a few minutes)
-//   node bench/run.mjs --full             also one Fashion-MNIST epoch, the 41x41 loss surface, kernel start-up
+//   node bench/run.mjs --quick            convolutions, LeNet-5 step and inference, SGEMM ceiling, the kernels'
+//                                         start-up and round trip against tslab's (several minutes)
+//   node bench/run.mjs --full             also one Fashion-MNIST epoch and the 41x41 loss surface
 //   node bench/run.mjs --smoke            one tiny convolution on deltalab's CPU path, checked; no peers, no install
 //   --only <text>                         only the workloads whose name contains <text> (e.g. "lenet-c3 forward");
 //                                         results are printed, not written
@@ -136,8 +137,8 @@ async function main() {
   }
   const kernelsWanted =
     wanted("kernels") &&
-    options.mode === "full" &&
-    (options.only === undefined || "kernel".includes(options.only));
+    (options.only === undefined ||
+      ["kernel start-up", "kernel round-trip"].some((label) => label.includes(options.only)));
   if (kernelsWanted) {
     const python = join(root, ".venv", "bin", "python");
     const script = join(bench, "workloads", "kernel_startup.py");

@@ -44,6 +44,22 @@ def measure(fn, runs=RUNS, warmup=1, min_sample_s=MIN_SAMPLE_S):
     }
 
 
+def best_of_threads(run):
+    """Runs `run()` (a measure() result) with 1 and with 2 threads and keeps the faster median.
+
+    On a loaded 2-core machine two OpenMP threads can wait on each other far longer than the work takes, so the
+    thread count that fits the load is kept, and the result says which it was.
+    """
+    results = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        results[threads] = run()
+    best = min(results, key=lambda t: results[t]["medianMs"])
+    other = 3 - best
+    note = f"{best} thread{'s' if best > 1 else ''} (with {other}: {results[other]['medianMs']:.3g} ms)"
+    return {**results[best], "threads": best, "note": note}
+
+
 def seeded(*shape, seed=1):
     generator = torch.Generator().manual_seed(seed)
     return torch.rand(*shape, generator=generator) * 2 - 1
@@ -146,13 +162,13 @@ def gemm(size):
 def main():
     plan = json.load(sys.stdin)
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
-    torch.set_num_threads(2)
+    step_threads = {}
     emit(
         {
             "implementation": "pytorch",
             "info": {
                 "version": torch.__version__,
-                "threads": torch.get_num_threads(),
+                "threads": "the faster of 1 and 2 per workload (the epoch: the training step's)",
                 "cpuCapability": torch.backends.cpu.get_cpu_capability(),
                 "mkldnn": torch.backends.mkldnn.is_available(),
             },
@@ -168,11 +184,18 @@ def main():
             key = {"implementation": "pytorch", "workload": kind, "case": workload.get("case", {}).get("id"), "op": op}
             try:
                 if kind == "conv":
-                    result = conv(workload["case"], op)
+                    result = best_of_threads(lambda: conv(workload["case"], op))
                 elif kind == "gemm":
-                    result = gemm(plan["gemm"])
-                elif kind.startswith("lenet"):
+                    result = best_of_threads(lambda: gemm(plan["gemm"]))
+                elif kind == "lenet-epoch":
+                    threads = step_threads.get("threads", 2)
+                    torch.set_num_threads(threads)
                     result = lenet_workload(kind, plan["lenetBatch"], fashion_train)
+                    result["note"] = f"{threads} thread(s), the faster for the training step"
+                elif kind.startswith("lenet"):
+                    result = best_of_threads(lambda: lenet_workload(kind, plan["lenetBatch"], fashion_train))
+                    if kind == "lenet-train-step":
+                        step_threads["threads"] = result["threads"]
                 else:
                     continue
                 emit({**key, **result})

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { GEMM_SIZE, LENET_BATCH, convOutSize } from "./cases.mjs";
 import { syntheticBatch } from "./lenet-data.mjs";
 import { initializer, model, node } from "./onnx-model.mjs";
-import { measure, seededFloats } from "./stats.mjs";
+import { measure, seededFloats, withNote } from "./stats.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -90,25 +90,37 @@ function gemmModel(n) {
 
 export async function onnxBackend() {
   const ort = require("onnxruntime-node");
-  const threads = 2;
-  const session = (bytes) =>
+  const session = (bytes, threads) =>
     ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionProviders: ["cpu"],
     });
+  // On a loaded 2-core machine two threads can wait on each other longer than the work takes: both counts are
+  // measured and the faster kept, with the other in the note.
   const timed = async (bytes, feeds, runs) => {
-    const s = await session(bytes);
-    try {
-      return await measure(() => s.run(feeds), runs);
-    } finally {
-      await s.release();
+    const results = [];
+    for (const threads of [1, 2]) {
+      const s = await session(bytes, threads);
+      try {
+        results.push({ threads, ...(await measure(() => s.run(feeds), runs)) });
+      } finally {
+        await s.release();
+      }
     }
+    const [best, other] = results[0].medianMs <= results[1].medianMs ? results : [results[1], results[0]];
+    return withNote(
+      best,
+      `${best.threads} intra-op thread(s) (with ${other.threads}: ${other.medianMs.toPrecision(3)} ms)`,
+    );
   };
   return {
     impl: "onnxruntime",
     backend: "cpu",
-    info: { version: require("onnxruntime-node/package.json").version, intraOpThreads: threads },
+    info: {
+      version: require("onnxruntime-node/package.json").version,
+      intraOpThreads: "the faster of 1 and 2 per workload",
+    },
     async run(workload, op, runs) {
       if (workload.kind === "conv") {
         if (op !== "forward") return { unavailable: "inference only" };

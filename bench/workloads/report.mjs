@@ -200,6 +200,8 @@ export function markdown(analysis) {
   const out = [
     `### deltalab against its peers (${analysis.mode} run, ${analysis.startedAt.slice(0, 16).replace("T", " ")} UTC)`,
     "",
+    `Produced by \`node bench/run.mjs --${analysis.mode}\`${analysis.mode === "quick" ? " (`npm run bench`)" : analysis.mode === "full" ? " (`npm run bench:full`)" : ""}.`,
+    "",
     `Measured on a **shared, loaded machine** (other work was running on its ${machine.logicalCores} cores; load average ` +
       `${machine.loadAverageAtStart.join(" / ")} at the start): treat the figures as indicative, not as a clean benchmark. ` +
       `${machine.cpu} (${machine.vectorFlags.join(", ")}), ${machine.memoryGiB} GiB, Node ${machine.node}` +
@@ -237,9 +239,20 @@ export function markdown(analysis) {
   return out.join("\n");
 }
 
+/** What a reader needs to read the table right; each was checked on this machine. */
+const NOTES = [
+  "deltalab CPU is the reference path (TypeScript, one thread); deltalab WASM is the WebAssembly SIMD backend on worker threads; deltalab WebGPU runs @deltalab/shaders' default (untuned) kernels.",
+  "The convolution layers of deltalab and ConvNetJS compute dX and dW in one backward call: their backward-input row times that call (dX and dW), so it does twice the counted work; ConvNetJS's backward-filter row is that same pass.",
+  "tfjs WASM ran one thread: Node 20 cannot start its threaded build (the build creates its workers from a blob: URL, which Node's Worker rejects with ERR_WORKER_PATH), and it has no Conv2DBackpropFilter kernel, so it cannot train a CNN.",
+  "tfjs WebGPU runs on the same Dawn adapter as deltalab's (the webgpu package, OpenGL backend, compatibility feature level), through a navigator.gpu made from that package.",
+  "ConvNetJS computes in Float64, one sample per call, and has only max pooling (its LeNet-5 uses max pooling); every other LeNet-5 here uses 2x2 average pooling and a full C3 table.",
+  "ONNX Runtime is inference only (forward rows); its graphs are written by bench/workloads/onnx-model.mjs.",
+  "Optimizers against SciPy: see bench/results/optim.md (bench/optim).",
+];
+
 /** One line per implementation: what it is and how it was set up (threads, SIMD, adapter). */
 export function setupNotes(analysis) {
-  const lines = ["", "How each implementation ran:", ""];
+  const lines = ["", "Notes:", "", ...NOTES.map((n) => `- ${n}`), "", "How each implementation ran:", ""];
   for (const [name, { status, info }] of Object.entries(analysis.implementations)) {
     const details = info
       ? Object.entries(info)
