@@ -3,6 +3,7 @@
  * back a layer that computes the same thing (the same `Layer` contract, layers/layer.ts), faster, or the layer
  * itself when it has nothing faster for it. The layers' own code is the reference every backend is tested against.
  *
+ *   model.useBackend("auto")             the default: "wasm" where the engine runs it, else "reference"
  *   model.useBackend("reference")        the layers' own TypeScript
  *   model.useBackend("wasm")             WebAssembly SIMD kernels on worker threads (Float32 models)
  *   model.useBackend(createWasmBackend({ threads: 1 }))

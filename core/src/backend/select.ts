@@ -1,8 +1,10 @@
 /**
  * Backends by name. "wasm" is one WebAssembly backend per process, made on first use with a thread per core
- * (os.availableParallelism()) and shared by every model that names it; "auto" is that backend where the engine
- * runs it (WebAssembly SIMD and shared memory) and the reference elsewhere.
+ * (os.availableParallelism()) and shared by every model that names it; "auto" is that backend for Float32 models
+ * where the engine runs it (WebAssembly SIMD and shared memory), and the reference elsewhere (the kernels are
+ * single precision).
  */
+import type { DType } from "../tensor";
 import { referenceBackend, type Backend } from "./backend";
 import { createWasmBackend, type WasmBackend } from "./wasm/backend";
 import { wasmBackendAvailable } from "./wasm/module";
@@ -19,7 +21,13 @@ export function sharedWasmBackend(): WasmBackend {
   return shared;
 }
 
-export function resolveBackend(choice: BackendChoice): Backend {
+/** Stops the process-wide backend's worker threads (a later "wasm" or "auto" makes a new one). */
+export function disposeSharedWasmBackend(): void {
+  shared?.dispose();
+  shared = undefined;
+}
+
+export function resolveBackend(choice: BackendChoice, dtype: DType = "float32"): Backend {
   if (typeof choice === "object" && choice !== null && typeof choice.accelerate === "function") return choice;
   switch (choice) {
     case "reference":
@@ -27,7 +35,7 @@ export function resolveBackend(choice: BackendChoice): Backend {
     case "wasm":
       return sharedWasmBackend();
     case "auto":
-      return wasmBackendAvailable() ? sharedWasmBackend() : referenceBackend;
+      return dtype === "float32" && wasmBackendAvailable() ? sharedWasmBackend() : referenceBackend;
     default:
       throw new RangeError(
         `unknown backend ${JSON.stringify(choice)}; expected "auto", "reference", "wasm" or a Backend object`,

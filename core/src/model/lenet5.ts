@@ -96,7 +96,7 @@ export function lenet5Spec(options: LeNet5Options = {}): ModelSpec {
   };
 }
 
-/** A LeNet-5 with parameters drawn from `seed`, run on `backend` (default "reference"; see Sequential.useBackend). */
+/** A LeNet-5 with parameters drawn from `seed`, run on `backend` (default "auto"; see Sequential.useBackend). */
 export function lenet5(
   options: LeNet5Options & { readonly seed?: number; readonly backend?: BackendChoice } = {},
 ): Sequential {

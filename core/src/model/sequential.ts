@@ -96,8 +96,11 @@ export class Sequential {
   /** What forward and backward run: the layers, or their versions on the backend (../backend/backend.ts). */
   private runners: readonly Layer[];
 
-  /** `backend`: where forward and backward run (default "reference"); see {@link Sequential.useBackend}. */
-  constructor(spec: ModelSpec, backend: BackendChoice = "reference") {
+  /**
+   * `backend`: where forward and backward run; default "auto", the fastest available (WebAssembly for Float32
+   * models where the engine runs it); see {@link Sequential.useBackend}.
+   */
+  constructor(spec: ModelSpec, backend: BackendChoice = "auto") {
     const dtype = spec.dtype ?? "float32";
     if (dtype !== "float32" && dtype !== "float64") {
       throw new RangeError(`model dtype must be "float32" or "float64", got '${String(dtype)}'`);
@@ -150,7 +153,7 @@ export class Sequential {
    * runs it), or a Backend object such as `createWasmBackend({ threads: 1 })`. Forward mode stays on the reference.
    */
   useBackend(choice: BackendChoice): this {
-    const backend = resolveBackend(choice);
+    const backend = resolveBackend(choice, this.dtype);
     this.runners = this.layers.map(({ layer }) => backend.accelerate(layer, this.dtype));
     this.currentBackend = backend;
     this.workspaces.clear();
@@ -352,6 +355,6 @@ export class Sequential {
 }
 
 /** Builds a model from its spec; every configuration error surfaces here, naming the layer. */
-export function sequential(spec: ModelSpec, backend: BackendChoice = "reference"): Sequential {
+export function sequential(spec: ModelSpec, backend: BackendChoice = "auto"): Sequential {
   return new Sequential(spec, backend);
 }

@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createWasmBackend, lenet5, Sequential, type ModelSpec } from "@deltalab/core";
+import {
+  createWasmBackend,
+  disposeSharedWasmBackend,
+  lenet5,
+  Sequential,
+  wasmBackendAvailable,
+  type ModelSpec,
+} from "@deltalab/core";
 import { expectClose, randomFloats } from "./wasm-helpers";
 
 const single = createWasmBackend({ threads: 1 });
@@ -7,6 +14,7 @@ const pair = createWasmBackend({ threads: 2 });
 afterAll(() => {
   single.dispose();
   pair.dispose();
+  disposeSharedWasmBackend();
 });
 
 const BATCH = 5;
@@ -44,7 +52,7 @@ const SHARED_SPEC: ModelSpec = {
 
 describe("a model on the WebAssembly backend", () => {
   it("matches the reference on LeNet-5 with the paper's partial C3 table", () => {
-    const reference = pass(lenet5({ seed: 1 }));
+    const reference = pass(lenet5({ seed: 1, backend: "reference" }));
     const fast = pass(lenet5({ seed: 1, backend: pair }));
     expectClose(fast.output, reference.output, 400);
     expectClose(fast.inputDelta, reference.inputDelta, 400);
@@ -53,7 +61,7 @@ describe("a model on the WebAssembly backend", () => {
 
   it("matches the reference on LeNet-5 with max pooling and ReLU", () => {
     const options = { seed: 4, inputSize: 28, pooling: "max-pool", activation: "relu" } as const;
-    const reference = pass(lenet5(options));
+    const reference = pass(lenet5({ ...options, backend: "reference" }));
     const fast = pass(lenet5({ ...options, backend: pair }));
     expectClose(fast.output, reference.output, 400);
     expectClose(fast.inputDelta, reference.inputDelta, 400);
@@ -70,7 +78,7 @@ describe("a model on the WebAssembly backend", () => {
         { type: "dense", units: 2 },
       ],
     };
-    const reference = pass(new Sequential(spec).initialize(5));
+    const reference = pass(new Sequential(spec, "reference").initialize(5));
     const fast = pass(new Sequential(spec, pair).initialize(5));
     expectClose(fast.output, reference.output, 100);
     expectClose(fast.inputDelta, reference.inputDelta, 100);
@@ -78,7 +86,7 @@ describe("a model on the WebAssembly backend", () => {
   });
 
   it("matches the reference with kernels shared per map, stride and padding", () => {
-    const reference = pass(new Sequential(SHARED_SPEC).initialize(2));
+    const reference = pass(new Sequential(SHARED_SPEC, "reference").initialize(2));
     const fast = pass(new Sequential(SHARED_SPEC, single).initialize(2));
     expectClose(fast.output, reference.output, 100);
     expectClose(fast.inputDelta, reference.inputDelta, 100);
@@ -95,13 +103,19 @@ describe("a model on the WebAssembly backend", () => {
   it("leaves a Float64 model on the reference", () => {
     const spec = { ...SHARED_SPEC, dtype: "float64" as const };
     const model = new Sequential(spec, pair).initialize(2);
-    expect(pass(model)).toEqual(pass(new Sequential(spec).initialize(2)));
+    expect(pass(model)).toEqual(pass(new Sequential(spec, "reference").initialize(2)));
   });
 
   it("switches back to the reference by name", () => {
     const model = lenet5({ seed: 1, backend: pair }).useBackend("reference");
     expect(model.backend.name).toBe("reference");
-    expect(pass(model)).toEqual(pass(lenet5({ seed: 1 })));
+    expect(pass(model)).toEqual(pass(lenet5({ seed: 1, backend: "reference" })));
+  });
+
+  it("runs a Float32 model on the WebAssembly backend by default where the engine has one", () => {
+    expect(wasmBackendAvailable()).toBe(true);
+    expect(lenet5().backend.name).toBe("wasm");
+    expect(lenet5({ dtype: "float64" }).backend.name).toBe("reference");
   });
 
   it("rejects an unknown backend name", () => {
