@@ -52,4 +52,5 @@ export * from "./experiments/workgroupMemory";
 
 // Loss landscapes on the device.
 export * from "./landscape/planeKernels";
+export * from "./landscape/deviceNetwork";
 export * from "./landscape/planeEvaluator";

@@ -1,45 +1,58 @@
 /**
- * The two small programs a loss surface needs on the device besides the model's forward pass:
+ * The small programs a loss surface needs on the device besides the model's forward pass. Each reads the grid
+ * point from a per-point buffer `point` = [alpha, beta, slot, 0], so that one pipeline serves every point.
  *
- * - `planePointProgram`: theta = center + alpha d1 + beta d2 for one layer's slice of theta, with (alpha, beta)
- *   read from a per-point buffer `point` = [alpha, beta, slot, 0], so that one pipeline serves every grid point.
+ * - `planeCombineProgram`: out[i] = c[OFFSET + i] + alpha u[OFFSET + i] + beta v[OFFSET + i]. With (c, u, v) the
+ *   plane's (center, d1, d2) it forms theta; with the first layer's responses to them it forms that layer's output
+ *   (the layer is affine in its parameters, see planeEvaluator.ts).
  * - `lossAccumulateProgram`: sums[slot] += sum_n loss[n] over a chunk of samples (one workgroup, a tree reduction
  *   in workgroup memory), the per-sample losses being those of the fused softmax cross-entropy (seed 004 eq. 27).
  */
 import { BindingSpec, Launch, Program } from "../program";
 import { entryPoint, sections, storageDeclarations, u32Constants } from "../wgsl";
 
-export interface PlanePointConfig {
+export interface PlaneCombineConfig {
   readonly length: number;
+  /** Where the slice starts in c, u and v. */
+  readonly offset: number;
   readonly workgroupSize: number;
 }
 
-const POINT_BINDINGS: readonly BindingSpec[] = [
-  { name: "center", access: "read" },
-  { name: "d1", access: "read" },
-  { name: "d2", access: "read" },
+/** At most this many workgroups; longer arrays are covered by a grid-stride loop. */
+const MAX_WORKGROUPS = 65535;
+
+const COMBINE_BINDINGS: readonly BindingSpec[] = [
+  { name: "c", access: "read" },
+  { name: "u", access: "read" },
+  { name: "v", access: "read" },
   { name: "point", access: "read" },
-  { name: "theta", access: "read_write" },
+  { name: "out", access: "read_write" },
 ];
 
-function pointLaunch(config: PlanePointConfig): Launch {
-  return { global: [config.length, 1, 1], local: [config.workgroupSize, 1, 1] };
+function combineLaunch(config: PlaneCombineConfig): Launch {
+  const groups = Math.min(MAX_WORKGROUPS, Math.ceil(config.length / config.workgroupSize));
+  return { global: [groups * config.workgroupSize, 1, 1], local: [config.workgroupSize, 1, 1] };
 }
 
-export const planePointProgram: Program<PlanePointConfig> = {
-  name: "landscape.planePoint",
-  bindings: () => POINT_BINDINGS,
-  launch: pointLaunch,
+export const planeCombineProgram: Program<PlaneCombineConfig> = {
+  name: "landscape.planeCombine",
+  bindings: () => COMBINE_BINDINGS,
+  launch: combineLaunch,
   source: (config) =>
     sections(
-      storageDeclarations(POINT_BINDINGS),
-      u32Constants({ LENGTH: config.length }),
+      storageDeclarations(COMBINE_BINDINGS),
+      u32Constants({
+        LENGTH: config.length,
+        OFFSET: config.offset,
+        STRIDE: combineLaunch(config).global[0],
+      }),
       entryPoint(
-        pointLaunch(config).local,
+        combineLaunch(config).local,
         [
-          "let i = gid.x;",
-          "if (i >= LENGTH) { return; }",
-          "theta[i] = center[i] + point[0] * d1[i] + point[1] * d2[i];",
+          "for (var i = gid.x; i < LENGTH; i += STRIDE) {",
+          "  let j = OFFSET + i;",
+          "  out[i] = c[j] + point[0] * u[j] + point[1] * v[j];",
+          "}",
         ].join("\n"),
       ),
     ),

@@ -38,10 +38,14 @@ function objective(count: number, C?: number) {
 
 const axes = { x: { min: -1, max: 1, count: 5 }, y: { min: -1, max: 1, count: 5 } };
 
-async function grids(
-  count: number,
-  options: { C?: number; chunkSize?: number; pointsPerSubmission?: number },
-) {
+interface GridOptions {
+  C?: number;
+  chunkSize?: number;
+  pointsPerSubmission?: number;
+  linearFirstLayer?: boolean;
+}
+
+async function grids(count: number, options: GridOptions) {
   const { model, f } = objective(count, options.C);
   const plane = randomFilterNormalizedPlane(model.getParameters(), {
     seed: 2,
@@ -51,7 +55,11 @@ async function grids(
   const device = DevicePlaneEvaluator.create(gpu as GpuDevice, f, options);
   try {
     const onDevice = await computeGrid(device, plane, { ...axes, rowsPerBatch: 5 });
-    return { cpu: cpu.loss.flat() as number[], device: onDevice.loss.flat() as number[] };
+    return {
+      cpu: cpu.loss.flat() as number[],
+      device: onDevice.loss.flat() as number[],
+      combined: device.combinesFirstLayer,
+    };
   } finally {
     device.dispose();
   }
@@ -61,8 +69,15 @@ const gpu = await GpuDevice.openOrUndefined();
 
 describe.skipIf(gpu === undefined)("the device plane evaluator", () => {
   it("gives the CPU objective's 5 x 5 grid for a small CNN on six images", async () => {
-    const { cpu, device } = await grids(6, {});
+    const { cpu, device, combined } = await grids(6, {});
     expect(new Set(cpu).size).toBeGreaterThan(20);
+    expect(combined).toBe(true);
+    expectClose(device, cpu, 1e-5, 1e-5);
+  });
+
+  it("gives the same grid running the first convolution at every point instead of combining its responses", async () => {
+    const { cpu, device, combined } = await grids(6, { linearFirstLayer: false });
+    expect(combined).toBe(false);
     expectClose(device, cpu, 1e-5, 1e-5);
   });
 
@@ -75,6 +90,11 @@ describe.skipIf(gpu === undefined)("the device plane evaluator", () => {
 
   it("sums over chunks that do not divide the samples and over several submissions", async () => {
     const { cpu, device } = await grids(7, { chunkSize: 3, pointsPerSubmission: 4 });
+    expectClose(device, cpu, 1e-5, 1e-5);
+  });
+
+  it("sums over chunks with the first layer run per point", async () => {
+    const { cpu, device } = await grids(7, { chunkSize: 3, pointsPerSubmission: 4, linearFirstLayer: false });
     expectClose(device, cpu, 1e-5, 1e-5);
   });
 
