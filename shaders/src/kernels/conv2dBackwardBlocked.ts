@@ -6,6 +6,7 @@
  * `pixelsPerInvocation` neighbouring pixels of one row: per output map and kernel row it loads the
  * P + kw - 1 entries of the dilated, padded delta row delta~ that the block needs once (zero where delta~ is zero:
  * a position that is not a multiple of the stride, or outside the delta), and one weight serves every pixel.
+ * Only the kernel rows u with y + p_h - u a multiple of s_h reach a delta row, so the loop steps over the others.
  *
  * Filter gradient (eq. 79; eq. 80 for a kernel shared by a map): with `wholeRow`, each invocation computes the kw
  * entries omega[u, 0..kw-1] of one kernel row, so that one delta value delta_o[y, x] serves the whole row:
@@ -76,9 +77,9 @@ function inputBody(): string {
     "    wOn[j] = BLK_ON[pair * CPI + j] == 1u;",
     "  }",
     "  let mapBase = (n * OUT_C + o) * OUT_H * OUT_W;",
-    "  for (var u = 0u; u < KH; u++) {",
+    "  for (var u = (iy + PH) % SH; u < KH; u += SH) {",
     "    let sy = i32(iy + PH) - i32(u);",
-    "    if (sy < 0 || u32(sy) % SH != 0u || u32(sy) / SH >= OUT_H) { continue; }",
+    "    if (sy < 0 || u32(sy) / SH >= OUT_H) { continue; }",
     "    let rowBase = mapBase + (u32(sy) / SH) * OUT_W;",
     "    for (var t = 0u; t < SPAN; t++) {",
     "      let sx = i32(ix0 + PW + t) - i32(KW - 1u);",

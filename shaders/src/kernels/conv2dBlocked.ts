@@ -9,8 +9,9 @@
  * `vec4`, four at a time (stride 1, no column padding and rows of a multiple of 4 floats, so the loads are
  * aligned). With `vec4Weights`, the block's weights omega_{oc}[u, v] are read four output maps at a time, where
  * the parameter layout puts them side by side: @deltalab/core's Conv2dLayer stores a full table (and a kernel per
- * map) with the output map fastest, so this holds when every block is fully connected and 4-aligned. Input maps that feed no output map of the block are skipped; within a block an unconnected pair
- * contributes a zero weight, so partial connection tables (LeNet-5's C3) run unchanged.
+ * map) with the output map fastest, so this holds when every block is fully connected and 4-aligned.
+ * Input maps that feed no output map of the block are skipped; within a block an unconnected pair contributes a
+ * zero weight, so partial connection tables (LeNet-5's C3) run unchanged.
  * Bindings: x (input, NCHW), params (the layer's [vec(W); b]), y (output, NCHW) and the block tables.
  */
 import { BindingSpec, Launch, Program } from "../program";

@@ -1,9 +1,9 @@
 /**
  * The auto-tuner (seed 004 section 10): prune the operator's search space by the adapter's limits, rank it by the
- * modelled global-memory accesses (section 10.1.2) within each kernel family, then evaluate candidates — each checked against the CPU
- * reference and timed — exhaustively, or only the model's top k, or k drawn at random. The heuristic default is
- * always evaluated, so that speed-ups have a baseline. Results go to the tuning cache after every candidate and
- * come back as the tuning-table payload.
+ * modelled global-memory accesses (section 10.1.2) within each kernel family, then evaluate candidates — each
+ * checked against the CPU reference and timed — exhaustively, or only the model's top k, or k drawn at random.
+ * The heuristic default is always evaluated, so that speed-ups have a baseline. Results go to the tuning cache
+ * after every candidate and come back as the tuning-table payload.
  */
 import type { TuningCandidate, TuningTablePayload } from "@deltalab/core/payloads";
 import { GpuDevice } from "../device/gpu";
