@@ -68,14 +68,14 @@ describe("a model on the WebAssembly backend", () => {
     expectClose(fast.gradient, reference.gradient, 400 * BATCH);
   });
 
-  it("matches the reference with average pooling and leaky ReLU", () => {
+  it("matches the reference with average pooling, leaky ReLU and a dense layer without bias", () => {
     const spec: ModelSpec = {
       inputShape: [2, 10, 10],
       layers: [
         { type: "conv2d", filters: 3, kernel: 3, activation: "leaky-relu" },
         { type: "average-pool", size: 2 },
         { type: "flatten" },
-        { type: "dense", units: 2 },
+        { type: "dense", units: 2, bias: false },
       ],
     };
     const reference = pass(new Sequential(spec, "reference").initialize(5));

@@ -15,6 +15,7 @@ import { availableParallelism } from "node:os";
 import { ActivationLayer } from "../../layers/activation";
 import { AveragePoolLayer } from "../../layers/average-pool";
 import { Conv2dLayer } from "../../layers/conv2d";
+import { DenseLayer } from "../../layers/dense";
 import { MaxPoolLayer } from "../../layers/max-pool";
 import type { Layer } from "../../layers/layer";
 import type { PoolGeometry } from "../../layers/pool-geometry";
@@ -22,7 +23,7 @@ import type { ConvGeometry } from "../../matrix/geometry";
 import type { DType, FloatArray } from "../../tensor";
 import type { Backend } from "../backend";
 import { WasmConv2dLayer } from "./conv-layer";
-import { WasmActivationLayer, WasmPoolLayer } from "./layers";
+import { WasmActivationLayer, WasmDenseLayer, WasmPoolLayer } from "./layers";
 import { Frame } from "./operands";
 import { SharedArena } from "./memory";
 import { instantiateKernels, loadKernels, type KernelExports, type KernelVariant } from "./module";
@@ -62,6 +63,7 @@ export class WasmBackend implements Backend {
   accelerate(layer: Layer, dtype: DType): Layer {
     if (dtype !== "float32") return layer;
     if (layer instanceof Conv2dLayer) return new WasmConv2dLayer(layer, this);
+    if (layer instanceof DenseLayer) return new WasmDenseLayer(layer, this);
     if (layer instanceof MaxPoolLayer || layer instanceof AveragePoolLayer)
       return new WasmPoolLayer(layer, this);
     if (layer instanceof ActivationLayer && isWasmActivation(layer.kind)) {

@@ -1,6 +1,7 @@
-/** Pooling and activation layers on the WebAssembly kernels; everything else is the reference layer's. */
+/** Pooling, activation and dense layers on the WebAssembly kernels; everything else is the reference layer's. */
 import type { ActivationLayer } from "../../layers/activation";
 import { AveragePoolLayer } from "../../layers/average-pool";
+import type { DenseLayer } from "../../layers/dense";
 import type { MaxPoolLayer } from "../../layers/max-pool";
 import type { FloatArray } from "../../tensor";
 import { AcceleratedLayer } from "./accelerated";
@@ -73,5 +74,65 @@ export class WasmActivationLayer extends AcceleratedLayer<ActivationLayer> {
     const length = batch * this.inputSize;
     const [z, output, delta, target] = this.float32([x, length], [y, length], [dy, length], [dx, length]);
     this.backend.activationBackward(this.activation, z, output, delta, target, length, this.layer.slope);
+  }
+}
+
+/**
+ * A dense layer (seed 004 eq. 17-19, Table 4) as three GEMMs over the batch: Y = X W^T + 1 b^T, dW^T = X^T dY,
+ * dX = dY W. vec(W) (column-major W) read row-major is W^T, nIn x nOut.
+ */
+export class WasmDenseLayer extends AcceleratedLayer<DenseLayer> {
+  constructor(
+    layer: DenseLayer,
+    private readonly backend: WasmBackend,
+  ) {
+    super(layer);
+  }
+
+  forward(params: FloatArray, x: FloatArray, y: FloatArray, batch: number): void {
+    const nIn = this.inputSize;
+    const nOut = this.outputSize;
+    const [p, input, output] = this.float32(
+      [params, this.parameterCount],
+      [x, batch * nIn],
+      [y, batch * nOut],
+    );
+    if (this.layer.hasBias) {
+      const bias = p.subarray(nIn * nOut, nIn * nOut + nOut);
+      for (let n = 0; n < batch; n++) output.set(bias, n * nOut);
+    }
+    const beta = this.layer.hasBias ? 1 : 0;
+    this.backend.gemm(false, false, batch, nOut, nIn, input, nIn, p, nOut, beta, output, nOut);
+  }
+
+  backward(
+    params: FloatArray,
+    x: FloatArray,
+    _y: FloatArray,
+    dy: FloatArray,
+    dx: FloatArray | null,
+    grad: FloatArray,
+    batch: number,
+  ): void {
+    const nIn = this.inputSize;
+    const nOut = this.outputSize;
+    const [p, input, delta, g] = this.float32(
+      [params, this.parameterCount],
+      [x, batch * nIn],
+      [dy, batch * nOut],
+      [grad, this.parameterCount],
+    );
+    this.backend.gemm(true, false, nIn, nOut, batch, input, nIn, delta, nOut, 0, g, nOut);
+    if (this.layer.hasBias) {
+      const biasOffset = nIn * nOut;
+      g.fill(0, biasOffset, biasOffset + nOut);
+      for (let n = 0; n < batch; n++) {
+        for (let i = 0; i < nOut; i++) g[biasOffset + i] += delta[n * nOut + i];
+      }
+    }
+    if (dx) {
+      const [target] = this.float32([dx, batch * nIn]);
+      this.backend.gemm(false, true, batch, nIn, nOut, delta, nOut, p, nOut, 0, target, nIn);
+    }
   }
 }
