@@ -24,6 +24,8 @@ function convDispatches(shaders, gpu, core, c, op) {
   const grad = gpu.alloc(layer.parameterCount);
   if (op === "forward") return shaders.convForward(geometry, { x, params, y });
   if (op === "backward-input") {
+    if (typeof shaders.convInputDelta === "function")
+      return shaders.convInputDelta(geometry, { dy, params, dx });
     const config = { geometry, workgroupSize: 64 };
     return [shaders.dispatchOf(shaders.convInputDeltaProgram, config, { dy, params, dx })];
   }
@@ -50,7 +52,7 @@ export async function webgpuBackend() {
     async run(workload, op, runs) {
       if (workload.kind === "conv") {
         const t = await timeSubmission(convDispatches(shaders, gpu, core, workload.case, op), runs);
-        return op === "forward" ? withNote(t, "default method (direct, 8x8 workgroups), untuned") : t;
+        return op === "forward" ? withNote(t, "default method, untuned") : t;
       }
       if (workload.kind === "lenet-train-step" || workload.kind === "lenet-inference") {
         const { images, oneHot } = syntheticBatch(LENET_BATCH);

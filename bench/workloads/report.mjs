@@ -143,18 +143,23 @@ function fastestDeltalab(row) {
   return best;
 }
 
-function ms(value) {
-  if (value >= 1000) return `${(value / 1000).toFixed(2)} s`;
-  if (value >= 10) return `${value.toFixed(1)} ms`;
-  return `${value.toPrecision(2)} ms`;
+/** Seconds from 1 s up, milliseconds below; `unitOf` picks by one value so a range shares its unit. */
+function unitOf(value) {
+  return value >= 1000 ? { scale: 1000, name: "s" } : { scale: 1, name: "ms" };
+}
+
+function number(value, unit) {
+  const v = value / unit.scale;
+  return v >= 10 ? v.toFixed(1) : v.toPrecision(2);
 }
 
 function cell(result) {
   if (result === undefined) return "—";
   if (result.unavailable !== undefined) return `unavailable: ${escape(result.unavailable)}`;
+  const unit = unitOf(result.medianMs);
   const spread =
-    result.runs > 1 ? ` [${ms(result.minMs).replace(/ .*/, "")}–${ms(result.maxMs)}]` : " (1 run)";
-  let text = `${ms(result.medianMs)}${spread}`;
+    result.runs > 1 ? ` [${number(result.minMs, unit)}–${number(result.maxMs, unit)}]` : " (1 run)";
+  let text = `${number(result.medianMs, unit)} ${unit.name}${spread}`;
   if (result.gflops !== undefined) {
     const fraction =
       result.fractionOfCeiling !== undefined ? `, ${(100 * result.fractionOfCeiling).toFixed(1)}%` : "";
@@ -227,16 +232,26 @@ export function markdown(analysis) {
       "Jupyter kernels, driven by jupyter_client (median [min–max]; start-up: separate launches):",
       "",
       table(
-        ["", ...kernels.map(([, label]) => label)],
+        ["", ...kernels.map(([, label]) => label), "tslab ÷ deltalab"],
         [
-          ["status", ...kernels.map(([name]) => escape(implementations[name].status))],
-          ...kernelRows.map((row) => [row.label, ...kernels.map(([name]) => cell(row.results[name]))]),
+          ["status", ...kernels.map(([name]) => escape(implementations[name].status)), ""],
+          ...kernelRows.map((row) => [
+            row.label,
+            ...kernels.map(([name]) => cell(row.results[name])),
+            kernelRatio(row),
+          ]),
         ],
       ),
     );
   }
   out.push("");
   return out.join("\n");
+}
+
+function kernelRatio(row) {
+  const deltalab = row.results.deltalab?.medianMs;
+  const tslab = row.results.tslab?.medianMs;
+  return deltalab === undefined || tslab === undefined ? "—" : `${(tslab / deltalab).toFixed(2)}×`;
 }
 
 /** What a reader needs to read the table right; each was checked on this machine. */
