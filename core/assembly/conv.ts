@@ -11,7 +11,7 @@
  */
 import { GEMM_WORK_FLOATS, sgemm } from "./gemm";
 import { C, H, KH, KW, N, O, OH, OW, W, chunkRows, field, patchRows } from "./geometry";
-import { col2imRows, im2colRows } from "./im2col";
+import { col2imRows, copy, im2colRows } from "./im2col";
 import { addScalar, shareLo, sum } from "./simd";
 
 /** The scratch floats one worker needs: GEMM packing, im2col columns, dS (or the output block), the partial. */
@@ -74,16 +74,19 @@ function gatherDelta(g: usize, dy: usize, g0: i32, g1: i32, dS: usize): void {
   const outHeight = field(g, OH);
   const outWidth = field(g, OW);
   const positions = outHeight * outWidth;
-  const q = (g1 - g0) * outWidth;
+  const rowBytes = (<usize>outWidth) << 2;
+  const n0 = g0 / outHeight;
   for (let channel = 0; channel < o; channel++) {
+    let target = dS + ((<usize>(channel * (g1 - g0) * outWidth)) << 2);
+    let n = n0;
+    let i = g0 - n0 * outHeight;
     for (let row = g0; row < g1; row++) {
-      const n = row / outHeight;
-      const i = row - n * outHeight;
-      memory.copy(
-        dS + ((<usize>(channel * q + (row - g0) * outWidth)) << 2),
-        dy + ((<usize>((n * o + channel) * positions + i * outWidth)) << 2),
-        (<usize>outWidth) << 2,
-      );
+      copy(target, dy + ((<usize>((n * o + channel) * positions + i * outWidth)) << 2), outWidth);
+      target += rowBytes;
+      if (++i == outHeight) {
+        i = 0;
+        n++;
+      }
     }
   }
 }

@@ -24,27 +24,32 @@ export function im2colRows(g: usize, x: usize, g0: i32, g1: i32, cols: usize): v
       const j0 = firstColumn(v, pw, sw, outWidth);
       const j1 = lastColumn(v, pw, sw, width, outWidth, j0);
       for (let u = 0; u < kh; u++) {
-        const rowBase = cols + ((<usize>((u + kh * (v + kw * c)) * q)) << 2);
+        // Walk the output rows as (sample n, row i) pairs, without a division per row.
+        const n = g0 / outHeight;
+        let i = g0 - n * outHeight;
+        let channelPlane = x + ((<usize>((n * channels + c) * plane)) << 2);
+        let out = cols + ((<usize>((u + kh * (v + kw * c)) * q)) << 2);
         for (let row = g0; row < g1; row++) {
-          const n = row / outHeight;
-          const i = row - n * outHeight;
-          const out = rowBase + ((<usize>((row - g0) * outWidth)) << 2);
           const sourceRow = i * sh + u - ph;
           if (sourceRow < 0 || sourceRow >= height) {
             zero(out, 0, outWidth);
-            continue;
-          }
-          zero(out, 0, j0);
-          const source =
-            x + ((<usize>((n * channels + c) * plane + sourceRow * width + j0 * sw + v - pw)) << 2);
-          if (sw == 1) {
-            copy(out + ((<usize>j0) << 2), source, j1 - j0);
           } else {
-            for (let j = j0; j < j1; j++) {
-              store<f32>(out + ((<usize>j) << 2), load<f32>(source + ((<usize>((j - j0) * sw)) << 2)));
+            zero(out, 0, j0);
+            const source = channelPlane + ((<usize>(sourceRow * width + j0 * sw + v - pw)) << 2);
+            if (sw == 1) {
+              copy(out + ((<usize>j0) << 2), source, j1 - j0);
+            } else {
+              for (let j = j0; j < j1; j++) {
+                store<f32>(out + ((<usize>j) << 2), load<f32>(source + ((<usize>((j - j0) * sw)) << 2)));
+              }
             }
+            zero(out, j1, outWidth);
           }
-          zero(out, j1, outWidth);
+          out += (<usize>outWidth) << 2;
+          if (++i == outHeight) {
+            i = 0;
+            channelPlane += (<usize>(channels * plane)) << 2;
+          }
         }
       }
     }
@@ -74,15 +79,19 @@ export function col2imRows(g: usize, dcols: usize, g0: i32, g1: i32, c0: i32, c1
       const j0 = firstColumn(v, pw, sw, outWidth);
       const j1 = lastColumn(v, pw, sw, width, outWidth, j0);
       for (let u = 0; u < kh; u++) {
-        const rowBase = dcols + ((<usize>((u + kh * (v + kw * (c - c0))) * q)) << 2);
-        for (let row = g0; row < g1; row++) {
-          const n = row / outHeight;
-          const i = row - n * outHeight;
+        const n0 = g0 / outHeight;
+        let i = g0 - n0 * outHeight;
+        let channelPlane = dx + ((<usize>((n0 * channels + c) * plane)) << 2);
+        let from = dcols + ((<usize>((u + kh * (v + kw * (c - c0))) * q)) << 2);
+        for (let row = g0; row < g1; row++, from += (<usize>outWidth) << 2) {
           const sourceRow = i * sh + u - ph;
+          const plane0 = channelPlane;
+          if (++i == outHeight) {
+            i = 0;
+            channelPlane += (<usize>(channels * plane)) << 2;
+          }
           if (sourceRow < 0 || sourceRow >= height) continue;
-          const from = rowBase + ((<usize>((row - g0) * outWidth)) << 2);
-          const target =
-            dx + ((<usize>((n * channels + c) * plane + sourceRow * width + j0 * sw + v - pw)) << 2);
+          const target = plane0 + ((<usize>(sourceRow * width + j0 * sw + v - pw)) << 2);
           if (sw == 1) {
             let j = j0;
             for (; j + 4 <= j1; j += 4) {
@@ -113,7 +122,7 @@ function zero(row: usize, from: i32, to: i32): void {
 }
 
 /** Copies `count` floats. */
-function copy(target: usize, source: usize, count: i32): void {
+export function copy(target: usize, source: usize, count: i32): void {
   let j = 0;
   for (; j + 4 <= count; j += 4) {
     const offset = (<usize>j) << 2;
