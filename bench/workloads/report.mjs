@@ -256,12 +256,14 @@ function kernelRatio(row) {
 
 /** What a reader needs to read the table right; each was checked on this machine. */
 const NOTES = [
-  "deltalab CPU is the reference path (TypeScript, one thread); deltalab WASM is the WebAssembly SIMD backend on worker threads; deltalab WebGPU runs @deltalab/shaders' default (untuned) kernels.",
-  "The convolution layers of deltalab and ConvNetJS compute dX and dW in one backward call: their backward-input row times that call (dX and dW), so it does twice the counted work; ConvNetJS's backward-filter row is that same pass.",
+  "deltalab CPU is the reference path (TypeScript, one thread); deltalab WASM is the WebAssembly SIMD backend on worker threads (its convolution rows time the backend's forward, dX-only and dW operations); deltalab WebGPU runs @deltalab/shaders' default (untuned) kernels.",
+  "deltalab WASM, ONNX Runtime and PyTorch ran each workload with 1 and with 2 threads and keep the faster (named in the cell, with the other's median): on a 2-core machine busy with other work, a second thread often waits longer than it helps.",
+  "The convolution layers of deltalab's CPU path and of ConvNetJS compute dX and dW in one backward call: their backward-input row times that call (dX and dW), so it does twice the counted work; ConvNetJS's backward-filter row is that same pass.",
   "tfjs WASM ran one thread: Node 20 cannot start its threaded build (the build creates its workers from a blob: URL, which Node's Worker rejects with ERR_WORKER_PATH), and it has no Conv2DBackpropFilter kernel, so it cannot train a CNN.",
   "tfjs WebGPU runs on the same Dawn adapter as deltalab's (the webgpu package, OpenGL backend, compatibility feature level), through a navigator.gpu made from that package.",
   "ConvNetJS computes in Float64, one sample per call, and has only max pooling (its LeNet-5 uses max pooling); every other LeNet-5 here uses 2x2 average pooling and a full C3 table.",
   "ONNX Runtime is inference only (forward rows); its graphs are written by bench/workloads/onnx-model.mjs.",
+  "A call slower than the mode's budget (--quick: 3 s) is timed once, and a workload predicted from a smaller case to take over 15 s a call (--full: 120 s; an epoch or surface over 20 min) is skipped; the cell says which.",
   "Optimizers against SciPy: see bench/results/optim.md (bench/optim).",
 ];
 
