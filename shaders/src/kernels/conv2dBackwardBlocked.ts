@@ -8,14 +8,15 @@
  * a position that is not a multiple of the stride, or outside the delta), and one weight serves every pixel.
  * Only the kernel rows u with y + p_h - u a multiple of s_h reach a delta row, so the loop steps over the others.
  *
- * Filter gradient (eq. 79; eq. 80 for a kernel shared by a map): with `wholeRow`, each invocation computes the kw
- * entries omega[u, 0..kw-1] of one kernel row, so that one delta value delta_o[y, x] serves the whole row:
+ * Filter gradient (eq. 79; eq. 80 for a kernel shared by a map): each invocation computes the kw entries
+ * omega[u, 0..kw-1] of one kernel row for `kernelsPerInvocation` kernels that read the same input maps, so that
+ * one delta value delta_o[y, x] serves a whole row and one input value every kernel of the group:
  *   dr/domega[u, v] = sum_n sum_{c in inputs} sum_{y, x} delta_o[y, x] pad(Y_c)[s_h y + u, s_w x + v].
  */
 import { BindingSpec, Launch, Program } from "../program";
 import { entryPoint, sections, storageDeclarations, u32Constants } from "../wgsl";
 import { blockTables } from "./conv2dBlocked";
-import { Conv2dGeometry, geometryConstants, kernelTable, tableBindings } from "./conv2dGeometry";
+import { Conv2dGeometry, geometryConstants, tableBindings } from "./conv2dGeometry";
 
 export interface ConvInputBlockedConfig {
   readonly geometry: Conv2dGeometry;
@@ -135,62 +136,124 @@ export const convInputDeltaBlockedProgram: Program<ConvInputBlockedConfig> = {
 export interface ConvFilterRowConfig {
   readonly geometry: Conv2dGeometry;
   readonly workgroupSize: number;
+  /** Kernels with the same input maps computed together, sharing the input values; absent means 1. */
+  readonly kernelsPerInvocation?: number;
+}
+
+/**
+ * Groups of up to `size` kernels that read the same input maps (with one kernel per connection: the kernels of one
+ * input map), as index tables: group i holds G_COUNT[i] kernels G_KERNEL[i size ..] (padded with its first) and
+ * reads the input maps G_INPUT[G_INPUT_START[i] ..]. Per kernel: its output map, base and stride.
+ */
+export function kernelGroupTable(g: Conv2dGeometry, size: number): Record<string, Uint32Array> {
+  const byInputs = new Map<string, number[]>();
+  g.kernels.forEach((k, index) => {
+    const key = k.inputs.join(",");
+    const members = byInputs.get(key);
+    if (members === undefined) byInputs.set(key, [index]);
+    else members.push(index);
+  });
+  const count: number[] = [];
+  const kernel: number[] = [];
+  const inputStart = [0];
+  const inputs: number[] = [];
+  for (const members of byInputs.values()) {
+    for (let first = 0; first < members.length; first += size) {
+      const group = members.slice(first, first + size);
+      count.push(group.length);
+      for (let j = 0; j < size; j++) kernel.push(group[j] ?? group[0]);
+      inputs.push(...g.kernels[group[0]].inputs);
+      inputStart.push(inputs.length);
+    }
+  }
+  return {
+    G_COUNT: Uint32Array.from(count),
+    G_KERNEL: Uint32Array.from(kernel),
+    G_INPUT_START: Uint32Array.from(inputStart),
+    G_INPUT: Uint32Array.from(inputs),
+    K_OUTPUT: Uint32Array.from(g.kernels, (k) => k.output),
+    K_BASE: Uint32Array.from(g.kernels, (k) => k.base),
+    K_STRIDE: Uint32Array.from(g.kernels, (k) => k.stride),
+  };
 }
 
 const FILTER_BINDINGS: readonly BindingSpec[] = [
   { name: "x", access: "read" },
   { name: "dy", access: "read" },
   { name: "grad", access: "read_write" },
-  ...tableBindings(["K_OUTPUT", "K_BASE", "K_STRIDE", "K_INPUT_START", "K_INPUT"]),
+  ...tableBindings(["G_COUNT", "G_KERNEL", "G_INPUT_START", "G_INPUT", "K_OUTPUT", "K_BASE", "K_STRIDE"]),
 ];
+
+function groupCount(config: ConvFilterRowConfig): number {
+  return kernelGroupTable(config.geometry, config.kernelsPerInvocation ?? 1).G_COUNT.length;
+}
 
 function filterLaunch(config: ConvFilterRowConfig): Launch {
   const g: Conv2dGeometry = config.geometry;
-  return { global: [g.kernels.length * g.kernelHeight, 1, 1], local: [config.workgroupSize, 1, 1] };
+  return { global: [groupCount(config) * g.kernelHeight, 1, 1], local: [config.workgroupSize, 1, 1] };
 }
 
 function filterBody(): string {
   return [
     "let index = gid.x;",
-    "if (index >= KERNELS * KH) { return; }",
-    "let k = index / KH;",
+    "if (index >= GROUPS * KH) { return; }",
+    "let group = index / KH;",
     "let u = index % KH;",
-    "let o = K_OUTPUT[k];",
-    "var acc: array<f32, KW>;",
+    "var kernel: array<u32, KPI>;",
+    "var outMap: array<u32, KPI>;",
+    "for (var j = 0u; j < KPI; j++) {",
+    "  kernel[j] = G_KERNEL[group * KPI + j];",
+    "  outMap[j] = K_OUTPUT[kernel[j]];",
+    "}",
+    "var acc: array<f32, KPI * KW>;",
+    "var xs: array<f32, KW>;",
     "for (var n = 0u; n < BATCH; n++) {",
-    "  let dyBase = (n * OUT_C + o) * OUT_H * OUT_W;",
-    "  for (var e = K_INPUT_START[k]; e < K_INPUT_START[k + 1u]; e++) {",
-    "    let xBase = (n * IN_C + K_INPUT[e]) * IN_H * IN_W;",
+    "  for (var e = G_INPUT_START[group]; e < G_INPUT_START[group + 1u]; e++) {",
+    "    let xBase = (n * IN_C + G_INPUT[e]) * IN_H * IN_W;",
     "    for (var oy = 0u; oy < OUT_H; oy++) {",
     "      let iy = i32(oy * SH + u) - i32(PH);",
     "      if (iy < 0 || iy >= i32(IN_H)) { continue; }",
     "      let rowBase = xBase + u32(iy) * IN_W;",
     "      for (var ox = 0u; ox < OUT_W; ox++) {",
-    "        let d = dy[dyBase + oy * OUT_W + ox];",
     "        let ix0 = i32(ox * SW) - i32(PW);",
     "        for (var v = 0u; v < KW; v++) {",
     "          let ix = ix0 + i32(v);",
     "          let value = x[rowBase + u32(clamp(ix, 0, i32(IN_W) - 1))];",
-    "          acc[v] += select(0.0, d * value, ix >= 0 && ix < i32(IN_W));",
+    "          xs[v] = select(0.0, value, ix >= 0 && ix < i32(IN_W));",
+    "        }",
+    "        for (var j = 0u; j < KPI; j++) {",
+    "          let d = dy[((n * OUT_C + outMap[j]) * OUT_H + oy) * OUT_W + ox];",
+    "          for (var v = 0u; v < KW; v++) { acc[j * KW + v] += d * xs[v]; }",
     "        }",
     "      }",
     "    }",
     "  }",
     "}",
-    "for (var v = 0u; v < KW; v++) { grad[K_BASE[k] + (u + KH * v) * K_STRIDE[k]] = acc[v]; }",
+    "for (var j = 0u; j < G_COUNT[group]; j++) {",
+    "  let k = kernel[j];",
+    "  for (var v = 0u; v < KW; v++) { grad[K_BASE[k] + (u + KH * v) * K_STRIDE[k]] = acc[j * KW + v]; }",
+    "}",
   ].join("\n");
 }
 
-/** dr/domega (eq. 79-80), one kernel row per invocation; the bias part (eq. 81) is left to the group sum. */
+/**
+ * dr/domega (eq. 79-80), one kernel row per invocation for `kernelsPerInvocation` kernels with the same input maps
+ * (each input value serves the whole row of every kernel of the group); the bias part (eq. 81) is left to the
+ * group sum.
+ */
 export const convFilterGradientRowProgram: Program<ConvFilterRowConfig> = {
   name: "conv2d.backward.filter.row",
   bindings: () => FILTER_BINDINGS,
-  tables: (config) => kernelTable(config.geometry),
+  tables: (config) => kernelGroupTable(config.geometry, config.kernelsPerInvocation ?? 1),
   launch: filterLaunch,
-  source: (config) =>
-    sections(
+  source: (config) => {
+    const kernelsPerInvocation = config.kernelsPerInvocation ?? 1;
+    positive("conv2d.backward.filter.row", { kernelsPerInvocation });
+    return sections(
       storageDeclarations(FILTER_BINDINGS),
       geometryConstants(config.geometry),
+      u32Constants({ KPI: kernelsPerInvocation, GROUPS: groupCount(config) }),
       entryPoint(filterLaunch(config).local, filterBody()),
-    ),
+    );
+  },
 };

@@ -130,11 +130,13 @@ export type ConvInputDeltaMethod =
       readonly pixelsPerInvocation: number;
     };
 
-/** How the filter gradient (eq. 79-80) is computed: one kernel entry, or one kernel row, per invocation. */
-export interface ConvFilterGradientMethod {
-  readonly method: "entry" | "row";
-  readonly workgroupSize: number;
-}
+/**
+ * How the filter gradient (eq. 79-80) is computed: one kernel entry per invocation, or one kernel row of
+ * `kernelsPerInvocation` kernels with the same input maps (absent: 1).
+ */
+export type ConvFilterGradientMethod =
+  | { readonly method: "entry"; readonly workgroupSize: number }
+  | { readonly method: "row"; readonly workgroupSize: number; readonly kernelsPerInvocation?: number };
 
 export interface ConvBackwardMethod {
   readonly input: ConvInputDeltaMethod;
@@ -166,8 +168,9 @@ export function convParameterGradient(
   buffers: { x: GpuBuffer; dy: GpuBuffer; grad: GpuBuffer },
   method: ConvFilterGradientMethod = DEFAULT_CONV_BACKWARD.filter,
 ): Dispatch[] {
-  const config = { geometry, workgroupSize: method.workgroupSize };
-  const program = method.method === "row" ? convFilterGradientRowProgram : convFilterGradientProgram;
+  const { method: kind, ...launch } = method;
+  const program = kind === "row" ? convFilterGradientRowProgram : convFilterGradientProgram;
+  const filter = dispatchOf(program, { geometry, ...launch }, buffers);
   const sum = {
     rows: geometry.batch,
     groups: geometry.outChannels,
@@ -176,10 +179,7 @@ export function convParameterGradient(
     accumulate: false,
     workgroupSize: 64,
   };
-  return [
-    dispatchOf(program, config, buffers),
-    dispatchOf(groupSumProgram, sum, { x: buffers.dy, out: buffers.grad }),
-  ];
+  return [filter, dispatchOf(groupSumProgram, sum, { x: buffers.dy, out: buffers.grad })];
 }
 
 /**

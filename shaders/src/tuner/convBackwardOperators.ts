@@ -3,6 +3,7 @@
  * the input delta (seed 004 eq. 74) and the parameter gradient (eq. 79-81), with their access models.
  */
 import type { Conv2dAttrs } from "@deltalab/core";
+import { kernelGroupTable } from "../kernels/conv2dBackwardBlocked";
 import { blockTables } from "../kernels/conv2dBlocked";
 import { Conv2dGeometry, forwardMultiplyAdds, reverseTable } from "../kernels/conv2dGeometry";
 import {
@@ -12,7 +13,7 @@ import {
   convInputDelta,
   convParameterGradient,
 } from "../ops/conv2d";
-import { blockedLaunches, convProblem } from "./convOperator";
+import { MAX_ACCUMULATORS, blockedLaunches, convProblem } from "./convOperator";
 import { LaunchParams, TunableOperator, numberParam, product, workgroupProblem } from "./operator";
 import { prepared, roundUp, seededValues } from "./shared";
 
@@ -38,10 +39,19 @@ export function inputDeltaMethod(params: LaunchParams): ConvInputDeltaMethod {
 
 /** The filter-gradient method and its launch parameters, from a point of the search space. */
 export function filterGradientMethod(params: LaunchParams): ConvFilterGradientMethod {
-  if (params.method !== "entry" && params.method !== "row") {
-    throw new Error(`unknown filter-gradient method ${String(params.method)}; expected entry or row`);
+  const workgroupSize = numberParam(params, "workgroupSize");
+  switch (params.method) {
+    case "entry":
+      return { method: "entry", workgroupSize };
+    case "row":
+      return {
+        method: "row",
+        workgroupSize,
+        kernelsPerInvocation: numberParam(params, "kernelsPerInvocation"),
+      };
+    default:
+      throw new Error(`unknown filter-gradient method ${String(params.method)}; expected entry or row`);
   }
-  return { method: params.method, workgroupSize: numberParam(params, "workgroupSize") };
 }
 
 /** Kernel rows (and columns) that reach the delta for stride s: about k / s of the k rows. */
@@ -74,19 +84,39 @@ export function inputDeltaAccesses(g: Conv2dGeometry, params: LaunchParams): num
 }
 
 /**
- * Modelled accesses of the parameter gradient: per kernel entry ("entry") or kernel row ("row"), every sample,
- * input map and output pixel reads a delta value and one (entry) or kw (row) input values; the bias sum reads the
- * delta once; the gradient is written once.
+ * Modelled accesses of the parameter gradient, the grid padded to whole work groups: per kernel entry ("entry")
+ * every sample, input map and output pixel reads a delta value and an input value; per kernel row of a group of
+ * kernels with the same input maps ("row"), it reads kw input values and one delta value per kernel slot of the
+ * group. The bias sum reads the delta once; the gradient is written once.
  */
 export function filterGradientAccesses(g: Conv2dGeometry, params: LaunchParams): number {
   const method = filterGradientMethod(params);
-  const connections = g.kernels.reduce((sum, k) => sum + k.inputs.length, 0);
   const pixels = g.outHeight * g.outWidth;
-  const threads = g.kernels.length * g.kernelHeight * (method.method === "row" ? 1 : g.kernelWidth);
+  const writes = g.batch * g.outChannels * pixels + g.weightCount + g.outChannels;
+  if (method.method === "entry") {
+    const connections = g.kernels.reduce((sum, k) => sum + k.inputs.length, 0);
+    const threads = g.kernels.length * g.kernelHeight * g.kernelWidth;
+    const padded = roundUp(threads, method.workgroupSize) / threads;
+    const perPixel = 2 * g.kernelHeight * g.kernelWidth;
+    return Math.round(padded * g.batch * connections * pixels * perPixel) + writes;
+  }
+  const size = method.kernelsPerInvocation ?? 1;
+  const { G_INPUT_START } = kernelGroupTable(g, size);
+  const groups = G_INPUT_START.length - 1;
+  const threads = groups * g.kernelHeight;
   const padded = roundUp(threads, method.workgroupSize) / threads;
-  const perPixel = method.method === "row" ? 1 + g.kernelWidth : 2 * g.kernelWidth;
-  const filter = Math.round(padded * g.batch * connections * g.kernelHeight * pixels * perPixel);
-  return filter + g.batch * g.outChannels * pixels + g.weightCount + g.outChannels;
+  const inputsRead = G_INPUT_START[groups];
+  const perPixel = g.kernelHeight * (g.kernelWidth + size);
+  return Math.round(padded * g.batch * inputsRead * pixels * perPixel) + writes;
+}
+
+/**
+ * Kernel groups for the row method: 1, 2, 4, 8 kernels, within the accumulator budget and no larger than the
+ * largest set of kernels with the same input maps (rounded up to a power of two).
+ */
+function kernelGroupSizes(g: Conv2dGeometry): number[] {
+  const largest = Math.max(...kernelGroupTable(g, g.kernels.length).G_COUNT);
+  return [1, 2, 4, 8].filter((size) => size < 2 * largest && size * g.kernelWidth <= MAX_ACCUMULATORS);
 }
 
 /** The input delta of a core convolution layer on a batch (eq. 74). */
@@ -141,7 +171,14 @@ export function conv2dFilterGradientOperator(
   seed = 1,
 ): TunableOperator {
   const { layer, g, shape } = convProblem(inputShape, attrs, batch);
-  const space = product({ method: ["entry", "row"], workgroupSize: WORKGROUP_SIZES });
+  const space = [
+    ...product({ method: ["entry"], workgroupSize: WORKGROUP_SIZES }),
+    ...product({
+      method: ["row"],
+      workgroupSize: WORKGROUP_SIZES,
+      kernelsPerInvocation: kernelGroupSizes(g),
+    }),
+  ];
   return {
     name: "conv2d-backward-filter",
     shape,

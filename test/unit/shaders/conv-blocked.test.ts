@@ -93,11 +93,11 @@ const blockings = [
 describe("register-blocked convolution against the CPU layer", () => {
   const cases = randomCases(21, 6);
   for (const [b, blocking] of blockings.entries()) {
-    it(`forward, input delta and filter gradient with ${JSON.stringify(blocking)}`, async () => {
+    it(`forward, input delta and filter gradient (kernel groups of ${b + 1}) with ${JSON.stringify(blocking)}`, async () => {
       const gpu = await testDevice();
       const backward: ConvBackwardMethod = {
         input: { method: "blocked", ...blocking },
-        filter: { method: "row", workgroupSize: 8 * (b + 1) },
+        filter: { method: "row", workgroupSize: 8 * (b + 1), kernelsPerInvocation: b + 1 },
       };
       for (const [i, c] of cases.entries()) {
         const forward: ConvForwardMethod = { method: "blocked", ...blocking, vec4: false };
