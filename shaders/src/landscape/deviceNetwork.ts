@@ -8,7 +8,7 @@ import { Conv2dLayer, FlattenLayer, SoftmaxLayer, type Layer, type ModelObjectiv
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import { softmaxCrossEntropyProgram } from "../kernels/softmaxCrossEntropy";
 import type { ConvForwardMethod } from "../ops/conv2d";
-import { compileLayer } from "../train/layers";
+import { compileLayer, DEVICE_LAYER_KINDS } from "../train/layers";
 
 /** The objective's fields the device reads. */
 export type DeviceObjective = Pick<ModelObjective, "model" | "data" | "loss" | "regularization" | "dim">;
@@ -89,64 +89,84 @@ export class DeviceNetwork {
     if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) {
       throw new Error(`chunkSize must be a positive integer, got ${options.chunkSize}`);
     }
-    this.chunks = Math.ceil(count / this.chunkSize);
-    // The samples, padded to whole chunks with zero inputs and zero targets: a zero target row adds nothing to the
-    // cross-entropy sum, so the padding does not change f.
-    const padded = this.chunks * this.chunkSize;
-    this.allInputs = this.alloc(padded * model.inputSize);
-    this.allTargets = this.alloc(padded * model.outputSize);
-    gpu.write(this.allInputs, paddedCopy(data.inputs, count * model.inputSize, padded * model.inputSize));
-    gpu.write(this.allTargets, paddedCopy(data.targets, count * model.outputSize, padded * model.outputSize));
-
-    const batch = this.chunkSize;
-    const layers = model.layers.map(({ layer }) => layer);
-    const last = layers.length - 1;
-    this.input = this.chunks === 1 ? this.allInputs : this.alloc(batch * model.inputSize);
-    this.targets = this.chunks === 1 ? this.allTargets : this.alloc(batch * model.outputSize);
-    this.activations = [this.input];
-    for (const layer of layers) {
-      const previous = this.activations[this.activations.length - 1];
-      this.activations.push(layer instanceof FlattenLayer ? previous : this.alloc(batch * layer.outputSize));
+    const unsupported = objective.model.layers
+      .slice(0, -1)
+      .find(({ layer }) => !DEVICE_LAYER_KINDS.includes(layer.kind));
+    if (unsupported) {
+      throw new Error(
+        `layer '${unsupported.layer.name}' (${unsupported.layer.kind}) has no device implementation; ` +
+          `supported: ${DEVICE_LAYER_KINDS.join(", ")} (use the CPU evaluator)`,
+      );
     }
-    // compileLayer also builds backward dispatches, which are never submitted here; their delta and gradient
-    // bindings point at one placeholder buffer.
-    const unused = this.alloc(1);
-    this.layerForward = layers.slice(0, last).map((layer, l) => {
-      if (layer instanceof FlattenLayer) return [];
-      let params: GpuBuffer | undefined;
-      if (layer.parameterCount > 0) {
-        const length = layer.parameterCount;
-        const slice = {
-          layer: l,
-          offset: model.layers[l].offset,
-          length,
-          center: this.alloc(length),
-          d1: this.alloc(length),
-          d2: this.alloc(length),
-          theta: this.alloc(length),
-        };
-        this.slices.push(slice);
-        params = slice.theta;
+    // Every buffer allocated so far is freed when a later allocation or compilation fails.
+    try {
+      this.chunks = Math.ceil(count / this.chunkSize);
+      // The samples, padded to whole chunks with zero inputs and zero targets: a zero target row adds nothing to the
+      // cross-entropy sum, so the padding does not change f.
+      const padded = this.chunks * this.chunkSize;
+      this.allInputs = this.alloc(padded * model.inputSize);
+      this.allTargets = this.alloc(padded * model.outputSize);
+      gpu.write(this.allInputs, paddedCopy(data.inputs, count * model.inputSize, padded * model.inputSize));
+      gpu.write(
+        this.allTargets,
+        paddedCopy(data.targets, count * model.outputSize, padded * model.outputSize),
+      );
+
+      const batch = this.chunkSize;
+      const layers = model.layers.map(({ layer }) => layer);
+      const last = layers.length - 1;
+      this.input = this.chunks === 1 ? this.allInputs : this.alloc(batch * model.inputSize);
+      this.targets = this.chunks === 1 ? this.allTargets : this.alloc(batch * model.outputSize);
+      this.activations = [this.input];
+      for (const layer of layers) {
+        const previous = this.activations[this.activations.length - 1];
+        this.activations.push(
+          layer instanceof FlattenLayer ? previous : this.alloc(batch * layer.outputSize),
+        );
       }
-      const buffers = {
-        x: this.activations[l],
-        y: this.activations[l + 1],
-        dy: unused,
-        ...(params ? { params, grad: unused } : {}),
-      };
-      const compiled = compileLayer(gpu, layer, batch, buffers, layerOptions(layer, options));
-      this.owned.push(...compiled.scratch);
-      return compiled.forward;
-    });
-    this.losses = this.alloc(batch);
-    const lossConfig = { batch, classes: model.outputSize, scale: 1, workgroupSize: WORKGROUP };
-    this.lossForward = dispatchOf(softmaxCrossEntropyProgram, lossConfig, {
-      z: this.activations[last],
-      t: this.targets,
-      y: this.activations[last + 1],
-      loss: this.losses,
-      dz: this.alloc(batch * model.outputSize),
-    });
+      // compileLayer also builds backward dispatches, which are never submitted here; their delta and gradient
+      // bindings point at one placeholder buffer.
+      const unused = this.alloc(1);
+      this.layerForward = layers.slice(0, last).map((layer, l) => {
+        if (layer instanceof FlattenLayer) return [];
+        let params: GpuBuffer | undefined;
+        if (layer.parameterCount > 0) {
+          const length = layer.parameterCount;
+          const slice = {
+            layer: l,
+            offset: model.layers[l].offset,
+            length,
+            center: this.alloc(length),
+            d1: this.alloc(length),
+            d2: this.alloc(length),
+            theta: this.alloc(length),
+          };
+          this.slices.push(slice);
+          params = slice.theta;
+        }
+        const buffers = {
+          x: this.activations[l],
+          y: this.activations[l + 1],
+          dy: unused,
+          ...(params ? { params, grad: unused } : {}),
+        };
+        const compiled = compileLayer(gpu, layer, batch, buffers, layerOptions(layer, options));
+        this.owned.push(...compiled.scratch);
+        return compiled.forward;
+      });
+      this.losses = this.alloc(batch);
+      const lossConfig = { batch, classes: model.outputSize, scale: 1, workgroupSize: WORKGROUP };
+      this.lossForward = dispatchOf(softmaxCrossEntropyProgram, lossConfig, {
+        z: this.activations[last],
+        t: this.targets,
+        y: this.activations[last + 1],
+        loss: this.losses,
+        dz: this.alloc(batch * model.outputSize),
+      });
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
   }
 
   /** A zero-filled buffer freed with the network. */

@@ -98,6 +98,20 @@ describe.skipIf(gpu === undefined)("the device plane evaluator", () => {
     expectClose(device, cpu, 1e-5, 1e-5);
   });
 
+  it("refuses a model with a layer the device does not implement, naming the layer", () => {
+    const rbfSpec: ModelSpec = {
+      inputShape: [4],
+      layers: [{ type: "rbf", units: 3, name: "R" }, { type: "softmax" }],
+    };
+    const model = new Sequential(rbfSpec).initialize(1);
+    const f = new ModelObjective(model, classificationData(new Float64Array(4), [1], 3), {
+      loss: "cross-entropy",
+    });
+    expect(() => DevicePlaneEvaluator.create(gpu as GpuDevice, f)).toThrow(
+      /layer 'R' \(rbf\) has no device implementation/,
+    );
+  });
+
   it("refuses a model whose loss the device does not compute, naming the CPU evaluator", () => {
     const model = new Sequential({ ...spec, layers: spec.layers.slice(0, 4) }).initialize(1);
     const data = classificationData(new Float64Array(64), [1], 4);
