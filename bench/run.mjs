@@ -10,7 +10,7 @@
 //                                         plus pytorch, kernels)
 // Quick and full runs first set up what is missing: the workspace build, bench/node_modules, bench/.venv-torch.
 // They write bench/results/results.{json,md} and bench/results/machine.json.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { clearTimeout, setTimeout } from "node:timers";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -104,7 +104,14 @@ async function main() {
     return;
   }
   const { setupBenchModules, setupTorch, setupWorkspace } = await import("./workloads/setup.mjs");
-  setupWorkspace(root);
+  try {
+    setupWorkspace(root);
+  } catch (error) {
+    // A build that fails half-way leaves the previous build in place; measure that one rather than nothing.
+    const built = ["core", "shaders", "kernel"].every((p) => existsSync(join(root, p, "dist", "index.js")));
+    if (!built) throw error;
+    console.error(`[bench] setup failed (${error.message}); measuring the existing build`);
+  }
   setupBenchModules(root);
   setupTorch(root);
 
@@ -113,6 +120,8 @@ async function main() {
   const { describeMachine } = await import("./workloads/machine.mjs");
   const report = await import("./workloads/report.mjs");
   const machine = describeMachine();
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
+  if (head.status === 0) machine.commit = head.stdout.trim();
   const startedAt = new Date().toISOString();
   const timeoutS = options.mode === "full" ? 3600 : 900;
   const wanted = (name) => options.impl === undefined || options.impl.includes(name);

@@ -210,7 +210,8 @@ export function markdown(analysis) {
     `Measured on a **shared, loaded machine** (other work was running on its ${machine.logicalCores} cores; load average ` +
       `${machine.loadAverageAtStart.join(" / ")} at the start): treat the figures as indicative, not as a clean benchmark. ` +
       `${machine.cpu} (${machine.vectorFlags.join(", ")}), ${machine.memoryGiB} GiB, Node ${machine.node}` +
-      (machine.adapter ? `; WebGPU adapter: ${machine.adapter}.` : "."),
+      (machine.adapter ? `; WebGPU adapter: ${machine.adapter}` : "") +
+      (machine.commit ? `; commit ${machine.commit} (with other work in progress in the tree).` : "."),
     "",
     ceiling
       ? `Ceiling: the best ${ceiling.workload} of ONNX Runtime and PyTorch, ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.by}); each GFLOP/s figure is followed by its fraction of that.`
