@@ -173,6 +173,28 @@ function markdown() {
         `${ms(r.tunedMs)} | ${speedup} | ${launch} |`,
     );
   }
+  lines.push(
+    "",
+    "Evaluated counts the default, which every run measures. Failed checks in this run: " +
+      `${rows.reduce((sum, r) => sum + r.failedChecks, 0)}.`,
+    "",
+    "## Seed 004 section 9: one launch against one per connection",
+    "",
+    "| connectivity | size | launches | one launch ms | several launches ms |",
+    "|---|---|---|---|---|",
+    ...launches.map(
+      (r) =>
+        `| ${r.connectivity} | ${r.size} | ${r.launches} | ${ms(r.singleLaunchMs)} | ${ms(r.multipleLaunchesMs)} |`,
+    ),
+    "",
+    "## Seed 004 section 9: workgroup memory against filter size",
+    "",
+    "| filter | direct ms | tiled ms | direct / tiled |",
+    "|---|---|---|---|",
+    ...workgroupMemory.map(
+      (r) => `| ${r.filter} | ${ms(r.directMs)} | ${ms(r.tiledMs)} | ${r.speedup.toFixed(2)} |`,
+    ),
+  );
   return lines.join("\n") + "\n";
 }
 
