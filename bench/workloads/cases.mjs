@@ -1,8 +1,9 @@
 // The workloads of the benchmark and their FLOP counts. Every implementation reads its shapes from here.
 
 /**
- * The convolution cases (NCHW, Float32). Forward FLOPs: 2 N Cout Hout Wout Cin kh kw (one multiply and one add per
- * term of the sum); each backward (to the input, to the filters) is counted with the same number.
+ * The convolution cases (NCHW, Float32). Forward FLOPs: 2 N Cout Hout Wout Cin kh kw, one multiply and one add per
+ * term of the product W mat(P_phi P_pad vec Z) of seed 000 eq. 2 (d_out x kh kw d_in times kh kw d_in x Hout Wout,
+ * per image); each backward (to the input, to the filters) is a product of the same sizes and is counted the same.
  */
 export const CONV_CASES = [
   { id: "lenet-c1", batch: 64, cin: 1, cout: 6, h: 28, w: 28, k: 5, stride: 1, pad: 0 },
