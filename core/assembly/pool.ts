@@ -39,15 +39,39 @@ export function maxPoolForward(
   threads: i32,
 ): void {
   const end = shareLo(planes, thread + 1, threads);
+  const halving = wh == 2 && ww == 2 && sh == 2 && sw == 2;
   for (let p = shareLo(planes, thread, threads); p < end; p++) {
     const plane = x + ((<usize>(p * height * width)) << 2);
     let out = y + ((<usize>(p * outHeight * outWidth)) << 2);
     for (let oy = 0; oy < outHeight; oy++) {
+      if (halving) {
+        const top = plane + ((<usize>(2 * oy * width)) << 2);
+        for (let ox = 0; ox < outWidth; ox++, out += 4) {
+          store<f32>(out, load<f32>(argmax2x2(top + ((<usize>ox) << 3), (<usize>width) << 2)));
+        }
+        continue;
+      }
       for (let ox = 0; ox < outWidth; ox++, out += 4) {
         store<f32>(out, load<f32>(argmax(plane, width, wh, ww, oy * sh, ox * sw)));
       }
     }
   }
+}
+
+/** argmax for a 2 x 2 window whose top-left entry is at `at`, rows `row` bytes apart (the same tie rule). */
+function argmax2x2(at: usize, row: usize): usize {
+  let best = at;
+  let bestValue = load<f32>(at);
+  if (load<f32>(at, 4) > bestValue) {
+    best = at + 4;
+    bestValue = load<f32>(at, 4);
+  }
+  if (load<f32>(at + row) > bestValue) {
+    best = at + row;
+    bestValue = load<f32>(at + row);
+  }
+  if (load<f32>(at + row, 4) > bestValue) best = at + row + 4;
+  return best;
 }
 
 /** dx = 0, then dx[first argmax] += dy (eq. 100 with the tie rule above). */
@@ -71,10 +95,19 @@ export function maxPoolBackward(
   const end = shareLo(planes, thread + 1, threads);
   const plane = (<usize>(height * width)) << 2;
   memory.fill(dx + <usize>start * plane, 0, <usize>(end - start) * plane);
+  const halving = wh == 2 && ww == 2 && sh == 2 && sw == 2;
   for (let p = start; p < end; p++) {
     const offset = <usize>p * plane;
     let delta = dy + ((<usize>(p * outHeight * outWidth)) << 2);
     for (let oy = 0; oy < outHeight; oy++) {
+      if (halving) {
+        const top = x + offset + ((<usize>(2 * oy * width)) << 2);
+        for (let ox = 0; ox < outWidth; ox++, delta += 4) {
+          const target = argmax2x2(top + ((<usize>ox) << 3), (<usize>width) << 2) - x + dx;
+          store<f32>(target, load<f32>(target) + load<f32>(delta));
+        }
+        continue;
+      }
       for (let ox = 0; ox < outWidth; ox++, delta += 4) {
         const target = argmax(x + offset, width, wh, ww, oy * sh, ox * sw) - x + dx;
         store<f32>(target, load<f32>(target) + load<f32>(delta));
