@@ -263,6 +263,7 @@ const NOTES = [
   "tfjs WASM ran one thread: Node 20 cannot start its threaded build (the build creates its workers from a blob: URL, which Node's Worker rejects with ERR_WORKER_PATH), and it has no Conv2DBackpropFilter kernel, so it cannot train a CNN.",
   "tfjs WebGPU runs on the same Dawn adapter as deltalab's (the webgpu package, OpenGL backend, compatibility feature level), through a navigator.gpu made from that package.",
   "ConvNetJS computes in Float64, one sample per call, and has only max pooling (its LeNet-5 uses max pooling); every other LeNet-5 here uses 2x2 average pooling and a full C3 table.",
+  "@tensorflow/tfjs-node is not measured: its install downloads libtensorflow, which this machine cannot reach.",
   "ONNX Runtime is inference only (forward rows); its graphs are written by bench/workloads/onnx-model.mjs.",
   "A call slower than the mode's budget (--quick: 3 s) is timed once, and a workload predicted from a smaller case to take over 15 s a call (--full: 120 s; an epoch or surface over 20 min) is skipped; the cell says which.",
   "Optimizers against SciPy: see bench/results/optim.md (bench/optim).",
