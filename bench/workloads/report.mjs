@@ -257,7 +257,7 @@ function kernelRatio(row) {
 
 /** What a reader needs to read the table right; each was checked on this machine. */
 const NOTES = [
-  "deltalab CPU is the reference path (TypeScript, one thread); deltalab WASM is the WebAssembly SIMD backend on worker threads (its convolution rows time the backend's forward, dX-only and dW operations); deltalab WebGPU runs @deltalab/shaders' default (untuned) kernels.",
+  "deltalab CPU is the reference path (TypeScript, one thread); deltalab WASM is the WebAssembly SIMD backend on worker threads (its convolution rows time the backend's forward, dX-only and dW operations); deltalab WebGPU runs @deltalab/shaders' kernels: for each convolution the fastest of its default and one or two register-blocked launches (named in the cell; the project's tuner searches far more), for LeNet-5 the default kernels.",
   "deltalab WASM, ONNX Runtime and PyTorch ran each workload with 1 and with 2 threads and keep the faster (named in the cell, with the other's median): on a 2-core machine busy with other work, a second thread often waits longer than it helps.",
   "The convolution layers of deltalab's CPU path and of ConvNetJS compute dX and dW in one backward call: their backward-input row times that call (dX and dW), so it does twice the counted work; ConvNetJS's backward-filter row is that same pass.",
   "tfjs WASM ran one thread: Node 20 cannot start its threaded build (the build creates its workers from a blob: URL, which Node's Worker rejects with ERR_WORKER_PATH), and it has no Conv2DBackpropFilter kernel, so it cannot train a CNN.",
