@@ -28,7 +28,19 @@ export function packPanelB(
       }
       continue;
     }
-    for (let p = 0; p < kc; p++) {
+    let p0 = 0;
+    if (transB && width == NR) {
+      // Rows of the stored B are columns of op(B): transpose 4 x 4 blocks, two per group of four p.
+      const first = b + ((<usize>(jc + jp) * ldb + pc) << 2);
+      const second = first + ((<usize>4 * ldb) << 2);
+      for (; p0 + 4 <= kc; p0 += 4) {
+        const offset = (<usize>p0) << 2;
+        const target = panel + ((<usize>(p0 * NR)) << 2);
+        transpose4(first + offset, (<usize>ldb) << 2, target, NR << 2);
+        transpose4(second + offset, (<usize>ldb) << 2, target + 16, NR << 2);
+      }
+    }
+    for (let p = p0; p < kc; p++) {
       const target = panel + ((<usize>(p * NR)) << 2);
       for (let jj = 0; jj < NR; jj++) {
         let value: f32 = 0;
