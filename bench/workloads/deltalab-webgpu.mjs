@@ -77,61 +77,99 @@ export async function webgpuBackend() {
   const core = loadCore();
   const gpu = await shaders.GpuDevice.open({ backend: process.env.DELTALAB_WEBGPU_BACKEND ?? "opengl" });
   const drain = () => gpu.device.queue.onSubmittedWorkDone();
-  const timeSubmission = async (dispatches, runs) => {
-    const t = await measure(async () => {
-      gpu.submit(dispatches);
-      await drain();
-    }, runs);
-    gpu.throwPendingErrors();
-    return t;
-  };
-  /** Screens each method with 3 runs, then measures the fastest with the full count. */
-  const fastestMethod = async (c, op, runs) => {
-    const buffers = convBuffers(shaders, gpu, core, c);
+  /**
+   * Screens each method with 3 runs, then measures the fastest with the full count. `build(method)` gives the call
+   * to time and, optionally, what to free afterwards.
+   */
+  const fastestOf = async (methods, build, runs) => {
     const screened = [];
     const failed = [];
-    for (const method of convMethods(shaders, c, op)) {
+    for (const method of methods) {
+      let built;
       try {
-        const dispatches = convDispatches(shaders, buffers, op, method);
-        const t = await timeSubmission(dispatches, { ...runs, runs: 3 });
-        screened.push({ method, dispatches, t });
+        built = build(method);
+        const t = await measure(built.call, { ...runs, runs: 3 });
+        gpu.throwPendingErrors();
+        screened.push({ method, built, t });
         if (t.runs === 1) break; // over the budget per call: no time for other methods
       } catch (error) {
+        built?.dispose?.();
         failed.push(`${describeMethod(method)}: ${String(error.message).split("\n")[0]}`);
       }
     }
     if (screened.length === 0) throw new Error(failed.join("; "));
     screened.sort((a, b) => a.t.medianMs - b.t.medianMs);
     const best = screened[0];
-    const t = best.t.runs === 1 ? best.t : await timeSubmission(best.dispatches, runs);
-    const tried = screened.length + failed.length;
-    return withNote(t, `${describeMethod(best.method)}, the fastest of ${tried} method(s) tried`);
+    try {
+      const t = best.t.runs === 1 ? best.t : await measure(best.built.call, runs);
+      gpu.throwPendingErrors();
+      const tried = screened.length + failed.length;
+      return {
+        method: best.method,
+        ...withNote(t, `${describeMethod(best.method)}, the fastest of ${tried} method(s) tried`),
+      };
+    } finally {
+      for (const { built } of screened) built.dispose?.();
+    }
   };
+  const convolution = (c, op, runs) => {
+    const buffers = convBuffers(shaders, gpu, core, c);
+    return fastestOf(
+      convMethods(shaders, c, op),
+      (method) => {
+        const dispatches = convDispatches(shaders, buffers, op, method);
+        return {
+          call: async () => {
+            gpu.submit(dispatches);
+            await drain();
+          },
+        };
+      },
+      runs,
+    );
+  };
+  /** The forward method that won the training step, for the epoch. */
+  let stepMethod;
   return {
     impl: "deltalab",
     backend: "webgpu",
     info: { adapter: gpu.name, dawnBackend: gpu.adapter.backend, featureLevel: gpu.adapter.featureLevel },
     async run(workload, op, runs) {
-      if (workload.kind === "conv") return fastestMethod(workload.case, op, runs);
+      if (workload.kind === "conv") {
+        const { method: _method, ...result } = await convolution(workload.case, op, runs);
+        return result;
+      }
       if (workload.kind === "lenet-train-step" || workload.kind === "lenet-inference") {
         const { images, oneHot } = syntheticBatch(LENET_BATCH);
-        const device = shaders.GpuModel.compile(gpu, benchLenet(core), LENET_BATCH);
-        try {
-          if (workload.kind === "lenet-inference") return await measure(() => device.predict(images), runs);
-          return await measure(() => device.step(images, oneHot, 0.01), runs);
-        } finally {
-          device.dispose();
-        }
+        const inference = workload.kind === "lenet-inference";
+        // The model's convolutions take one forward method; their backward runs the default kernels.
+        const { method, ...result } = await fastestOf(
+          convMethods(shaders, { cout: 6, cin: 1 }, "forward"),
+          (convolution) => {
+            const device = shaders.GpuModel.compile(gpu, benchLenet(core), LENET_BATCH, { convolution });
+            const call = inference ? () => device.predict(images) : () => device.step(images, oneHot, 0.01);
+            return { call, dispose: () => device.dispose() };
+          },
+          runs,
+        );
+        if (!inference) stepMethod = method;
+        return result;
       }
       if (workload.kind === "lenet-epoch") {
         const data = core.fromDataset(fashionTrain(core));
         const model = benchLenet(core);
-        const options = { epochs: 1, batchSize: LENET_BATCH, learningRate: 0.01 };
-        return measure(() => shaders.trainOnDevice(gpu, model, data, options), {
+        const options = {
+          epochs: 1,
+          batchSize: LENET_BATCH,
+          learningRate: 0.01,
+          ...(stepMethod ? { convolution: stepMethod } : {}),
+        };
+        const t = await measure(() => shaders.trainOnDevice(gpu, model, data, options), {
           runs: 1,
           warmup: 0,
           minSampleMs: 0,
         });
+        return withNote(t, `convolution forward ${describeMethod(stepMethod)}`);
       }
       if (workload.kind === "landscape-grid") {
         if (typeof shaders.DevicePlaneEvaluator?.create !== "function") {
