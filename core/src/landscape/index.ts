@@ -3,6 +3,7 @@ export * from "./groups";
 export * from "./directions";
 export * from "./pca";
 export * from "./grid";
+export * from "./modelEvaluator";
 export * from "./projection";
 export * from "./interpolation";
 export * from "./payload";

@@ -1,0 +1,117 @@
+/**
+ * A CPU plane evaluator for a model objective (model/objective.ts, seed 001) that does not run the first layer at
+ * every grid point. A convolution or dense first layer is affine in its parameters (seed 004 eq. 61: Z = W * x + b),
+ * and on the plane the parameters move affinely, so for every sample
+ *
+ *   Z(c + a d1 + b d2) = Z(c) + a Z_0(d1) + b Z_0(d2),   Z_0(d) = W_d * x + b_d,
+ *
+ * the layer applied with the slices of c, d1 and d2 as its parameters. Each `evaluate` call computes the three
+ * responses once over the data; each point then combines them and runs the rest of the model (a copy of its layers
+ * after the first, on the model's backend) from there. The values equal `objective.value` up to the rounding of the
+ * model's dtype.
+ */
+import type { ModelObjective } from "../model/objective";
+import { gather } from "../model/objective";
+import { lossValue } from "../model/loss-pass";
+import { Sequential } from "../model/sequential";
+import type { FloatArray } from "../tensor";
+import { cpuEvaluator, type PlaneBasis, type PlaneEvaluator } from "./grid";
+import { requireVector } from "./vectors";
+
+export interface ModelPlaneEvaluatorOptions {
+  /** The most values the three first-layer responses may hold together (default 48 million); above it, no split. */
+  readonly maxResponseValues?: number;
+  /** Samples per forward pass (default 256). */
+  readonly chunkSize?: number;
+}
+
+/**
+ * The evaluator for `objective`: the first-layer split above when the model starts with a convolution or dense layer
+ * and the responses fit in `maxResponseValues`, else `cpuEvaluator(objective)`.
+ */
+export function modelPlaneEvaluator(
+  objective: ModelObjective,
+  options: ModelPlaneEvaluatorOptions = {},
+): PlaneEvaluator {
+  const { model, data } = objective;
+  const first = model.layers[0]?.layer;
+  const limit = options.maxResponseValues ?? 48e6;
+  const split =
+    first !== undefined &&
+    (first.kind === "conv2d" || first.kind === "dense") &&
+    model.layers.length > 1 &&
+    model.spec.layers.length === model.layers.length &&
+    3 * data.count * first.outputSize <= limit;
+  if (!split) return cpuEvaluator(objective);
+  const chunkSize = Math.min(options.chunkSize ?? 256, data.count);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+    throw new RangeError(`chunkSize must be a positive integer, got ${options.chunkSize}`);
+  }
+  const dtype = model.dtype;
+  const floats = (n: number): FloatArray => (dtype === "float32" ? new Float32Array(n) : new Float64Array(n));
+  const tail = new Sequential(
+    { inputShape: first.outputShape, dtype, layers: model.spec.layers.slice(1) },
+    model.backend,
+  );
+  const headCount = first.parameterCount;
+  const responses = [0, 1, 2].map(() => floats(data.count * first.outputSize));
+  const headParameters = floats(headCount);
+  const tailTheta = new Float64Array(tail.parameterCount);
+  const reg = objective.regularization;
+
+  /** Z_0(v) for v = center, d1, d2 over all samples. */
+  const computeResponses = (plane: PlaneBasis) => {
+    const ws = model.workspace(chunkSize);
+    [plane.center, plane.d1, plane.d2].forEach((v, k) => {
+      headParameters.set(v.subarray(0, headCount));
+      for (let start = 0; start < data.count; start += chunkSize) {
+        const size = Math.min(chunkSize, data.count - start);
+        gather(model, ws, data, null, start, size);
+        const out = responses[k].subarray(start * first.outputSize, (start + size) * first.outputSize);
+        first.forward(headParameters, ws.input, out, size);
+      }
+    });
+  };
+
+  return {
+    evaluate(plane, alpha, beta, out) {
+      const { center, d1, d2 } = plane;
+      requireVector("the plane's center", center, objective.dim);
+      requireVector("d1", d1, objective.dim);
+      requireVector("d2", d2, objective.dim);
+      if (beta.length !== alpha.length || out.length !== alpha.length) {
+        throw new RangeError(
+          `alpha, beta and out must have one length; got ${alpha.length}, ${beta.length}, ${out.length}`,
+        );
+      }
+      computeResponses(plane);
+      const ws = tail.workspace(chunkSize);
+      const [rc, r1, r2] = responses;
+      const width = first.outputSize;
+      for (let k = 0; k < alpha.length; k++) {
+        const a = alpha[k];
+        const b = beta[k];
+        let thetaSquared = 0;
+        for (let i = 0; i < center.length; i++) {
+          const t = center[i] + a * d1[i] + b * d2[i];
+          thetaSquared += t * t;
+          if (i >= headCount) tailTheta[i - headCount] = t;
+        }
+        tail.setParameters(tailTheta);
+        let sum = 0;
+        for (let start = 0; start < data.count; start += chunkSize) {
+          const size = Math.min(chunkSize, data.count - start);
+          const classes = tail.outputSize;
+          for (let j = 0; j < size * classes; j++) ws.targets[j] = data.targets[start * classes + j];
+          const input = ws.input;
+          for (let j = 0, from = start * width; j < size * width; j++, from++) {
+            input[j] = rc[from] + a * r1[from] + b * r2[from];
+          }
+          tail.forward(ws, size);
+          sum += lossValue(tail, ws, size, objective.loss);
+        }
+        out[k] = sum / data.count + (reg > 0 ? 0.5 * reg * thetaSquared : 0);
+      }
+    },
+  };
+}
