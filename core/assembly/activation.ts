@@ -4,7 +4,8 @@
  * 3 LeCun's A tanh(S z) with A = 1.7159, S = 2/3.
  *
  * tanh is Eigen's single-precision rational approximation (a degree-13 odd numerator over a degree-6 even
- * denominator in z, inputs clamped to +-7.9053, identity below 0.0004), within a few ulp of tanh.
+ * denominator in z, inputs clamped to +-7.9053, identity below 0.0004): within 7 ulp (4.2e-7) of tanh on a grid of
+ * two million points over [-10, 10].
  */
 import { shareLo } from "./simd";
 

@@ -6,5 +6,6 @@ export {
   type BackendChoice,
   type BackendName,
 } from "./select";
-export { WasmBackend, createWasmBackend, type WasmActivation, type WasmBackendOptions } from "./wasm/backend";
+export { type WasmActivation } from "./wasm/arguments";
+export { WasmBackend, createWasmBackend, type WasmBackendOptions } from "./wasm/backend";
 export { loadKernels, wasmBackendAvailable, type KernelVariant } from "./wasm/module";

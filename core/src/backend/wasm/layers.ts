@@ -5,7 +5,8 @@ import type { DenseLayer } from "../../layers/dense";
 import type { MaxPoolLayer } from "../../layers/max-pool";
 import type { FloatArray } from "../../tensor";
 import { AcceleratedLayer } from "./accelerated";
-import type { WasmActivation, WasmBackend } from "./backend";
+import type { WasmActivation } from "./arguments";
+import type { WasmBackend } from "./backend";
 
 export class WasmPoolLayer extends AcceleratedLayer<MaxPoolLayer | AveragePoolLayer> {
   private readonly average: boolean;
