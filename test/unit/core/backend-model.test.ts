@@ -85,6 +85,28 @@ describe("a model on the WebAssembly backend", () => {
     expectClose(fast.gradient, reference.gradient, 100 * BATCH);
   });
 
+  it.each([
+    { sharing: "connection" as const, connections: undefined },
+    { sharing: "map" as const, connections: [[0, 1], [1, 2], [2]] },
+  ])(
+    "matches the reference on weighted sub-sampling with left-over rows ($sharing, table $connections)",
+    ({ sharing, connections }) => {
+      const spec: ModelSpec = {
+        inputShape: [3, 9, 7],
+        layers: [
+          { type: "weighted-subsample", size: 2, sharing, connections, activation: "tanh" },
+          { type: "flatten" },
+          { type: "dense", units: 2 },
+        ],
+      };
+      const reference = pass(new Sequential(spec, "reference").initialize(6));
+      const fast = pass(new Sequential(spec, pair).initialize(6));
+      expectClose(fast.output, reference.output, 20);
+      expectClose(fast.inputDelta, reference.inputDelta, 20);
+      expectClose(fast.gradient, reference.gradient, 20 * BATCH);
+    },
+  );
+
   it("matches the reference with kernels shared per map, stride and padding", () => {
     const reference = pass(new Sequential(SHARED_SPEC, "reference").initialize(2));
     const fast = pass(new Sequential(SHARED_SPEC, single).initialize(2));

@@ -17,6 +17,7 @@ import { AveragePoolLayer } from "../../layers/average-pool";
 import { Conv2dLayer } from "../../layers/conv2d";
 import { DenseLayer } from "../../layers/dense";
 import { MaxPoolLayer } from "../../layers/max-pool";
+import { WeightedSubsampleLayer } from "../../layers/weighted-subsample";
 import type { Layer } from "../../layers/layer";
 import type { PoolGeometry } from "../../layers/pool-geometry";
 import type { ConvGeometry } from "../../matrix/geometry";
@@ -24,6 +25,7 @@ import type { DType, FloatArray } from "../../tensor";
 import type { Backend } from "../backend";
 import { WasmConv2dLayer } from "./conv-layer";
 import { WasmActivationLayer, WasmDenseLayer, WasmPoolLayer } from "./layers";
+import { supportsWeightedSubsample, WasmWeightedSubsampleLayer } from "./subsample-layer";
 import {
   activationCode,
   checkLeading,
@@ -74,6 +76,9 @@ export class WasmBackend implements Backend {
     if (dtype !== "float32") return layer;
     if (layer instanceof Conv2dLayer) return new WasmConv2dLayer(layer, this);
     if (layer instanceof DenseLayer) return new WasmDenseLayer(layer, this);
+    if (layer instanceof WeightedSubsampleLayer && supportsWeightedSubsample(layer)) {
+      return new WasmWeightedSubsampleLayer(layer, this);
+    }
     if (layer instanceof MaxPoolLayer || layer instanceof AveragePoolLayer)
       return new WasmPoolLayer(layer, this);
     if (layer instanceof ActivationLayer && isWasmActivation(layer.kind)) {
