@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The loss surface of LeNet-5 on Fashion-MNIST images over a random filter-normalized plane (Li et al. 2018), timed
-// per backend: the CPU evaluator with the model on the reference layers and on the WebAssembly backend, and the
-// WebGPU evaluator. Uses only the public API: ModelObjective, randomFilterNormalizedPlane, computeGrid, and
-// DevicePlaneEvaluator from @deltalab/shaders.
+// per backend. Uses only the public API: ModelObjective, randomFilterNormalizedPlane, computeGrid, the CPU evaluators
+// and DevicePlaneEvaluator from @deltalab/shaders. Backends:
+//   reference, wasm              objective.value per point (cpuEvaluator), the model on that layer backend
+//   reference-split, wasm-split  modelPlaneEvaluator: C1 combined from its responses to center, d1, d2
+//   webgpu                       DevicePlaneEvaluator (C1 likewise combined on the device)
 //
-//   node scripts/lenet5-surface.mjs [--images 1000] [--grid 41] [--rows N] [--backends reference,wasm,webgpu]
+//   node scripts/lenet5-surface.mjs [--images 1000] [--grid 41] [--rows N] [--backends wasm,wasm-split,webgpu]
 //                                    [--model saved.json] [--subset] [--seed 1] [--span 1]
 //
 // --rows N evaluates only the first N rows of the grid and extrapolates the time of the whole grid from them
@@ -20,6 +22,7 @@ import {
   loadFashionMnist,
   loadModel,
   ModelObjective,
+  modelPlaneEvaluator,
   modelThetaGroups,
   randomFilterNormalizedPlane,
 } from "@deltalab/core";
@@ -30,7 +33,7 @@ const { values } = parseArgs({
     images: { type: "string", default: "1000" },
     grid: { type: "string", default: "41" },
     rows: { type: "string" },
-    backends: { type: "string", default: "reference,wasm,webgpu" },
+    backends: { type: "string", default: "reference,wasm,wasm-split,webgpu" },
     model: { type: "string" },
     subset: { type: "boolean", default: false },
     seed: { type: "string", default: "1" },
@@ -73,13 +76,14 @@ console.log(
 );
 const grids = {};
 for (const backend of values.backends.split(",")) {
-  const model = buildModel(backend === "webgpu" ? "reference" : backend);
+  const [layers, split] = backend.split("-");
+  const model = buildModel(layers === "webgpu" ? "reference" : layers);
   const objective = new ModelObjective(model, data, { loss: "cross-entropy" });
   const plane = randomFilterNormalizedPlane(model.getParameters(), {
     seed: Number(values.seed),
     groups: modelThetaGroups(model),
   });
-  let source = objective;
+  let source = split === "split" ? modelPlaneEvaluator(objective) : objective;
   let device = "CPU";
   let gpu;
   if (backend === "webgpu") {
@@ -93,7 +97,7 @@ for (const backend of values.backends.split(",")) {
   const whole = (seconds / points) * count * count;
   grids[backend] = grid.loss.flat();
   console.log(
-    `${backend.padEnd(9)} ${device}: ${points} points in ${seconds.toFixed(1)} s, ` +
+    `${backend.padEnd(15)} ${device}: ${points} points in ${seconds.toFixed(1)} s, ` +
       `${((1000 * seconds) / points).toFixed(0)} ms per point, ` +
       `${count}x${count} grid ${rows < count ? "extrapolated " : ""}${(whole / 60).toFixed(1)} min`,
   );

@@ -15,12 +15,14 @@ import { DevicePlaneEvaluator, GpuDevice } from "@deltalab/shaders";
 import { describe, expect, it } from "vitest";
 import { expectClose, randomArray, rng } from "./support";
 
+/** Map sizes 9 -> 7 (not a multiple of 4) -> 3 -> 1 (a 1 x 1 map, as LeNet-5's C5). */
 const spec: ModelSpec = {
-  inputShape: [1, 8, 8],
+  inputShape: [1, 9, 9],
   dtype: "float32",
   layers: [
-    { type: "conv2d", filters: 3, kernel: 3, padding: 1, activation: "lecun-tanh" },
+    { type: "conv2d", filters: 3, kernel: 3, activation: "lecun-tanh" },
     { type: "weighted-subsample", size: 2, activation: "lecun-tanh" },
+    { type: "conv2d", filters: 4, kernel: 3, activation: "lecun-tanh" },
     { type: "flatten" },
     { type: "dense", units: 4 },
     { type: "softmax" },
@@ -30,7 +32,7 @@ const spec: ModelSpec = {
 function objective(count: number, C?: number) {
   const next = rng(3);
   const labels = Array.from({ length: count }, (_, i) => (i * 7) % 4);
-  const data = classificationData(randomArray(count * 64, next), labels, 4);
+  const data = classificationData(randomArray(count * 81, next), labels, 4);
   const model = new Sequential(spec).initialize(4);
   const f = new ModelObjective(model, data, { loss: "cross-entropy", ...(C !== undefined ? { C } : {}) });
   return { model, f };
@@ -113,8 +115,8 @@ describe.skipIf(gpu === undefined)("the device plane evaluator", () => {
   });
 
   it("refuses a model whose loss the device does not compute, naming the CPU evaluator", () => {
-    const model = new Sequential({ ...spec, layers: spec.layers.slice(0, 4) }).initialize(1);
-    const data = classificationData(new Float64Array(64), [1], 4);
+    const model = new Sequential({ ...spec, layers: spec.layers.slice(0, 5) }).initialize(1);
+    const data = classificationData(new Float64Array(81), [1], 4);
     const f = new ModelObjective(model, data, { loss: "mse" });
     expect(() => DevicePlaneEvaluator.create(gpu as GpuDevice, f)).toThrow(
       /needs a softmax last layer with the cross-entropy loss; this objective has 'dense' last with the mse loss/,
