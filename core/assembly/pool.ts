@@ -58,20 +58,22 @@ export function maxPoolForward(
   }
 }
 
-/** argmax for a 2 x 2 window whose top-left entry is at `at`, rows `row` bytes apart (the same tie rule). */
+/**
+ * argmax for a 2 x 2 window whose top-left entry is at `at`, rows `row` bytes apart (the same tie rule), without
+ * branches: on random data the comparisons mispredict half the time.
+ */
 function argmax2x2(at: usize, row: usize): usize {
+  const a = load<f32>(at);
+  const b = load<f32>(at, 4);
+  const c = load<f32>(at + row);
+  const d = load<f32>(at + row, 4);
   let best = at;
-  let bestValue = load<f32>(at);
-  if (load<f32>(at, 4) > bestValue) {
-    best = at + 4;
-    bestValue = load<f32>(at, 4);
-  }
-  if (load<f32>(at + row) > bestValue) {
-    best = at + row;
-    bestValue = load<f32>(at + row);
-  }
-  if (load<f32>(at + row, 4) > bestValue) best = at + row + 4;
-  return best;
+  let bestValue = a;
+  best = select<usize>(at + 4, best, b > bestValue);
+  bestValue = select<f32>(b, bestValue, b > bestValue);
+  best = select<usize>(at + row, best, c > bestValue);
+  bestValue = select<f32>(c, bestValue, c > bestValue);
+  return select<usize>(at + row + 4, best, d > bestValue);
 }
 
 /** dx = 0, then dx[first argmax] += dy (eq. 100 with the tie rule above). */
