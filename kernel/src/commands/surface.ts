@@ -321,7 +321,7 @@ export function surfaceTarget(
       title: target,
     };
   }
-  const model = asModel(value, target);
+  const model = asShadowingAware(value, target);
   if (dataName === undefined) throw new UsageError(`a model's surface needs data: %surface ${target} DATA`);
   const data = asSupervisedData(context.lookup(dataName), dataName);
   const count = Math.min(options.samples ?? 64, data.count);
@@ -436,4 +436,21 @@ export function surfaceSpec(sessions: SurfaceSessions): CommandSpec {
       return result;
     },
   };
+}
+
+/**
+ * The model a variable holds. A variable named like a test surface (after `import { rosenbrock }`, say) hides
+ * the built-in surface: when it is neither a model nor an objective, the error says so and how to reach either.
+ */
+function asShadowingAware(value: unknown, name: string): ReturnType<typeof asModel> {
+  if (!testSurfaceNames().includes(name)) return asModel(value, name);
+  try {
+    return asModel(value, name);
+  } catch {
+    throw new UsageError(
+      `the notebook variable ${name} (a ${typeof value}) hides the built-in test surface ${name}, and it is ` +
+        `neither an objective nor a model: rename or delete the variable to use the test surface, or pass an ` +
+        `objective (an object with dim, value and valueAndGradient)`,
+    );
+  }
 }

@@ -270,6 +270,16 @@ describe("%race and %surface", () => {
     expect(g[1]).toBeCloseTo((at(0.1, 0.2 + h) - at(0.1, 0.2 - h)) / (2 * h), 5);
   });
 
+  it("says when a notebook variable hides the test surface of the same name", async () => {
+    const error = await createCommandRegistry()
+      .run({ name: "race", args: ["rosenbrock"], line: 0 }, memoryContext({ rosenbrock }))
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(CommandUsageError);
+    expect((error as Error).message).toMatch(
+      /the notebook variable rosenbrock \(a function\) hides the built-in test surface rosenbrock/,
+    );
+  });
+
   it("names an unknown optimizer and the built-in ones", () => {
     expect(() => resolveOptimizer("nope", memoryContext())).toThrow(
       /unknown optimizer "nope": use one of sgd/,
