@@ -1,7 +1,8 @@
 /**
  * A CPU plane evaluator for a model objective (model/objective.ts, seed 001) that does not run the first layer at
- * every grid point. A convolution or dense first layer is affine in its parameters (seed 004 eq. 61: Z = W * x + b),
- * and on the plane the parameters move affinely, so for every sample
+ * every grid point. A convolution or dense first layer is affine in its parameters (seed 004 eq. 60-61: Z is a sum
+ * of the input maps correlated with the kernels, plus b), and on the plane the parameters move affinely, so for every
+ * sample
  *
  *   Z(c + a d1 + b d2) = Z(c) + a Z_0(d1) + b Z_0(d2),   Z_0(d) = W_d * x + b_d,
  *

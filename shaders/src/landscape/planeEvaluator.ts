@@ -10,8 +10,8 @@
  * `pointsPerSubmission` points and reads back only their sums.
  *
  * The first layer's output needs no forward pass per point when that layer is a convolution or a dense layer: its
- * pre-activation is affine in the layer's parameters (seed 004 eq. 61: Z = W * x + b), and the parameters move
- * affinely on the plane, so for every sample
+ * pre-activation is affine in the layer's parameters (seed 004 eq. 60-61: Z is a sum of the input maps correlated
+ * with the kernels, plus b), and the parameters move affinely on the plane, so for every sample
  *
  *   Z(c + a d1 + b d2) = Z(c) + a Z_0(d1) + b Z_0(d2),   Z_0(d) = W_d * x + b_d,
  *
