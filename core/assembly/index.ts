@@ -10,3 +10,4 @@ export {
 export { addInto } from "./simd";
 export { averagePoolBackward, averagePoolForward, maxPoolBackward, maxPoolForward } from "./pool";
 export { activationBackward, activationForward } from "./activation";
+export { convForwardDirect, directWorkFloats } from "./direct";

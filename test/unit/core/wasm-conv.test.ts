@@ -22,7 +22,7 @@ interface Case {
 
 /**
  * Odd sizes, rectangular kernels, strides and paddings; one sample (the two-thread backward splits input channels),
- * and a case large enough to be cut into several GEMM chunks.
+ * a case large enough to be cut into several GEMM chunks, and small patches with stride 1 (the direct forward).
  */
 const CASES: Case[] = [
   {
@@ -71,6 +71,28 @@ const CASES: Case[] = [
     height: 30,
     width: 30,
     outChannels: 12,
+    kernel: [3, 3],
+    stride: [1, 1],
+    padding: [1, 1],
+  },
+  // Stride 1 and at most 256 patch rows: the forward pass takes the direct kernel (maps not a multiple of four).
+  {
+    batch: 1,
+    inChannels: 2,
+    height: 11,
+    width: 13,
+    outChannels: 5,
+    kernel: [3, 5],
+    stride: [1, 1],
+    padding: [1, 2],
+  },
+  // More than 256 patch rows with stride 1: im2col + GEMM, in two chunks.
+  {
+    batch: 8,
+    inChannels: 32,
+    height: 12,
+    width: 12,
+    outChannels: 7,
     kernel: [3, 3],
     stride: [1, 1],
     padding: [1, 1],
@@ -148,6 +170,17 @@ describe("WebAssembly convolution", () => {
     const terms = c.batch * g.outPositions;
     expectClose(dWeights, expected.grad.subarray(0, weightCount), terms);
     expectClose(dBias, expected.grad.subarray(weightCount), terms);
+  });
+
+  it("the direct forward gives the same bits on one thread and on two", () => {
+    const c = CASES[5];
+    const { g, x, dy, weights, bias } = data(c, 8);
+    const [one, two] = [single, pair].map((backend) => {
+      const y = new Float32Array(dy.length);
+      backend.conv2dForward(g, c.batch, x, weights, bias, y);
+      return y;
+    });
+    expect(two).toEqual(one);
   });
 
   it("forward and backward to the input give the same bits on one thread and on two", () => {

@@ -181,6 +181,13 @@ export class WasmBackend implements Backend {
       const wAddress = frame.input(where, "weights", weights, sizes.weights);
       const bAddress = frame.input(where, "bias", bias, geometry.outChannels);
       const yAddress = frame.output(where, "y", y, sizes.output);
+      if (usesDirectForward(geometry)) {
+        const packed = this.packDirectWeights(frame, geometry, wAddress);
+        const floats = Math.ceil(this.kernels.directWorkFloats(g) / 16) * 16;
+        const work = frame.scratch(floats * this.threads);
+        this.pool.run("convForwardDirect", [g, xAddress, packed, bAddress, yAddress, work, floats * 4]);
+        return;
+      }
       const [work, stride] = this.convWork(frame, g);
       this.pool.run("convForward", [g, xAddress, wAddress, bAddress, yAddress, work, stride]);
     });
@@ -380,11 +387,36 @@ export class WasmBackend implements Backend {
     });
   }
 
+  /** W^T (R x O) copied to R x O4, O rounded up to four with zero columns (the direct kernel's layout). */
+  private packDirectWeights(frame: Frame, g: ConvGeometry, weights: number): number {
+    const outChannels = g.outChannels;
+    const padded = Math.ceil(outChannels / 4) * 4;
+    const address = frame.scratch(g.patchSize * padded);
+    const memory = this.arena.f32;
+    for (let r = 0; r < g.patchSize; r++) {
+      const from = (weights >> 2) + r * outChannels;
+      const to = (address >> 2) + r * padded;
+      memory.copyWithin(to, from, from + outChannels);
+      memory.fill(0, to + outChannels, to + padded);
+    }
+    return address;
+  }
+
   /** Per-thread scratch for a convolution: the first thread's address and the distance between threads, in bytes. */
   private convWork(frame: Frame, g: number): [number, number] {
     const floats = Math.ceil(this.kernels.convWorkFloats(g) / 16) * 16;
     return [frame.scratch(floats * this.threads), floats * 4];
   }
+}
+
+/**
+ * Stride 1 and at most this many patch rows (kh kw d_in): the forward pass runs the direct kernel, which skips
+ * im2col's copies (LeNet-5's C1 has 25, C3 150; measured faster than im2col + GEMM for both).
+ */
+const DIRECT_MAX_PATCH = 256;
+
+function usesDirectForward(g: ConvGeometry): boolean {
+  return g.strideHeight === 1 && g.strideWidth === 1 && g.patchSize <= DIRECT_MAX_PATCH;
 }
 
 /** A Float32 backend on worker threads; see {@link WasmBackend}. */

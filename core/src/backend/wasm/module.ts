@@ -34,6 +34,8 @@ export interface KernelExports {
   convWorkFloats(geometry: number): number;
   convPartialOffset(geometry: number): number;
   convForward(...args: number[]): void;
+  convForwardDirect(...args: number[]): void;
+  directWorkFloats(geometry: number): number;
   maxPoolForward(...args: number[]): void;
   maxPoolBackward(...args: number[]): void;
   averagePoolForward(...args: number[]): void;
@@ -53,6 +55,8 @@ const FUNCTIONS = [
   "convBackwardInput",
   "convBackwardFilter",
   "addInto",
+  "convForwardDirect",
+  "directWorkFloats",
   "maxPoolForward",
   "maxPoolBackward",
   "averagePoolForward",

@@ -32,6 +32,7 @@ const STARTUP_TIMEOUT_MS = 30000;
 export const DISPATCHED = [
   "sgemmShare",
   "convForward",
+  "convForwardDirect",
   "convBackwardInput",
   "convBackwardFilter",
   "maxPoolForward",
