@@ -88,3 +88,16 @@ describe("WebAssembly GEMM", () => {
     );
   });
 });
+
+describe("WebAssembly backend lifetime and options", () => {
+  it("refuses work after dispose, naming why", () => {
+    const backend = createWasmBackend({ threads: 2 });
+    backend.dispose();
+    const a = new Float32Array(1);
+    expect(() => backend.gemm(false, false, 1, 1, 1, a, 1, a, 1, 0, a, 1)).toThrow(/has been disposed/);
+  });
+
+  it("rejects a thread count that is not a positive integer", () => {
+    expect(() => createWasmBackend({ threads: 0 })).toThrow(/threads must be an integer from 1 to 64, got 0/);
+  });
+});
