@@ -6,13 +6,12 @@
  *
  *   Z(c + a d1 + b d2) = Z(c) + a Z_0(d1) + b Z_0(d2),   Z_0(d) = W_d * x + b_d,
  *
- * the layer applied with the slices of c, d1 and d2 as its parameters. Each `evaluate` call computes the three
- * responses once over the data; each point then combines them and runs the rest of the model (a copy of its layers
- * after the first, on the model's backend) from there. The values equal `objective.value` up to the rounding of the
+ * the layer applied with the slices of c, d1 and d2 as its parameters. The three responses are computed over the
+ * data when an `evaluate` call brings new first-layer slices (once per plane); each point then combines them and runs
+ * the rest of the model (a copy of its layers after the first, on the model's backend) from there. The values equal `objective.value` up to the rounding of the
  * model's dtype.
  */
 import type { ModelObjective } from "../model/objective";
-import { gather } from "../model/objective";
 import { lossValue } from "../model/loss-pass";
 import { Sequential } from "../model/sequential";
 import type { FloatArray } from "../tensor";
@@ -56,22 +55,35 @@ export function modelPlaneEvaluator(
   );
   const headCount = first.parameterCount;
   const responses = [0, 1, 2].map(() => floats(data.count * first.outputSize));
-  const headParameters = floats(headCount);
   const tailTheta = new Float64Array(tail.parameterCount);
   const reg = objective.regularization;
+  // The first layer alone, on the model's backend, for its responses.
+  const head = new Sequential(
+    { inputShape: model.spec.inputShape, dtype, layers: model.spec.layers.slice(0, 1) },
+    model.backend,
+  );
+  /** The first layer's slices of the center, d1 and d2 the responses were computed for. */
+  let respondedTo: Float64Array | undefined;
 
-  /** Z_0(v) for v = center, d1, d2 over all samples. */
+  /** Z_0(v) for v = center, d1, d2 over all samples, unless the first layer's slices are unchanged. */
   const computeResponses = (plane: PlaneBasis) => {
-    const ws = model.workspace(chunkSize);
-    [plane.center, plane.d1, plane.d2].forEach((v, k) => {
-      headParameters.set(v.subarray(0, headCount));
+    const slices = new Float64Array(3 * headCount);
+    [plane.center, plane.d1, plane.d2].forEach((v, k) => slices.set(v.subarray(0, headCount), k * headCount));
+    if (respondedTo !== undefined && respondedTo.every((value, i) => value === slices[i])) return;
+    const ws = head.workspace(chunkSize);
+    for (let k = 0; k < 3; k++) {
+      head.setParameters(slices.subarray(k * headCount, (k + 1) * headCount));
       for (let start = 0; start < data.count; start += chunkSize) {
         const size = Math.min(chunkSize, data.count - start);
-        gather(model, ws, data, null, start, size);
-        const out = responses[k].subarray(start * first.outputSize, (start + size) * first.outputSize);
-        first.forward(headParameters, ws.input, out, size);
+        const inputs = size * head.inputSize;
+        const input = ws.input;
+        for (let j = 0, from = start * head.inputSize; j < inputs; j++, from++) input[j] = data.inputs[from];
+        head.forward(ws, size);
+        const output = ws.activations[1].subarray(0, size * first.outputSize);
+        responses[k].set(output, start * first.outputSize);
       }
-    });
+    }
+    respondedTo = slices;
   };
 
   return {

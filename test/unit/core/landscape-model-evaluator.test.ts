@@ -78,4 +78,24 @@ describe("the CPU model evaluator (first layer combined from its responses to th
     const { reference, split } = await grids([4], mlp, "float64");
     expect(worstRelative(split, reference)).toBeLessThan(1e-12);
   });
+
+  it("recomputes the first layer's responses when the next plane differs", async () => {
+    const model = new Sequential({ inputShape: [1, 6, 6], dtype: "float64", layers: cnn }).initialize(3);
+    const random = new SeededRandom(9);
+    const inputs = Float64Array.from({ length: 4 * 36 }, () => random.nextNormal());
+    const objective = new ModelObjective(model, classificationData(inputs, [0, 1, 2, 3], 4), {
+      loss: "cross-entropy",
+    });
+    const evaluator = modelPlaneEvaluator(objective);
+    const axes = { x: { min: -1, max: 1, count: 3 }, y: { min: -1, max: 1, count: 3 } };
+    for (const seed of [1, 2]) {
+      const plane = randomFilterNormalizedPlane(model.getParameters(), {
+        seed,
+        groups: modelThetaGroups(model),
+      });
+      const reference = (await computeGrid(cpuEvaluator(objective), plane, axes)).loss.flat() as number[];
+      const split = (await computeGrid(evaluator, plane, axes)).loss.flat() as number[];
+      expect(worstRelative(split, reference)).toBeLessThan(1e-12);
+    }
+  });
 });
