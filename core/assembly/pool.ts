@@ -46,8 +46,24 @@ export function maxPoolForward(
     for (let oy = 0; oy < outHeight; oy++) {
       if (halving) {
         const top = plane + ((<usize>(2 * oy * width)) << 2);
-        for (let ox = 0; ox < outWidth; ox++, out += 4) {
-          store<f32>(out, load<f32>(argmax2x2(top + ((<usize>ox) << 3), (<usize>width) << 2)));
+        const row = (<usize>width) << 2;
+        let ox = 0;
+        for (; ox + 4 <= outWidth; ox += 4, out += 16) {
+          const at = top + ((<usize>ox) << 3);
+          const top0 = v128.load(at);
+          const top1 = v128.load(at, 16);
+          const bottom0 = v128.load(at + row);
+          const bottom1 = v128.load(at + row, 16);
+          // Lane k of a, b, c, d: window k's entries in scan order.
+          const a = i32x4.shuffle(top0, top1, 0, 2, 4, 6);
+          const b = i32x4.shuffle(top0, top1, 1, 3, 5, 7);
+          const c = i32x4.shuffle(bottom0, bottom1, 0, 2, 4, 6);
+          const d = i32x4.shuffle(bottom0, bottom1, 1, 3, 5, 7);
+          // pmax(best, value) = best < value ? value : best: the reference's scan, value by value.
+          v128.store(out, f32x4.pmax(f32x4.pmax(f32x4.pmax(a, b), c), d));
+        }
+        for (; ox < outWidth; ox++, out += 4) {
+          store<f32>(out, load<f32>(argmax2x2(top + ((<usize>ox) << 3), row)));
         }
         continue;
       }
@@ -104,8 +120,40 @@ export function maxPoolBackward(
     for (let oy = 0; oy < outHeight; oy++) {
       if (halving) {
         const top = x + offset + ((<usize>(2 * oy * width)) << 2);
-        for (let ox = 0; ox < outWidth; ox++, delta += 4) {
-          const target = argmax2x2(top + ((<usize>ox) << 3), (<usize>width) << 2) - x + dx;
+        const row = (<usize>width) << 2;
+        let ox = 0;
+        for (; ox + 4 <= outWidth; ox += 4, delta += 16) {
+          // Windows do not overlap: write each whole window, the delta at its first maximum and zeros elsewhere.
+          const at = top + ((<usize>ox) << 3);
+          const top0 = v128.load(at);
+          const top1 = v128.load(at, 16);
+          const bottom0 = v128.load(at + row);
+          const bottom1 = v128.load(at + row, 16);
+          // Lane k of a, b, c, d: window k's entries in scan order.
+          const a = i32x4.shuffle(top0, top1, 0, 2, 4, 6);
+          const b = i32x4.shuffle(top0, top1, 1, 3, 5, 7);
+          const c = i32x4.shuffle(bottom0, bottom1, 0, 2, 4, 6);
+          const d = i32x4.shuffle(bottom0, bottom1, 1, 3, 5, 7);
+          const takeB = f32x4.gt(b, a);
+          let best = f32x4.pmax(a, b);
+          const takeC = f32x4.gt(c, best);
+          best = f32x4.pmax(best, c);
+          const takeD = f32x4.gt(d, best);
+          const notD = v128.not(takeD);
+          const notCD = v128.and(v128.not(takeC), notD);
+          const g = v128.load(delta);
+          const toA = v128.andnot(v128.and(g, notCD), takeB);
+          const toB = v128.and(v128.and(g, takeB), notCD);
+          const toC = v128.and(v128.and(g, takeC), notD);
+          const toD = v128.and(g, takeD);
+          const target = at - x + dx;
+          v128.store(target, i32x4.shuffle(toA, toB, 0, 4, 1, 5));
+          v128.store(target, i32x4.shuffle(toA, toB, 2, 6, 3, 7), 16);
+          v128.store(target + row, i32x4.shuffle(toC, toD, 0, 4, 1, 5));
+          v128.store(target + row, i32x4.shuffle(toC, toD, 2, 6, 3, 7), 16);
+        }
+        for (; ox < outWidth; ox++, delta += 4) {
+          const target = argmax2x2(top + ((<usize>ox) << 3), row) - x + dx;
           store<f32>(target, load<f32>(target) + load<f32>(delta));
         }
         continue;

@@ -22,6 +22,7 @@ const POOLS = [
   { shape: [3, 8, 8], size: 2, stride: undefined },
   { shape: [2, 9, 7], size: [3, 2] as [number, number], stride: [2, 1] as [number, number] },
   { shape: [1, 5, 5], size: 3, stride: 1 },
+  { shape: [2, 10, 11], size: 2, stride: undefined },
 ];
 
 describe("WebAssembly pooling", () => {
