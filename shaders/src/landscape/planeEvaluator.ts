@@ -15,8 +15,9 @@
  *
  *   Z(c + a d1 + b d2) = Z(c) + a Z_0(d1) + b Z_0(d2),   Z_0(d) = W_d * x + b_d,
  *
- * the layer applied with the slices of c, d1 and d2 as its parameters. Those three responses are computed once per
- * `evaluate` call; each point then combines them (an axpy) instead of convolving.
+ * the layer applied with the slices of c, d1 and d2 as its parameters. Those three responses are computed when an
+ * `evaluate` call brings new first-layer slices (once per plane); each point then combines them (an axpy) instead of
+ * convolving.
  *
  * The regularization term is added on the host in double precision from the Gram matrix of (center, d1, d2):
  *
@@ -56,6 +57,8 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
   private readonly points: GpuBuffer[];
   private readonly sums: GpuBuffer;
   private readonly first: FirstLayerResponses | undefined;
+  /** The first layer's slices of the center, d1 and d2 the responses were computed for. */
+  private respondedTo: Float64Array | undefined;
   private disposed = false;
 
   private constructor(
@@ -164,15 +167,23 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
     return { responses, outputSize: layer.outputSize };
   }
 
-  /** Z_0(v) for v = center, d1, d2 on every chunk: the first layer run with v's slice as its parameters. */
+  /** Z_0(v) for v = center, d1, d2 on every chunk, unless the first layer's slices are those of the last call. */
   private computeFirstLayerResponses(plane: PlaneBasis, first: FirstLayerResponses): void {
     const network = this.network;
     const slice = network.slices[0];
+    const slices = new Float64Array(3 * slice.length);
+    (["center", "d1", "d2"] as const).forEach((name, k) => {
+      slices.set(plane[name].subarray(slice.offset, slice.offset + slice.length), k * slice.length);
+    });
+    const last = this.respondedTo;
+    if (last !== undefined && last.every((value, i) => value === slices[i])) return;
     const output = network.activations[1];
     const bytes = network.chunkSize * first.outputSize * 4;
-    (["center", "d1", "d2"] as const).forEach((name, k) => {
-      const values = plane[name].subarray(slice.offset, slice.offset + slice.length);
-      this.gpu.write(slice.theta, Float32Array.from(values));
+    for (let k = 0; k < 3; k++) {
+      this.gpu.write(
+        slice.theta,
+        Float32Array.from(slices.subarray(k * slice.length, (k + 1) * slice.length)),
+      );
       const encoder = this.gpu.device.createCommandEncoder();
       for (let chunk = 0; chunk < network.chunks; chunk++) {
         network.encodeChunkCopy(encoder, chunk);
@@ -180,7 +191,8 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
         encoder.copyBufferToBuffer(output.buffer, 0, first.responses[k].buffer, chunk * bytes, bytes);
       }
       this.gpu.device.queue.submit([encoder.finish()]);
-    });
+    }
+    this.respondedTo = slices;
   }
 
   /** For each slot: theta on the device, then per chunk: the chunk's samples, the forward pass, the loss sum. */

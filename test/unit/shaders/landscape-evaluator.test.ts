@@ -100,6 +100,24 @@ describe.skipIf(gpu === undefined)("the device plane evaluator", () => {
     expectClose(device, cpu, 1e-5, 1e-5);
   });
 
+  it("recomputes the first layer's responses when the next plane differs", async () => {
+    const { model, f } = objective(5);
+    const device = DevicePlaneEvaluator.create(gpu as GpuDevice, f);
+    try {
+      for (const seed of [1, 2]) {
+        const plane = randomFilterNormalizedPlane(model.getParameters(), {
+          seed,
+          groups: modelThetaGroups(model),
+        });
+        const cpu = (await computeGrid(f, plane, axes)).loss.flat() as number[];
+        const onDevice = (await computeGrid(device, plane, axes)).loss.flat() as number[];
+        expectClose(onDevice, cpu, 1e-5, 1e-5);
+      }
+    } finally {
+      device.dispose();
+    }
+  });
+
   it("refuses a model with a layer the device does not implement, naming the layer", () => {
     const rbfSpec: ModelSpec = {
       inputShape: [4],
