@@ -9,6 +9,7 @@
  */
 import { createRequire } from "node:module";
 import type { CompletionInfo, Converter, Diagnostic } from "tslab/dist/converter";
+import type * as TypeScript from "typescript";
 
 export type { CompletionInfo, Converter, Diagnostic };
 
@@ -34,12 +35,54 @@ const inspectModule: InspectModule = tslabRequire("./dist/inspect");
 
 /** The version of tslab in use and of the TypeScript compiler it bundles. */
 export const tslabVersion: string = tslabRequire("./package.json").version;
-const typescript: TypeScriptModule = tslabRequire("@tslab/typescript-for-tslab");
+const typescript: TypeScriptModule & typeof TypeScript = tslabRequire("@tslab/typescript-for-tslab");
 export const typescriptVersion: string = typescript.version;
 
-/** A TypeScript-to-CommonJS converter for Node cells (tslab's `createConverter`). */
+/**
+ * A TypeScript-to-CommonJS converter for Node cells (tslab's `createConverter`), with the cell's source first
+ * rewritten around two bugs of that converter (see `quotePropertyNames`).
+ */
 export function createNodeConverter(): Converter {
-  return converterModule.createConverter({ isJS: false, isBrowser: false });
+  const converter = converterModule.createConverter({ isJS: false, isBrowser: false });
+  return {
+    ...converter,
+    convert: (previous, src) => converter.convert(previous, quotePropertyNames(src)),
+    close: () => converter.close(),
+  };
+}
+
+/**
+ * tslab 1.0.22's converter reads a variable of an earlier cell as `exports.name`, choosing the identifiers to
+ * rewrite by their symbol. That goes wrong in two places, both fixed here by rewriting the source without changing
+ * its meaning (nor its line numbers):
+ * - a renamed property in a destructuring, `const { a: b } = o` with `o` from an earlier cell: `a` resolves to
+ *   the property of o's type, declared in the earlier cell, so `a` is rewritten too and the emitted pattern
+ *   breaks ("Identifier 'exports' has already been declared"). A string key, `{ "a": b }`, is not an identifier.
+ * - a shorthand property, `{ x }` with `x` from an earlier cell: the converter does not rewrite it, and the cell
+ *   fails with "x is not defined". Written out as `{ "x": x }`, the value is an ordinary identifier.
+ */
+export function quotePropertyNames(src: string): string {
+  const ts = typescript;
+  const file = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, true);
+  const edits: { start: number; end: number; text: string }[] = [];
+  const visit = (node: TypeScript.Node): void => {
+    if (ts.isBindingElement(node) && node.propertyName && ts.isIdentifier(node.propertyName)) {
+      const name = node.propertyName;
+      edits.push({ start: name.getStart(file), end: name.end, text: JSON.stringify(name.text) });
+    } else if (ts.isShorthandPropertyAssignment(node)) {
+      const name = node.name;
+      edits.push({
+        start: name.getStart(file),
+        end: name.end,
+        text: `${JSON.stringify(name.text)}: ${name.text}`,
+      });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return edits
+    .sort((a, b) => b.start - a.start)
+    .reduce((text, edit) => text.slice(0, edit.start) + edit.text + text.slice(edit.end), src);
 }
 
 /** Whether `src` is a complete cell, and the indent of the next line when it is not. */
