@@ -1,10 +1,12 @@
 /**
  * The `deltalab` module of notebook cells: the core (flat), the shaders (as the namespace `shaders`, since some of
- * their names repeat the core's, e.g. `convGeometry`), display helpers and every command as a typed function.
- * Cells import it with no install step: `import { Tensor, shaders, display } from "deltalab"`.
+ * their names repeat the core's, e.g. `convGeometry`), the display payloads' types and schemas (as `payloads`),
+ * display helpers and every command as a typed function.
+ * Cells import it with no install step: `import { Tensor, shaders, payloads, display } from "deltalab"`.
  */
 export * from "@deltalab/core";
 export * as shaders from "@deltalab/shaders";
+export * as payloads from "@deltalab/core/payloads";
 export { clearOutput, display, interruptSignal, newDisplay, DisplayHandle } from "./execution/context";
 export type { MimeBundle } from "./execution/display";
 export {
