@@ -109,7 +109,7 @@ export function convForwardDirect(
 }
 
 /** Copies sample n into the zero-padded buffer: row i + ph, column j + pw of channel c holds x[n, c, i, j]. */
-function padSample(
+export function padSample(
   x: usize,
   n: i32,
   channels: i32,

@@ -11,3 +11,4 @@ export { addInto } from "./simd";
 export { averagePoolBackward, averagePoolForward, maxPoolBackward, maxPoolForward } from "./pool";
 export { activationBackward, activationForward } from "./activation";
 export { convForwardDirect, directWorkFloats } from "./direct";
+export { convBackwardFilterDirect, directFilterPartialOffset, directFilterWorkFloats } from "./direct-filter";

@@ -75,7 +75,7 @@ const CASES: Case[] = [
     stride: [1, 1],
     padding: [1, 1],
   },
-  // Stride 1 and at most 256 patch rows: the forward pass takes the direct kernel (maps not a multiple of four).
+  // Stride 1 and at most 64 patch rows: the direct forward and filter-gradient kernels (maps not a multiple of four).
   {
     batch: 1,
     inChannels: 2,

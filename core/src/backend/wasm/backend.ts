@@ -181,7 +181,7 @@ export class WasmBackend implements Backend {
       const wAddress = frame.input(where, "weights", weights, sizes.weights);
       const bAddress = frame.input(where, "bias", bias, geometry.outChannels);
       const yAddress = frame.output(where, "y", y, sizes.output);
-      if (usesDirectForward(geometry)) {
+      if (usesDirect(geometry, DIRECT_FORWARD_MAX_PATCH)) {
         const packed = this.packDirectWeights(frame, geometry, wAddress);
         const floats = Math.ceil(this.kernels.directWorkFloats(g) / 16) * 16;
         const work = frame.scratch(floats * this.threads);
@@ -226,17 +226,35 @@ export class WasmBackend implements Backend {
       const sizes = convSizes(geometry, batch);
       const xAddress = frame.input(where, "x", x, sizes.input);
       const dyAddress = frame.input(where, "dy", dy, sizes.output);
-      const [work, stride] = this.convWork(frame, g);
-      this.pool.run("convBackwardFilter", [g, xAddress, dyAddress, work, stride]);
-      // Each thread summed its share into its own partial [dW^T; db]; add them up into thread 0's.
-      const partial = work + this.kernels.convPartialOffset(g);
-      const length = sizes.weights + geometry.outChannels;
-      for (let t = 1; t < this.threads; t++) this.kernels.addInto(partial, partial + t * stride, length);
-      const memory = this.arena.f32;
       requireOutput(where, "dWeights", dWeights, sizes.weights);
       requireOutput(where, "dBias", dBias, geometry.outChannels);
-      dWeights.set(memory.subarray(partial >> 2, (partial >> 2) + sizes.weights));
-      dBias.set(memory.subarray((partial >> 2) + sizes.weights, (partial >> 2) + length));
+      // Each thread sums its share into its own partial [dW^T; db], with rows of `width` maps; add them up into
+      // thread 0's and copy out.
+      const direct = usesDirect(geometry, DIRECT_FILTER_MAX_PATCH);
+      const width = direct ? Math.ceil(geometry.outChannels / 4) * 4 : geometry.outChannels;
+      let work: number;
+      let stride: number;
+      let partial: number;
+      if (direct) {
+        stride = Math.ceil(this.kernels.directFilterWorkFloats(g) / 16) * 64;
+        work = frame.scratch((stride / 4) * this.threads);
+        this.pool.run("convBackwardFilterDirect", [g, xAddress, dyAddress, work, stride]);
+        partial = work + this.kernels.directFilterPartialOffset(g);
+      } else {
+        [work, stride] = this.convWork(frame, g);
+        this.pool.run("convBackwardFilter", [g, xAddress, dyAddress, work, stride]);
+        partial = work + this.kernels.convPartialOffset(g);
+      }
+      const length = geometry.patchSize * width + width;
+      for (let t = 1; t < this.threads; t++) this.kernels.addInto(partial, partial + t * stride, length);
+      const memory = this.arena.f32;
+      const base = partial >> 2;
+      const outChannels = geometry.outChannels;
+      for (let r = 0; r < geometry.patchSize; r++) {
+        dWeights.set(memory.subarray(base + r * width, base + r * width + outChannels), r * outChannels);
+      }
+      const biasBase = base + geometry.patchSize * width;
+      dBias.set(memory.subarray(biasBase, biasBase + outChannels));
     });
   }
 
@@ -411,12 +429,14 @@ export class WasmBackend implements Backend {
 
 /**
  * Stride 1 and at most this many patch rows (kh kw d_in): the forward pass runs the direct kernel, which skips
- * im2col's copies (LeNet-5's C1 has 25, C3 150; measured faster than im2col + GEMM for both).
+ * im2col's copies (measured faster than im2col + GEMM for LeNet-5's C1, 25 rows, and C3, 150).
  */
-const DIRECT_MAX_PATCH = 256;
+const DIRECT_FORWARD_MAX_PATCH = 256;
+/** Likewise for the filter gradient: faster for C1, slower for C3 (its short rows of ten outputs). */
+const DIRECT_FILTER_MAX_PATCH = 64;
 
-function usesDirectForward(g: ConvGeometry): boolean {
-  return g.strideHeight === 1 && g.strideWidth === 1 && g.patchSize <= DIRECT_MAX_PATCH;
+function usesDirect(g: ConvGeometry, maxPatch: number): boolean {
+  return g.strideHeight === 1 && g.strideWidth === 1 && g.patchSize <= maxPatch;
 }
 
 /** A Float32 backend on worker threads; see {@link WasmBackend}. */

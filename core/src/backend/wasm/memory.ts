@@ -67,8 +67,9 @@ export class SharedArena {
     const address = this.top;
     const end = address + Math.ceil((count * 4) / 16) * 16;
     const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const pages = Math.ceil((end - have) / PAGE);
+    // 16 bytes to spare: a kernel may load a whole f32x4 that starts on the last float of a buffer.
+    if (end + 16 > have) {
+      const pages = Math.ceil((end + 16 - have) / PAGE);
       if (have / PAGE + pages > MAXIMUM_PAGES) {
         throw new RangeError(
           `the WebAssembly backend needs ${end} bytes of memory; its maximum is ${MAXIMUM_PAGES * PAGE} bytes`,

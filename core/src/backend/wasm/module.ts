@@ -35,6 +35,9 @@ export interface KernelExports {
   convPartialOffset(geometry: number): number;
   convForward(...args: number[]): void;
   convForwardDirect(...args: number[]): void;
+  convBackwardFilterDirect(...args: number[]): void;
+  directFilterWorkFloats(geometry: number): number;
+  directFilterPartialOffset(geometry: number): number;
   directWorkFloats(geometry: number): number;
   maxPoolForward(...args: number[]): void;
   maxPoolBackward(...args: number[]): void;
@@ -57,6 +60,9 @@ const FUNCTIONS = [
   "addInto",
   "convForwardDirect",
   "directWorkFloats",
+  "convBackwardFilterDirect",
+  "directFilterWorkFloats",
+  "directFilterPartialOffset",
   "maxPoolForward",
   "maxPoolBackward",
   "averagePoolForward",

@@ -35,6 +35,7 @@ export const DISPATCHED = [
   "convForwardDirect",
   "convBackwardInput",
   "convBackwardFilter",
+  "convBackwardFilterDirect",
   "maxPoolForward",
   "maxPoolBackward",
   "averagePoolForward",
