@@ -29,6 +29,27 @@ describe("committed WebAssembly kernels", () => {
     expect(manifest.compiler).toBe(`assemblyscript ${installed}`);
   });
 
+  it("match a fresh build byte for byte (plain SIMD; asc's output is deterministic)", async () => {
+    const asc = (await import("assemblyscript/asc")).default;
+    const file = "kernels-simd.wasm";
+    const outputs = new Map<string, Uint8Array>();
+    const args = [
+      join(root, "core", "assembly", "index.ts"),
+      "-o",
+      file,
+      ...manifest.flags,
+      ...manifest.variants[file],
+    ];
+    const { error } = await asc.main(args, {
+      writeFile: (name: string, contents: Uint8Array | string) => {
+        outputs.set(name, typeof contents === "string" ? new TextEncoder().encode(contents) : contents);
+      },
+    });
+    expect(error).toBeNull();
+    const committed = readFileSync(join(root, "core", "wasm", file));
+    expect(Buffer.from(outputs.get(file) ?? new Uint8Array()).equals(committed)).toBe(true);
+  });
+
   it("include a plain-SIMD module that this engine validates", () => {
     const bytes = readFileSync(join(root, "core", "wasm", "kernels-simd.wasm"));
     expect(WebAssembly.validate(bytes)).toBe(true);
