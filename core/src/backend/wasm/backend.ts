@@ -10,6 +10,12 @@
  * is the layer's vec(W) (seed 001) for a full connection table. Arrays from `allocate` live in the shared memory and
  * are used without copies; any other Float32Array is copied in and out. Each operation blocks until every thread has
  * finished its share.
+ *
+ * Algorithms: convolutions with stride 1 and small patches run direct kernels (core/assembly/direct.ts for the
+ * forward pass up to 256 patch rows, direct-filter.ts for the filter gradient up to 64); the others, and every
+ * input delta, run im2col + the packed GEMM (conv.ts). As a model's backend (../backend.ts) it runs convolutions
+ * (any connection table or kernel sharing), dense layers, max and average pooling, LeCun's weighted sub-sampling with
+ * a one-to-one table, and the ReLU, leaky ReLU, tanh and LeCun tanh activations; other layers stay on the reference.
  */
 import { availableParallelism } from "node:os";
 import { ActivationLayer } from "../../layers/activation";
