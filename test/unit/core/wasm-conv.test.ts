@@ -4,9 +4,13 @@ import { expectClose, randomFloats } from "./wasm-helpers";
 
 const single = createWasmBackend({ threads: 1 });
 const pair = createWasmBackend({ threads: 2 });
+/** Both committed builds, each checked against the reference (the default is the fastest one the engine runs). */
+const builds = {
+  simd: createWasmBackend({ threads: 2, variant: "simd" }),
+  "relaxed-simd": createWasmBackend({ threads: 2, variant: "relaxed-simd" }),
+};
 afterAll(() => {
-  single.dispose();
-  pair.dispose();
+  for (const backend of [single, pair, ...Object.values(builds)]) backend.dispose();
 });
 
 interface Case {
@@ -143,35 +147,41 @@ function data(c: Case, seed: number) {
 const label =
   "$batch x $inChannels x $height x $width -> $outChannels, kernel $kernel, stride $stride, padding $padding";
 
+describe.each(Object.keys(builds) as (keyof typeof builds)[])(
+  "WebAssembly convolution, %s build",
+  (variant) => {
+    const backend = builds[variant];
+    it.each(CASES)(`forward matches the direct reference (${label})`, (c) => {
+      const { g, x, params, dy, weights, bias } = data(c, 11);
+      const expected = reference(c, x, params, dy);
+      const y = new Float32Array(expected.y.length);
+      backend.conv2dForward(g, c.batch, x, weights, bias, y);
+      expectClose(y, expected.y, g.patchSize);
+    });
+
+    it.each(CASES)(`backward to the input matches the direct reference (${label})`, (c) => {
+      const { g, x, params, dy, weights } = data(c, 23);
+      const expected = reference(c, x, params, dy);
+      const dx = new Float32Array(x.length).fill(Number.NaN);
+      backend.conv2dBackwardInput(g, c.batch, dy, weights, dx);
+      expectClose(dx, expected.dx, c.outChannels * g.kernelHeight * g.kernelWidth);
+    });
+
+    it.each(CASES)(`backward to the filters and biases matches the direct reference (${label})`, (c) => {
+      const { g, x, params, dy } = data(c, 37);
+      const expected = reference(c, x, params, dy);
+      const weightCount = g.patchSize * c.outChannels;
+      const dWeights = new Float32Array(weightCount).fill(Number.NaN);
+      const dBias = new Float32Array(c.outChannels).fill(Number.NaN);
+      backend.conv2dBackwardFilter(g, c.batch, x, dy, dWeights, dBias);
+      const terms = c.batch * g.outPositions;
+      expectClose(dWeights, expected.grad.subarray(0, weightCount), terms);
+      expectClose(dBias, expected.grad.subarray(weightCount), terms);
+    });
+  },
+);
+
 describe("WebAssembly convolution", () => {
-  it.each(CASES)(`forward matches the direct reference (${label})`, (c) => {
-    const { g, x, params, dy, weights, bias } = data(c, 11);
-    const expected = reference(c, x, params, dy);
-    const y = new Float32Array(expected.y.length);
-    single.conv2dForward(g, c.batch, x, weights, bias, y);
-    expectClose(y, expected.y, g.patchSize);
-  });
-
-  it.each(CASES)(`backward to the input matches the direct reference (${label})`, (c) => {
-    const { g, x, params, dy, weights } = data(c, 23);
-    const expected = reference(c, x, params, dy);
-    const dx = new Float32Array(x.length).fill(Number.NaN);
-    pair.conv2dBackwardInput(g, c.batch, dy, weights, dx);
-    expectClose(dx, expected.dx, c.outChannels * g.kernelHeight * g.kernelWidth);
-  });
-
-  it.each(CASES)(`backward to the filters and biases matches the direct reference (${label})`, (c) => {
-    const { g, x, params, dy } = data(c, 37);
-    const expected = reference(c, x, params, dy);
-    const weightCount = g.patchSize * c.outChannels;
-    const dWeights = new Float32Array(weightCount).fill(Number.NaN);
-    const dBias = new Float32Array(c.outChannels).fill(Number.NaN);
-    pair.conv2dBackwardFilter(g, c.batch, x, dy, dWeights, dBias);
-    const terms = c.batch * g.outPositions;
-    expectClose(dWeights, expected.grad.subarray(0, weightCount), terms);
-    expectClose(dBias, expected.grad.subarray(weightCount), terms);
-  });
-
   it("the direct forward gives the same bits on one thread and on two", () => {
     const c = CASES[5];
     const { g, x, dy, weights, bias } = data(c, 8);

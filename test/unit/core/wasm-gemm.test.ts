@@ -4,9 +4,13 @@ import { expectClose, randomFloats } from "./wasm-helpers";
 
 const single = createWasmBackend({ threads: 1 });
 const pair = createWasmBackend({ threads: 2 });
+/** Both committed builds, each checked against the reference (the default is the fastest one the engine runs). */
+const builds = {
+  simd: createWasmBackend({ threads: 1, variant: "simd" }),
+  "relaxed-simd": createWasmBackend({ threads: 1, variant: "relaxed-simd" }),
+};
 afterAll(() => {
-  single.dispose();
-  pair.dispose();
+  for (const backend of [single, pair, ...Object.values(builds)]) backend.dispose();
 });
 
 interface Case {
@@ -48,7 +52,7 @@ function operands(c: Case, seed: number) {
   };
 }
 
-describe("WebAssembly GEMM", () => {
+describe.each(Object.keys(builds) as (keyof typeof builds)[])("WebAssembly GEMM, %s build", (variant) => {
   it.each(CASES)(
     "matches the reference GEMM (transA $transA, transB $transB, $m x $n x $k, beta $beta)",
     (c) => {
@@ -56,11 +60,13 @@ describe("WebAssembly GEMM", () => {
       const expected = new Float64Array(c0);
       gemm(c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, b, ldb, c.beta, expected, ldc);
       const actual = new Float32Array(c0);
-      single.gemm(c.transA, c.transB, c.m, c.n, c.k, a, lda, b, ldb, c.beta, actual, ldc);
+      builds[variant].gemm(c.transA, c.transB, c.m, c.n, c.k, a, lda, b, ldb, c.beta, actual, ldc);
       expectClose(actual, expected, c.k);
     },
   );
+});
 
+describe("WebAssembly GEMM", () => {
   it("gives the same bits on one thread and on two", () => {
     const c = CASES[5];
     const { a, b, c: c0, lda, ldb, ldc } = operands(c, 5);

@@ -1,10 +1,13 @@
 /**
  * Loads the committed kernels (core/wasm, built by scripts/build-wasm.mjs): the relaxed-SIMD build when the engine
- * validates it (fused multiply-add; Node 20 needs --experimental-wasm-relaxed-simd), else the plain 128-bit SIMD
- * build. Compilation is synchronous, so a backend can be made where no await is possible.
+ * validates it (fused multiply-add), else the plain 128-bit SIMD build. Node 20's V8 (11.3) has relaxed SIMD
+ * behind --experimental-wasm-relaxed-simd; where the build does not validate, that flag is turned on once at run
+ * time (it only admits the relaxed-SIMD instructions) and the build validated again. Compilation is synchronous,
+ * so a backend can be made where no await is possible.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { webAssembly, type WasmMemory, type WasmModule } from "./webassembly";
 
 export type KernelVariant = "relaxed-simd" | "simd";
@@ -123,7 +126,7 @@ export function loadKernels(requested?: KernelVariant): LoadedKernels {
     const cached = cache.get(variant);
     if (cached) return { module: cached, variant };
     const bytes = readFileSync(join(directory, FILES[variant]));
-    if (!webAssembly().validate(bytes)) continue;
+    if (!validates(bytes, variant)) continue;
     const { Module } = webAssembly();
     const module = new Module(bytes);
     cache.set(variant, module);
@@ -135,6 +138,16 @@ export function loadKernels(requested?: KernelVariant): LoadedKernels {
         (requested === "relaxed-simd" ? " (Node 20 needs --experimental-wasm-relaxed-simd)" : "")
       : "this JavaScript engine has no WebAssembly SIMD",
   );
+}
+
+let relaxedFlagTried = false;
+
+function validates(bytes: Uint8Array, variant: KernelVariant): boolean {
+  if (webAssembly().validate(bytes)) return true;
+  if (variant !== "relaxed-simd" || relaxedFlagTried) return false;
+  relaxedFlagTried = true;
+  setFlagsFromString("--experimental-wasm-relaxed-simd");
+  return webAssembly().validate(bytes);
 }
 
 /** True when WebAssembly SIMD, threads (shared memory) and worker threads are there to run the backend. */
