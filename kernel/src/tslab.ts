@@ -13,7 +13,7 @@ import type * as TypeScript from "typescript";
 
 export type { CompletionInfo, Converter, Diagnostic };
 
-const tslabRequire = createRequire(require.resolve("tslab/package.json"));
+const tslabRequire = createRequire(createRequire(__filename).resolve("tslab/package.json"));
 
 interface ConverterModule {
   createConverter(options: { isJS: boolean; isBrowser: boolean }): Converter;

@@ -31,7 +31,7 @@ interface WasmApi {
 
 /** The engine's WebAssembly object; a clear error where there is none. */
 export function webAssembly(): WasmApi {
-  const api: WasmApi | undefined = Reflect.get(globalThis, "WebAssembly");
+  const api: unknown = Reflect.get(globalThis, "WebAssembly");
   if (api === undefined) throw new Error("this JavaScript engine has no WebAssembly");
-  return api;
+  return api as WasmApi;
 }
