@@ -11,6 +11,7 @@ export default tseslint.config(
       "extension/labextension/",
       "test-results/",
       "bench/results/",
+      "bench/.venv-torch/",
     ],
   },
   js.configs.recommended,
