@@ -2,7 +2,8 @@
  * `%race`: several optimizers from one start on one problem — a table (iterations, final loss, gradient,
  * evaluations, why each stopped, time) and their trajectories on the loss surface. For two parameters the plane
  * is exact; otherwise it is the plane of the two principal components of the longest path through its end point
- * (Li et al. 2018, sec. 7), onto which every path is projected.
+ * (Li et al. 2018, sec. 7), onto which every path is projected. The surface is evaluated where `%surface` evaluates
+ * it (`--device`: WebGPU for a model when a device opens, else the CPU).
  */
 import { pcaPlane, type LandscapePlane } from "@deltalab/core";
 import { checkBindingName } from "./context";

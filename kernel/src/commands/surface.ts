@@ -4,6 +4,10 @@
  * model it is a random filter-normalized plane through the model's parameters (Li et al. 2018, sec. 4), on a few
  * samples of the data. Each surface is kept in the kernel under an id, so that the view can ask for a run from a
  * clicked point over the `deltalab` comm (payloads/comm.ts); such runs stay in the plane.
+ *
+ * A model's surface is evaluated on WebGPU when a device opens (surfaceBackend.ts, `--device`), else on the CPU; the
+ * title says which. Each drawn iterate carries its distance from the plane and the surface's loss under it, so the
+ * view can show how far a projected path is from the truth.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -397,6 +401,7 @@ export function surfaceSpec(sessions: SurfaceSessions): CommandSpec {
     examples: [
       "%surface rosenbrock --optimizers momentum,bfgs --lr 0.001",
       "%surface net train --samples 32 --grid 11",
+      "%surface net train --device cpu",
     ],
     run: async (args, context) => {
       const [target = "", dataName] = args.positional;
