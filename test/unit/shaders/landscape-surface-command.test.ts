@@ -56,6 +56,33 @@ describe("%surface: where the surface is evaluated", () => {
   });
 });
 
+describe("%surface on a model when no WebGPU device opens", () => {
+  const withoutAdapter = async <T>(run: () => Promise<T>): Promise<T> => {
+    const saved = process.env.DELTALAB_WEBGPU_ADAPTER;
+    process.env.DELTALAB_WEBGPU_ADAPTER = "no adapter is called this";
+    try {
+      return await run();
+    } finally {
+      if (saved === undefined) delete process.env.DELTALAB_WEBGPU_ADAPTER;
+      else process.env.DELTALAB_WEBGPU_ADAPTER = saved;
+    }
+  };
+
+  it("falls back to the CPU and says why", async () => {
+    const result = await withoutAdapter(() => surface(["net", "samples", "--grid", "3"]));
+    expect(result.payload.title).toMatch(/\(loss on CPU\)$/);
+    expect(result.evaluatedOn).toMatch(/^CPU; WebGPU was not used: no WebGPU device opened/);
+  });
+
+  it("refuses --device webgpu, saying that no device opened", async () => {
+    const error = await withoutAdapter(() =>
+      surface(["net", "samples", "--grid", "3", "--device", "webgpu"]),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandUsageError);
+    expect((error as Error).message).toMatch(/--device webgpu: no WebGPU device opened/);
+  });
+});
+
 const gpu = await GpuDevice.openOrUndefined();
 gpu?.destroy();
 
