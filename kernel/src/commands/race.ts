@@ -10,14 +10,8 @@ import { checkBindingName } from "./context";
 import { resolveOptimizer } from "./optimizers";
 import { UsageError } from "./parse";
 import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
-import {
-  DEVICE_OPTION,
-  deviceOption,
-  surfaceFromRuns,
-  surfaceTarget,
-  type SurfaceResult,
-  type SurfaceSessions,
-} from "./surface";
+import { surfaceFromRuns, surfaceTarget, type SurfaceResult, type SurfaceSessions } from "./surface";
+import { DEVICE_OPTION, deviceOption } from "./surfaceBackend";
 import { runEach, testSurfaceNames } from "./trajectory";
 
 export function raceSpec(sessions: SurfaceSessions): CommandSpec {

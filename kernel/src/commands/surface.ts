@@ -12,42 +12,33 @@
 import { randomUUID } from "node:crypto";
 import {
   axesAround,
-  computeGrid,
   lossSurfacePayload,
   modelThetaGroups,
   ModelObjective,
   parameterPlane,
   projectPath,
   randomFilterNormalizedPlane,
-  withSurfaceLoss,
   type GridAxis,
   type LandscapePlane,
   type Objective,
-  type PlaneEvaluator,
 } from "@deltalab/core";
-import {
-  LOSS_SURFACE_MIME_TYPE_V1,
-  type LossSurfacePayload,
-  type SurfaceTrajectory,
-} from "@deltalab/core/payloads";
+import { LOSS_SURFACE_MIME_TYPE_V1, type LossSurfacePayload } from "@deltalab/core/payloads";
 import type { PlanePoint, PlaneRunner } from "../surface-comm";
 import { checkBindingName, type CommandContext } from "./context";
 import { asSupervisedData } from "./data";
 import { htmlTable, textTable } from "./html";
 import { asModel } from "./model";
-import { openSurfaceBackend, SURFACE_DEVICE_CHOICES, type SurfaceDeviceChoice } from "./surfaceBackend";
+import {
+  DEVICE_OPTION,
+  deviceOption,
+  evaluateSurface,
+  openSurfaceBackend,
+  type SurfaceDeviceChoice,
+} from "./surfaceBackend";
 import { METHOD_NAMES, resolveOptimizer, TRANSFORM_NAMES, type Optimizer } from "./optimizers";
 import { UsageError } from "./parse";
 import { displayable } from "./result";
-import {
-  AS_OPTION,
-  listOption,
-  numberOption,
-  stringOption,
-  type CommandSpec,
-  type OptionSpec,
-  type ParsedArgs,
-} from "./spec";
+import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
 import {
   isObjective,
   parsePoint,
@@ -216,38 +207,6 @@ export async function surfaceFromRuns(
     ? `${backend.name}; WebGPU was not used: ${backend.fallbackReason}`
     : backend.name;
   return displayable({ payload, runs, evaluatedOn }, surfaceBundle);
-}
-
-/** The grid, then the surface's loss under every iterate of the paths, through one evaluator. */
-async function evaluateSurface(
-  evaluator: PlaneEvaluator,
-  plane: LandscapePlane,
-  axes: { x: GridAxis; y: GridAxis },
-  projected: readonly SurfaceTrajectory[],
-  signal: AbortSignal | undefined,
-) {
-  const grid = await computeGrid(evaluator, plane, { ...axes, ...(signal ? { signal } : {}) });
-  const paths: SurfaceTrajectory[] = [];
-  // After an interrupt the paths are drawn without the surface's loss under them rather than delaying the stop.
-  for (const path of projected) {
-    paths.push(signal?.aborted ? path : await withSurfaceLoss(evaluator, plane, path));
-  }
-  return { grid, paths };
-}
-
-/** The --device option of %surface and %race. */
-export const DEVICE_OPTION: OptionSpec = {
-  name: "device",
-  kind: "choice",
-  choices: SURFACE_DEVICE_CHOICES,
-  description: "where a model's surface is evaluated: WebGPU when a device opens (auto), cpu or webgpu",
-  defaultText: "auto",
-};
-
-/** The --device value, if given. */
-export function deviceOption(args: ParsedArgs): SurfaceDeviceChoice | undefined {
-  const value = stringOption(args, "device");
-  return SURFACE_DEVICE_CHOICES.find((choice) => choice === value);
 }
 
 export function runsTable(runs: RunRecord[]): { headers: string[]; rows: (string | number)[][] } {

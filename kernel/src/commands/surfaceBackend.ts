@@ -3,9 +3,20 @@
  * can run (softmax output with cross-entropy) and an adapter opens, else on the CPU. Both give f(theta* + a d1 +
  * b d2) of the same objective (the device in Float32); the choice and, for a fallback, its reason are reported.
  */
-import { ModelObjective, type Objective, type PlaneEvaluator, cpuEvaluator } from "@deltalab/core";
+import {
+  computeGrid,
+  cpuEvaluator,
+  ModelObjective,
+  withSurfaceLoss,
+  type GridAxis,
+  type LandscapePlane,
+  type Objective,
+  type PlaneEvaluator,
+} from "@deltalab/core";
+import type { SurfaceTrajectory } from "@deltalab/core/payloads";
 import { DevicePlaneEvaluator, GpuDevice } from "@deltalab/shaders";
 import { UsageError } from "./parse";
+import { stringOption, type OptionSpec, type ParsedArgs } from "./spec";
 
 export type SurfaceDeviceChoice = "auto" | "cpu" | "webgpu";
 
@@ -69,4 +80,36 @@ export async function openSurfaceBackend(
     if (choice === "webgpu") throw new UsageError(`--device webgpu: ${message}`);
     return cpuBackend(objective, message);
   }
+}
+
+/** The grid, then the surface's loss under every iterate of the paths, through one evaluator. */
+export async function evaluateSurface(
+  evaluator: PlaneEvaluator,
+  plane: LandscapePlane,
+  axes: { x: GridAxis; y: GridAxis },
+  projected: readonly SurfaceTrajectory[],
+  signal: AbortSignal | undefined,
+) {
+  const grid = await computeGrid(evaluator, plane, { ...axes, ...(signal ? { signal } : {}) });
+  const paths: SurfaceTrajectory[] = [];
+  // After an interrupt the paths are drawn without the surface's loss under them rather than delaying the stop.
+  for (const path of projected) {
+    paths.push(signal?.aborted ? path : await withSurfaceLoss(evaluator, plane, path));
+  }
+  return { grid, paths };
+}
+
+/** The --device option of %surface and %race. */
+export const DEVICE_OPTION: OptionSpec = {
+  name: "device",
+  kind: "choice",
+  choices: SURFACE_DEVICE_CHOICES,
+  description: "where a model's surface is evaluated: WebGPU when a device opens (auto), cpu or webgpu",
+  defaultText: "auto",
+};
+
+/** The --device value, if given. */
+export function deviceOption(args: ParsedArgs): SurfaceDeviceChoice | undefined {
+  const value = stringOption(args, "device");
+  return SURFACE_DEVICE_CHOICES.find((choice) => choice === value);
 }
