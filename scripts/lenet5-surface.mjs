@@ -13,6 +13,7 @@
 // (say so when quoting a figure). The packages must be built first (npm run build, or tsc -b core shaders).
 // Prints one line per backend and the largest difference between the backends' grids.
 import { readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import {
@@ -72,6 +73,8 @@ console.log(
     grid: `${count}x${count}`,
     rowsTimed: rows,
     model: values.model ?? `lenet5 seed ${values.seed}`,
+    cores: availableParallelism(),
+    loadAverage: loadavg().map((v) => Number(v.toFixed(2))),
   }),
 );
 const grids = {};
