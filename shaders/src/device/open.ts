@@ -89,6 +89,16 @@ function describeAdapter(adapter: GPUAdapter, attempt: Attempt): AdapterDescript
   };
 }
 
+/** Renderers that run on the CPU (Mesa's llvmpipe, lavapipe and softpipe; SwiftShader). */
+const SOFTWARE_RENDERERS = /llvmpipe|lavapipe|softpipe|swiftshader/i;
+
+/** Whether the adapter renders in software on the CPU: it works everywhere, but a CPU path is usually faster. */
+export function isSoftwareAdapter(description: AdapterDescription): boolean {
+  return [description.vendor, description.architecture, description.device, description.description].some(
+    (part) => SOFTWARE_RENDERERS.test(part),
+  );
+}
+
 function nameMatches(description: AdapterDescription, wanted: string): boolean {
   const haystack = [
     description.vendor,

@@ -4,7 +4,7 @@
  */
 import { classificationData, Sequential, type ModelSpec } from "@deltalab/core";
 import type { LossSurfacePayload } from "@deltalab/core/payloads";
-import { GpuDevice } from "@deltalab/shaders";
+import { GpuDevice, isSoftwareAdapter } from "@deltalab/shaders";
 import { describe, expect, it } from "vitest";
 import { createCommandRegistry } from "../../../kernel/src/commands";
 import { memoryContext } from "../../../kernel/src/commands/context";
@@ -84,12 +84,32 @@ describe("%surface on a model when no WebGPU device opens", () => {
 });
 
 const gpu = await GpuDevice.openOrUndefined();
+const softwareAdapter = gpu !== undefined && isSoftwareAdapter(gpu.adapter);
 gpu?.destroy();
 
+describe.skipIf(!softwareAdapter)("%surface on a model when the only adapter renders in software", () => {
+  it("evaluates on the CPU by default and says why", async () => {
+    const result = await surface([
+      "net",
+      "samples",
+      "--grid",
+      "3",
+      "--optimizers",
+      "adam",
+      "--iterations",
+      "2",
+    ]);
+    expect(result.evaluatedOn).toMatch(
+      /^CPU; WebGPU was not used: the only WebGPU adapter, .+, renders in software/,
+    );
+    expect(result.payload.title).toMatch(/\(loss on CPU\)$/);
+  });
+});
+
 describe.skipIf(gpu === undefined)("%surface on a model with a WebGPU device", () => {
-  it("evaluates on WebGPU by default and gives the CPU's grid, naming the device", async () => {
+  it("evaluates on WebGPU with --device webgpu and gives the CPU's grid, naming the device", async () => {
     const args = ["net", "samples", "--grid", "5", "--optimizers", "adam", "--iterations", "4"];
-    const onDevice = await surface(args);
+    const onDevice = await surface([...args, "--device", "webgpu"]);
     const onCpu = await surface([...args, "--device", "cpu"]);
     expect(onDevice.evaluatedOn).toMatch(/^WebGPU \(.+\)$/);
     expect(onDevice.payload.title).toMatch(/\(loss on WebGPU \(.+\)\)$/);
@@ -108,7 +128,18 @@ describe.skipIf(gpu === undefined)("%surface on a model with a WebGPU device", (
     const result = (await createCommandRegistry().run(
       {
         name: "race",
-        args: ["net", "samples", "--optimizers", "adam,bfgs", "--iterations", "6", "--grid", "5"],
+        args: [
+          "net",
+          "samples",
+          "--optimizers",
+          "adam,bfgs",
+          "--iterations",
+          "6",
+          "--grid",
+          "5",
+          "--device",
+          "webgpu",
+        ],
         line: 0,
       },
       memoryContext(variables()),
