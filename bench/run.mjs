@@ -6,13 +6,14 @@
 //   node bench/run.mjs --smoke            one tiny convolution on deltalab's CPU path, checked; no peers, no install
 //   --only <text>                         only the workloads whose name contains <text> (e.g. "lenet-c3 forward");
 //                                         results are printed, not written
+//   node bench/run.mjs --readme           copy results.md's ratio table into the README (quick and full runs do this)
 //   --impl <a,b>                          only these implementations (names in bench/workloads/registry.mjs,
 //                                         plus pytorch, kernels)
 // Quick and full runs first set up what is missing: the workspace build, bench/node_modules, bench/.venv-torch.
 // They write bench/results/results.{json,md} and bench/results/machine.json.
 import { spawn, spawnSync } from "node:child_process";
 import { clearTimeout, setTimeout } from "node:timers";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -189,9 +190,52 @@ async function main() {
   writeFileSync(join(out, "results.md"), text);
   writeFileSync(join(out, "machine.json"), `${JSON.stringify(machine, null, 1)}\n`);
   console.log(text);
+  updateReadme(text);
 }
 
-main().catch((error) => {
+const README_START = "<!-- bench:start -->";
+const README_END = "<!-- bench:end -->";
+
+/**
+ * Puts the run's heading, machine line and ratio table (deltalab's fastest backend against each peer) between the
+ * README's bench markers, so the README shows the latest recorded run. `--readme` does this from results.md alone.
+ */
+function updateReadme(text) {
+  const readmePath = join(root, "README.md");
+  const readme = readFileSync(readmePath, "utf8");
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} section`);
+  const lines = text.split("\n");
+  const heading = lines.find((line) => line.startsWith("### "))?.slice(4) ?? "deltalab against its peers";
+  const ratioAt = lines.findIndex((line) => line.startsWith("Peer's median time"));
+  if (ratioAt < 0) throw new Error("results.md has no ratio table");
+  let ratioEnd = ratioAt + 2;
+  while (ratioEnd < lines.length && lines[ratioEnd].startsWith("|")) ratioEnd++;
+  const summary = [
+    `${heading}; every figure, the machine and the ceiling in [bench/results/results.md](bench/results/results.md).`,
+    "",
+    ...lines.slice(ratioAt, ratioEnd),
+  ].join("\n");
+  const updated = `${readme.slice(0, start + README_START.length)}\n\n${summary}\n\n${readme.slice(end)}`;
+  writeFileSync(readmePath, updated);
+  // Aligned as the lint layer's `prettier --check` wants it.
+  spawnSync(
+    process.execPath,
+    [join(root, "node_modules", "prettier", "bin", "prettier.cjs"), "--write", readmePath],
+    {
+      stdio: "ignore",
+    },
+  );
+}
+
+if (process.argv.includes("--readme")) {
+  updateReadme(readFileSync(join(bench, "results", "results.md"), "utf8"));
+} else {
+  main().catch(fail);
+}
+
+function fail(error) {
   console.error(`bench: ${error.message}`);
   process.exit(1);
-});
+}
