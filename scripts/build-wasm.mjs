@@ -7,9 +7,10 @@
 //
 //   node scripts/build-wasm.mjs [--out DIR] [--check]
 //
-// Both modules import one shared memory (env.memory) and have no data segments, so every worker thread can
-// instantiate them over the same memory. asc's output is deterministic: --check rebuilds into a temporary
-// directory and fails when the committed files differ from a fresh build.
+// Both modules import one shared memory (env.memory). Their only data segment is a small constant table placed at
+// byte 16, below the first address the backend allocates (core/src/backend/wasm/memory.ts checks this at load);
+// every worker's instantiation writes the same bytes there before any kernel runs. asc's output is deterministic:
+// --check rebuilds into a temporary directory and fails when the committed files differ from a fresh build.
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +35,9 @@ const COMMON_FLAGS = [
   "--sharedMemory",
   "--initialMemory",
   "1",
+  // Static data (the tanh table) from byte 16: below the backend's first allocation (memory.ts), above address 0.
+  "--memoryBase",
+  "16",
   "--maximumMemory",
   String(MAXIMUM_PAGES),
   "--enable",

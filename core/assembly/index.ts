@@ -9,6 +9,6 @@ export {
 } from "./conv";
 export { addInto } from "./simd";
 export { averagePoolBackward, averagePoolForward, maxPoolBackward, maxPoolForward } from "./pool";
-export { activationBackward, activationForward } from "./activation";
+export { activationBackward, activationForward, staticDataEnd } from "./activation";
 export { convForwardDirect, directWorkFloats } from "./direct";
 export { convBackwardFilterDirect, directFilterPartialOffset, directFilterWorkFloats } from "./direct-filter";

@@ -183,11 +183,31 @@ export function averagePoolForward(
 ): void {
   const scale: f32 = 1 / <f32>(wh * ww);
   const end = shareLo(planes, thread + 1, threads);
+  const halving = wh == 2 && ww == 2 && sh == 2 && sw == 2;
+  const scales = f32x4.splat(scale);
   for (let p = shareLo(planes, thread, threads); p < end; p++) {
     const plane = x + ((<usize>(p * height * width)) << 2);
     let out = y + ((<usize>(p * outHeight * outWidth)) << 2);
     for (let oy = 0; oy < outHeight; oy++) {
-      for (let ox = 0; ox < outWidth; ox++, out += 4) {
+      let ox = 0;
+      if (halving) {
+        // Four windows per step, summed in the reference's order (row by row, left to right).
+        const top = plane + ((<usize>(2 * oy * width)) << 2);
+        const row = (<usize>width) << 2;
+        for (; ox + 4 <= outWidth; ox += 4, out += 16) {
+          const at = top + ((<usize>ox) << 3);
+          const top0 = v128.load(at);
+          const top1 = v128.load(at, 16);
+          const bottom0 = v128.load(at + row);
+          const bottom1 = v128.load(at + row, 16);
+          const a = i32x4.shuffle(top0, top1, 0, 2, 4, 6);
+          const b = i32x4.shuffle(top0, top1, 1, 3, 5, 7);
+          const c = i32x4.shuffle(bottom0, bottom1, 0, 2, 4, 6);
+          const d = i32x4.shuffle(bottom0, bottom1, 1, 3, 5, 7);
+          v128.store(out, f32x4.mul(f32x4.add(f32x4.add(f32x4.add(a, b), c), d), scales));
+        }
+      }
+      for (; ox < outWidth; ox++, out += 4) {
         let sum: f32 = 0;
         for (let u = 0; u < wh; u++) {
           const row = plane + ((<usize>((oy * sh + u) * width + ox * sw)) << 2);
@@ -220,11 +240,29 @@ export function averagePoolBackward(
   const end = shareLo(planes, thread + 1, threads);
   const planeBytes = (<usize>(height * width)) << 2;
   memory.fill(dx + <usize>start * planeBytes, 0, <usize>(end - start) * planeBytes);
+  const halving = wh == 2 && ww == 2 && sh == 2 && sw == 2;
+  const scales = f32x4.splat(scale);
   for (let p = start; p < end; p++) {
     const plane = dx + <usize>p * planeBytes;
     let delta = dy + ((<usize>(p * outHeight * outWidth)) << 2);
     for (let oy = 0; oy < outHeight; oy++) {
-      for (let ox = 0; ox < outWidth; ox++, delta += 4) {
+      let ox = 0;
+      if (halving) {
+        // Windows do not overlap: four windows per step, each of their entries written once with its share.
+        const top = plane + ((<usize>(2 * oy * width)) << 2);
+        const row = (<usize>width) << 2;
+        for (; ox + 4 <= outWidth; ox += 4, delta += 16) {
+          const share = f32x4.mul(v128.load(delta), scales);
+          const left = i32x4.shuffle(share, share, 0, 0, 1, 1);
+          const right = i32x4.shuffle(share, share, 2, 2, 3, 3);
+          const at = top + ((<usize>ox) << 3);
+          v128.store(at, left);
+          v128.store(at, right, 16);
+          v128.store(at + row, left);
+          v128.store(at + row, right, 16);
+        }
+      }
+      for (; ox < outWidth; ox++, delta += 4) {
         const share = load<f32>(delta) * scale;
         for (let u = 0; u < wh; u++) {
           const row = plane + ((<usize>((oy * sh + u) * width + ox * sw)) << 2);

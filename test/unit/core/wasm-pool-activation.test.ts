@@ -93,6 +93,29 @@ describe("WebAssembly activations", () => {
     expectClose(dzFast, dz, 4);
   });
 
+  it.each(KINDS)("%s writes exactly `length` outputs, the last partial vector included", (kind) => {
+    const sentinel = 123.5;
+    const y = new Float32Array(length + 5).fill(sentinel);
+    const dz = new Float32Array(length + 5).fill(sentinel);
+    pair.activationForward(kind, z, y, length, 0.2);
+    pair.activationBackward(kind, z, y, randomFloats(length, 11), dz, length, 0.2);
+    expect([...y.subarray(length)]).toEqual(Array(5).fill(sentinel));
+    expect([...dz.subarray(length)]).toEqual(Array(5).fill(sentinel));
+    expect(y.subarray(0, length).includes(sentinel)).toBe(false);
+  });
+
+  it.each(["tanh", "lecun-tanh"] as const)("%s keeps NaN and saturates at the infinities, as Math.tanh", (kind) => {
+    const input = Float32Array.of(Number.NaN, Infinity, -Infinity, 0, -0);
+    const output = new Float32Array(input.length);
+    pair.activationForward(kind, input, output, input.length);
+    const scale = kind === "tanh" ? 1 : 1.7159;
+    expect(Number.isNaN(output[0])).toBe(true);
+    expect(output[1]).toBeCloseTo(scale, 6);
+    expect(output[2]).toBeCloseTo(-scale, 6);
+    expect(Object.is(output[3], 0)).toBe(true);
+    expect(Object.is(output[4], -0)).toBe(true);
+  });
+
   it("rejects an activation without a kernel", () => {
     const a = new Float32Array(4);
     expect(() => pair.activationForward("sigmoid" as WasmActivation, a, a, 4)).toThrow(

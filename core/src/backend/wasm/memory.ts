@@ -15,12 +15,15 @@ import { webAssembly, type WasmMemory } from "./webassembly";
 const PAGE = 65536;
 /** The maximum the kernels declare for their imported memory (scripts/build-wasm.mjs): 2 GiB. */
 export const MAXIMUM_PAGES = 32768;
-/** Addresses below this stay unused, so that 0 is never a valid buffer. */
-const BASE = 1024;
+/**
+ * Addresses below this are never allocated: 0 is never a valid buffer, and the kernels' static data (a constant
+ * table from byte 16, scripts/build-wasm.mjs) lives there.
+ */
+export const ARENA_BASE = 1024;
 
 export class SharedArena {
   readonly memory: WasmMemory;
-  private top = BASE;
+  private top = ARENA_BASE;
   private floats: Float32Array;
   private ints: Int32Array;
   /** Every SharedArrayBuffer the memory has had: views into any of them see the same bytes. */

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
+import { ARENA_BASE } from "./memory";
 import { webAssembly, type WasmMemory, type WasmModule } from "./webassembly";
 
 export type KernelVariant = "relaxed-simd" | "simd";
@@ -51,6 +52,8 @@ export interface KernelExports {
   convBackwardInput(...args: number[]): void;
   convBackwardFilter(...args: number[]): void;
   addInto(target: number, source: number, length: number): void;
+  /** The end of the kernels' static data, a byte address. */
+  staticDataEnd(): number;
 }
 
 const FUNCTIONS = [
@@ -72,6 +75,7 @@ const FUNCTIONS = [
   "averagePoolBackward",
   "activationForward",
   "activationBackward",
+  "staticDataEnd",
 ] as const;
 
 type KernelFunction = (...args: number[]) => number;
@@ -85,6 +89,13 @@ export function instantiateKernels(module: WasmModule, memory: WasmMemory): Kern
     const value = exports[name];
     if (typeof value !== "function") throw new Error(`the WebAssembly kernels lack the export '${name}'`);
     functions[name] = value as KernelFunction;
+  }
+  const dataEnd = (functions.staticDataEnd as KernelFunction)();
+  if (dataEnd > ARENA_BASE) {
+    throw new Error(
+      `the WebAssembly kernels' static data ends at byte ${dataEnd}, above the backend's first allocation ` +
+        `(${ARENA_BASE}): rebuild them with scripts/build-wasm.mjs`,
+    );
   }
   const work = exports.GEMM_WORK_FLOATS;
   if (!(work instanceof Global)) {
