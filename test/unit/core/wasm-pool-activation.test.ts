@@ -104,17 +104,20 @@ describe("WebAssembly activations", () => {
     expect(y.subarray(0, length).includes(sentinel)).toBe(false);
   });
 
-  it.each(["tanh", "lecun-tanh"] as const)("%s keeps NaN and saturates at the infinities, as Math.tanh", (kind) => {
-    const input = Float32Array.of(Number.NaN, Infinity, -Infinity, 0, -0);
-    const output = new Float32Array(input.length);
-    pair.activationForward(kind, input, output, input.length);
-    const scale = kind === "tanh" ? 1 : 1.7159;
-    expect(Number.isNaN(output[0])).toBe(true);
-    expect(output[1]).toBeCloseTo(scale, 6);
-    expect(output[2]).toBeCloseTo(-scale, 6);
-    expect(Object.is(output[3], 0)).toBe(true);
-    expect(Object.is(output[4], -0)).toBe(true);
-  });
+  it.each(["tanh", "lecun-tanh"] as const)(
+    "%s keeps NaN and saturates at the infinities, as Math.tanh",
+    (kind) => {
+      const input = Float32Array.of(Number.NaN, Infinity, -Infinity, 0, -0);
+      const output = new Float32Array(input.length);
+      pair.activationForward(kind, input, output, input.length);
+      const scale = kind === "tanh" ? 1 : 1.7159;
+      expect(Number.isNaN(output[0])).toBe(true);
+      expect(output[1]).toBeCloseTo(scale, 6);
+      expect(output[2]).toBeCloseTo(-scale, 6);
+      expect(Object.is(output[3], 0)).toBe(true);
+      expect(Object.is(output[4], -0)).toBe(true);
+    },
+  );
 
   it("rejects an activation without a kernel", () => {
     const a = new Float32Array(4);
