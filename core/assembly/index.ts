@@ -7,7 +7,7 @@ export {
   convPartialOffset,
   convWorkFloats,
 } from "./conv";
-export { addInto } from "./simd";
+export { addInto, gather, scatterAdd } from "./simd";
 export { averagePoolBackward, averagePoolForward, maxPoolBackward, maxPoolForward } from "./pool";
 export { activationBackward, activationForward, staticDataEnd } from "./activation";
 export { convForwardDirect, directWorkFloats } from "./direct";

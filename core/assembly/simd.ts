@@ -53,3 +53,22 @@ export function sum(src: usize, length: i32): f32 {
 export function shareLo(total: i32, thread: i32, threads: i32): i32 {
   return <i32>((<i64>total * thread) / threads);
 }
+
+/** dst[k] = src[index[k]] where index[k] >= 0, else 0, for k < length (index: i32 at `index`). */
+export function gather(dst: usize, src: usize, index: usize, length: i32): void {
+  for (let k = 0; k < length; k++) {
+    const i = load<i32>(index + ((<usize>k) << 2));
+    store<f32>(dst + ((<usize>k) << 2), i >= 0 ? load<f32>(src + ((<usize>i) << 2)) : 0);
+  }
+}
+
+/** dst[index[k]] += src[k] where index[k] >= 0, for k < length: the adjoint of gather. */
+export function scatterAdd(dst: usize, src: usize, index: usize, length: i32): void {
+  for (let k = 0; k < length; k++) {
+    const i = load<i32>(index + ((<usize>k) << 2));
+    if (i >= 0) {
+      const target = dst + ((<usize>i) << 2);
+      store<f32>(target, load<f32>(target) + load<f32>(src + ((<usize>k) << 2)));
+    }
+  }
+}

@@ -115,6 +115,37 @@ describe("a model on the WebAssembly backend", () => {
     expectClose(fast.gradient, reference.gradient, 100 * BATCH);
   });
 
+  it.each([
+    { name: "a kernel covering the whole input (run as a dense layer)", input: [3, 4, 5], stride: 1 },
+    {
+      name: "one output position from a kernel that leaves a row and a column out",
+      input: [3, 5, 6],
+      stride: 2,
+    },
+  ])("matches the reference on a convolution with $name, a partial table and kernels per map", (c) => {
+    const spec: ModelSpec = {
+      inputShape: c.input,
+      layers: [
+        {
+          type: "conv2d",
+          filters: 4,
+          kernel: [4, 5],
+          stride: c.stride,
+          connections: [[0], [0, 1], [1, 2], [0, 1, 2]],
+          sharing: "map",
+          activation: "tanh",
+        },
+        { type: "flatten" },
+        { type: "dense", units: 2 },
+      ],
+    };
+    const reference = pass(new Sequential(spec, "reference").initialize(7));
+    const fast = pass(new Sequential(spec, pair).initialize(7));
+    expectClose(fast.output, reference.output, 100);
+    expectClose(fast.inputDelta, reference.inputDelta, 100);
+    expectClose(fast.gradient, reference.gradient, 100 * BATCH);
+  });
+
   it("gives the same output and input delta on one thread and on two", () => {
     const one = pass(lenet5({ seed: 3, backend: single }));
     const two = pass(lenet5({ seed: 3, backend: pair }));

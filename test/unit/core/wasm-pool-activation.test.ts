@@ -126,3 +126,34 @@ describe("WebAssembly activations", () => {
     );
   });
 });
+
+describe("WebAssembly gather and scatterAdd", () => {
+  const source = randomFloats(50, 12);
+  const entries = [3, -1, 49, 0, 3, 17, -1, 8, 8, 8, 21];
+  const index = pair.allocateIndex(entries.length);
+  index.set(entries);
+
+  it("gather reads source[index[k]] and writes 0 for a negative index", () => {
+    const target = new Float32Array(entries.length).fill(Number.NaN);
+    pair.gather(source, index, target);
+    expect([...target]).toEqual(entries.map((i) => (i >= 0 ? source[i] : 0)));
+  });
+
+  it("scatterAdd adds source[k] into target[index[k]], summing repeated entries (gather's adjoint)", () => {
+    const values = randomFloats(entries.length, 13);
+    const target = randomFloats(50, 14);
+    const expected = Float64Array.from(target);
+    entries.forEach((i, k) => {
+      if (i >= 0) expected[i] += values[k];
+    });
+    pair.scatterAdd(values, index, target);
+    expectClose(target, expected, 4);
+  });
+
+  it("rejects an index table that is not in the backend's memory", () => {
+    const target = new Float32Array(entries.length);
+    expect(() => pair.gather(source, Int32Array.from(entries), target)).toThrow(
+      /index must be an Int32Array from allocateIndex/,
+    );
+  });
+});

@@ -104,6 +104,37 @@ export class WasmBackend implements Backend {
     return this.arena.view(this.arena.allocateLasting(length, owner), length);
   }
 
+  /** An Int32Array of `length` zeros inside the shared memory (index tables for gather and scatterAdd). */
+  allocateIndex(length: number, owner?: object): Int32Array {
+    const floats = this.allocate(length, owner);
+    return new Int32Array(floats.buffer, floats.byteOffset, length);
+  }
+
+  /**
+   * target[k] = source[index[k]], or 0 where index[k] < 0, for k < index.length: a layer's parameters expanded into
+   * a kernel's layout. `index` comes from allocateIndex and is not changed after its first use here.
+   */
+  gather(source: Float32Array, index: Int32Array, target: Float32Array): void {
+    const where = "gather";
+    this.withFrame((frame) => {
+      const indexAddress = this.indexAddress(where, index);
+      const sourceAddress = frame.input(where, "source", source, maxIndex(index) + 1);
+      const targetAddress = frame.output(where, "target", target, index.length);
+      this.kernels.gather(targetAddress, sourceAddress, indexAddress, index.length);
+    });
+  }
+
+  /** target[index[k]] += source[k] where index[k] >= 0: the adjoint of gather (folds a gradient back). */
+  scatterAdd(source: Float32Array, index: Int32Array, target: Float32Array): void {
+    const where = "scatterAdd";
+    this.withFrame((frame) => {
+      const indexAddress = this.indexAddress(where, index);
+      const sourceAddress = frame.input(where, "source", source, index.length);
+      const targetAddress = frame.inout(where, "target", target, maxIndex(index) + 1);
+      this.kernels.scatterAdd(targetAddress, sourceAddress, indexAddress, index.length);
+    });
+  }
+
   /** Float32 workspaces live in the shared memory, so layers on this backend run on them without copies. */
   workspaceBuffer(dtype: DType, length: number, owner: object): FloatArray {
     return dtype === "float32" ? this.allocate(length, owner) : new Float64Array(length);
@@ -372,6 +403,13 @@ export class WasmBackend implements Backend {
     });
   }
 
+  private indexAddress(where: string, index: Int32Array): number {
+    if (!(index instanceof Int32Array) || !this.arena.ownsBuffer(index.buffer)) {
+      throw new TypeError(`${where}: index must be an Int32Array from allocateIndex`);
+    }
+    return index.byteOffset;
+  }
+
   /** Runs `body` with a frame of the shared memory: outputs copied back on success, everything freed either way. */
   private withFrame(body: (frame: Frame) => void): void {
     const frame = new Frame(this.arena);
@@ -440,6 +478,22 @@ export class WasmBackend implements Backend {
 const DIRECT_FORWARD_MAX_PATCH = 256;
 /** Likewise for the filter gradient: faster for C1, slower for C3 (its short rows of ten outputs). */
 const DIRECT_FILTER_MAX_PATCH = 64;
+
+const largestEntries = new WeakMap<Int32Array, number>();
+
+/**
+ * The largest entry of an index table (-1 when it has none), computed on first use: a table is filled once, before
+ * it is first used, and not changed afterwards.
+ */
+function maxIndex(index: Int32Array): number {
+  let largest = largestEntries.get(index);
+  if (largest === undefined) {
+    largest = -1;
+    for (let k = 0; k < index.length; k++) if (index[k] > largest) largest = index[k];
+    largestEntries.set(index, largest);
+  }
+  return largest;
+}
 
 function usesDirect(g: ConvGeometry, maxPatch: number): boolean {
   return g.strideHeight === 1 && g.strideWidth === 1 && g.patchSize <= maxPatch;

@@ -2,18 +2,26 @@
  * A convolution layer (layers/conv2d.ts) on the WebAssembly kernels. The kernels take the full W^T (R x d_out); a
  * partial connection table or kernels shared per map (seed 004 Remark 2) are expanded into it, with zeros for
  * missing connections, and the full gradient is folded back (summed over the entries sharing a parameter), as
- * layers/conv2d-lowered.ts does. Forward mode stays on the reference.
+ * layers/conv2d-lowered.ts does; both run in WebAssembly (gather, scatterAdd). Forward mode stays on the reference.
+ *
+ * A convolution whose unpadded input is exactly one kernel (one output position: LeNet-5's C5) is a dense layer,
+ * Y = X W' + 1 b^T with X the batch's samples as rows: it runs as three GEMMs with no im2col (measured 2.2x faster
+ * than the convolution kernels for C5 at batch 64). W' is W^T with its rows in the sample's order (c, u, v) instead
+ * of the patch order r = u + kh (v + kw c); the expansion above does that reordering too.
  */
 import type { Conv2dLayer } from "../../layers/conv2d";
 import { convGeometry, type ConvGeometry } from "../../matrix/geometry";
 import type { FloatArray } from "../../tensor";
 import { AcceleratedLayer } from "./accelerated";
 import type { WasmBackend } from "./backend";
+import { denseBackward, denseForward, type DenseSizes } from "./layers";
 
 export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
   private readonly geometry: ConvGeometry;
   /** For entry (r, o) of W^T: the parameter index, or -1 for a structural zero; null when W^T is vec(W) itself. */
   private readonly fullIndex: Int32Array | null;
+  /** Set when the kernel covers the whole unpadded input: the layer is a dense layer. */
+  private readonly dense: DenseSizes | null;
   private readonly weights: Float32Array;
   private readonly weightGrad: Float32Array;
   private readonly biasGrad: Float32Array;
@@ -34,12 +42,18 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
     });
     const { patchSize } = this.geometry;
     const outChannels = layer.outChannels;
+    const kh = layer.kernelHeight;
+    const kw = layer.kernelWidth;
+    const unpadded = layer.padHeight === 0 && layer.padWidth === 0;
+    const isDense = unpadded && layer.inHeight === kh && layer.inWidth === kw;
+    this.dense = isDense ? { batch: 0, nIn: patchSize, nOut: outChannels } : null;
     const fullIndex = new Int32Array(patchSize * outChannels);
     let identity = true;
     for (let c = 0; c < layer.inChannels; c++) {
-      for (let v = 0; v < layer.kernelWidth; v++) {
-        for (let u = 0; u < layer.kernelHeight; u++) {
-          const r = u + layer.kernelHeight * (v + layer.kernelWidth * c);
+      for (let v = 0; v < kw; v++) {
+        for (let u = 0; u < kh; u++) {
+          // The patch row, or for a dense layer the position of x[c, u, v] in the sample (NCHW).
+          const r = isDense ? v + kw * (u + kh * c) : u + kh * (v + kw * c);
           for (let o = 0; o < outChannels; o++) {
             const index = layer.weightIndex(o, c, u, v);
             fullIndex[r * outChannels + o] = index;
@@ -48,7 +62,8 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
         }
       }
     }
-    this.fullIndex = identity ? null : fullIndex;
+    this.fullIndex = identity ? null : backend.allocateIndex(fullIndex.length, this);
+    this.fullIndex?.set(fullIndex);
     this.weights = backend.allocate(patchSize * outChannels, this);
     this.weightGrad = backend.allocate(patchSize * outChannels, this);
     this.biasGrad = backend.allocate(outChannels, this);
@@ -60,14 +75,10 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
       [x, batch * this.inputSize],
       [y, batch * this.outputSize],
     );
-    this.backend.conv2dForward(
-      this.geometry,
-      batch,
-      input,
-      this.expandWeights(p),
-      p.subarray(this.layer.weightCount, this.parameterCount),
-      output,
-    );
+    const weights = this.expandWeights(p);
+    const bias = p.subarray(this.layer.weightCount, this.parameterCount);
+    if (this.dense) denseForward(this.backend, { ...this.dense, batch }, input, weights, bias, output);
+    else this.backend.conv2dForward(this.geometry, batch, input, weights, bias, output);
   }
 
   backward(
@@ -79,36 +90,34 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
     grad: FloatArray,
     batch: number,
   ): void {
-    const [p, input, delta] = this.float32(
+    const [p, input, delta, g] = this.float32(
       [params, this.parameterCount],
       [x, batch * this.inputSize],
       [dy, batch * this.outputSize],
+      [grad, this.parameterCount],
     );
     const weights = this.expandWeights(p);
-    this.backend.conv2dBackwardFilter(this.geometry, batch, input, delta, this.weightGrad, this.biasGrad);
-    if (this.fullIndex) {
-      grad.fill(0, 0, this.layer.weightCount);
-      for (let k = 0; k < this.fullIndex.length; k++) {
-        const index = this.fullIndex[k];
-        if (index >= 0) grad[index] += this.weightGrad[k];
-      }
+    const target = dx ? this.float32([dx, batch * this.inputSize])[0] : null;
+    if (this.dense) {
+      const sizes = { ...this.dense, batch };
+      denseBackward(this.backend, sizes, input, weights, delta, target, this.weightGrad, this.biasGrad);
     } else {
-      grad.set(this.weightGrad);
+      this.backend.conv2dBackwardFilter(this.geometry, batch, input, delta, this.weightGrad, this.biasGrad);
+      if (target) this.backend.conv2dBackwardInput(this.geometry, batch, delta, weights, target);
     }
-    grad.set(this.biasGrad, this.layer.weightCount);
-    if (dx) {
-      const [target] = this.float32([dx, batch * this.inputSize]);
-      this.backend.conv2dBackwardInput(this.geometry, batch, delta, weights, target);
+    if (this.fullIndex) {
+      g.fill(0, 0, this.layer.weightCount);
+      this.backend.scatterAdd(this.weightGrad, this.fullIndex, g);
+    } else {
+      g.set(this.weightGrad);
     }
+    g.set(this.biasGrad, this.layer.weightCount);
   }
 
   /** W^T (R x d_out) from the layer's parameters. */
   private expandWeights(params: Float32Array): Float32Array {
     if (!this.fullIndex) return params.subarray(0, this.weights.length);
-    for (let k = 0; k < this.fullIndex.length; k++) {
-      const index = this.fullIndex[k];
-      this.weights[k] = index >= 0 ? params[index] : 0;
-    }
+    this.backend.gather(params, this.fullIndex, this.weights);
     return this.weights;
   }
 }

@@ -98,12 +98,8 @@ export class WasmDenseLayer extends AcceleratedLayer<DenseLayer> {
       [x, batch * nIn],
       [y, batch * nOut],
     );
-    if (this.layer.hasBias) {
-      const bias = p.subarray(nIn * nOut, nIn * nOut + nOut);
-      for (let n = 0; n < batch; n++) output.set(bias, n * nOut);
-    }
-    const beta = this.layer.hasBias ? 1 : 0;
-    this.backend.gemm(false, false, batch, nOut, nIn, input, nIn, p, nOut, beta, output, nOut);
+    const bias = this.layer.hasBias ? p.subarray(nIn * nOut, nIn * nOut + nOut) : null;
+    denseForward(this.backend, { batch, nIn, nOut }, input, p, bias, output);
   }
 
   backward(
@@ -123,17 +119,49 @@ export class WasmDenseLayer extends AcceleratedLayer<DenseLayer> {
       [dy, batch * nOut],
       [grad, this.parameterCount],
     );
-    this.backend.gemm(true, false, nIn, nOut, batch, input, nIn, delta, nOut, 0, g, nOut);
-    if (this.layer.hasBias) {
-      const biasOffset = nIn * nOut;
-      g.fill(0, biasOffset, biasOffset + nOut);
-      for (let n = 0; n < batch; n++) {
-        for (let i = 0; i < nOut; i++) g[biasOffset + i] += delta[n * nOut + i];
-      }
-    }
-    if (dx) {
-      const [target] = this.float32([dx, batch * nIn]);
-      this.backend.gemm(false, true, batch, nIn, nOut, delta, nOut, p, nOut, 0, target, nIn);
+    const biasGrad = this.layer.hasBias ? g.subarray(nIn * nOut, nIn * nOut + nOut) : null;
+    const target = dx ? this.float32([dx, batch * nIn])[0] : null;
+    denseBackward(this.backend, { batch, nIn, nOut }, input, p, delta, target, g, biasGrad);
+  }
+}
+
+/** The sizes of a batched product: `batch` rows of `nIn` inputs and `nOut` outputs. */
+export interface DenseSizes {
+  readonly batch: number;
+  readonly nIn: number;
+  readonly nOut: number;
+}
+
+/** Y = X W + 1 b^T for X batch x nIn and W nIn x nOut, row-major; no bias when `bias` is null. */
+export function denseForward(
+  backend: WasmBackend,
+  { batch, nIn, nOut }: DenseSizes,
+  x: Float32Array,
+  weights: Float32Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+): void {
+  if (bias) for (let n = 0; n < batch; n++) y.set(bias, n * nOut);
+  backend.gemm(false, false, batch, nOut, nIn, x, nIn, weights, nOut, bias ? 1 : 0, y, nOut);
+}
+
+/** dW = X^T dY and db = dY^T 1 (both overwritten; db skipped when null), and dX = dY W^T when dx is given. */
+export function denseBackward(
+  backend: WasmBackend,
+  { batch, nIn, nOut }: DenseSizes,
+  x: Float32Array,
+  weights: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array | null,
+  weightGrad: Float32Array,
+  biasGrad: Float32Array | null,
+): void {
+  backend.gemm(true, false, nIn, nOut, batch, x, nIn, dy, nOut, 0, weightGrad, nOut);
+  if (biasGrad) {
+    biasGrad.fill(0, 0, nOut);
+    for (let n = 0; n < batch; n++) {
+      for (let i = 0; i < nOut; i++) biasGrad[i] += dy[n * nOut + i];
     }
   }
+  if (dx) backend.gemm(false, true, batch, nIn, nOut, dy, nOut, weights, nOut, 0, dx, nIn);
 }

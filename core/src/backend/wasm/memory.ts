@@ -126,7 +126,11 @@ export class SharedArena {
 
   /** True when `array` is a view into this memory (so it can be passed by address, without a copy). */
   owns(array: Float32Array): boolean {
-    return this.buffers.has(array.buffer);
+    return this.ownsBuffer(array.buffer);
+  }
+
+  ownsBuffer(buffer: ArrayBufferLike): boolean {
+    return this.buffers.has(buffer);
   }
 
   private refresh(): void {

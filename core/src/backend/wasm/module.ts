@@ -52,6 +52,8 @@ export interface KernelExports {
   convBackwardInput(...args: number[]): void;
   convBackwardFilter(...args: number[]): void;
   addInto(target: number, source: number, length: number): void;
+  gather(target: number, source: number, index: number, length: number): void;
+  scatterAdd(target: number, source: number, index: number, length: number): void;
   /** The end of the kernels' static data, a byte address. */
   staticDataEnd(): number;
 }
@@ -64,6 +66,8 @@ const FUNCTIONS = [
   "convBackwardInput",
   "convBackwardFilter",
   "addInto",
+  "gather",
+  "scatterAdd",
   "convForwardDirect",
   "directWorkFloats",
   "convBackwardFilterDirect",
