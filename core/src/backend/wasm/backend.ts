@@ -13,7 +13,8 @@
  *
  * Algorithms: convolutions with stride 1 and small patches run direct kernels (core/assembly/direct.ts for the
  * forward pass up to 256 patch rows, direct-filter.ts for the filter gradient up to 64); the others, and every
- * input delta, run im2col + the packed GEMM (conv.ts). As a model's backend (../backend.ts) it runs convolutions
+ * input delta, run im2col + the packed GEMM (conv.ts); a convolution whose kernel covers its whole unpadded input
+ * (LeNet-5's C5) runs as a dense layer (conv-layer.ts). As a model's backend (../backend.ts) it runs convolutions
  * (any connection table or kernel sharing), dense layers, max and average pooling, LeCun's weighted sub-sampling with
  * a one-to-one table, and the ReLU, leaky ReLU, tanh and LeCun tanh activations; other layers stay on the reference.
  */
