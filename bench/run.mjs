@@ -7,6 +7,7 @@
 //   --only <text>                         only the workloads whose name contains <text> (e.g. "lenet-c3 forward");
 //                                         results are printed, not written
 //   node bench/run.mjs --readme           copy results.md's ratio table into the README (quick and full runs do this)
+//   node bench/run.mjs --rerender         write results.md and the README's table again from results.json
 //   --impl <a,b>                          only these implementations (names in bench/workloads/registry.mjs,
 //                                         plus pytorch, kernels)
 // Quick and full runs first set up what is missing: the workspace build, bench/node_modules, bench/.venv-torch.
@@ -123,6 +124,11 @@ async function main() {
   const machine = describeMachine();
   const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
   if (head.status === 0) machine.commit = head.stdout.trim();
+  const status = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  if (status.status === 0) machine.uncommittedChanges = status.stdout.trim() !== "";
   const startedAt = new Date().toISOString();
   const timeoutS = options.mode === "full" ? 3600 : 900;
   const wanted = (name) => options.impl === undefined || options.impl.includes(name);
@@ -231,8 +237,19 @@ function updateReadme(text) {
 
 if (process.argv.includes("--readme")) {
   updateReadme(readFileSync(join(bench, "results", "results.md"), "utf8"));
+} else if (process.argv.includes("--rerender")) {
+  rerender().catch(fail);
 } else {
   main().catch(fail);
+}
+
+/** Writes results.md and the README's table again from results.json (after a change to the report's wording). */
+async function rerender() {
+  const report = await import("./workloads/report.mjs");
+  const analysis = JSON.parse(readFileSync(join(bench, "results", "results.json"), "utf8"));
+  const text = report.markdown(analysis) + report.setupNotes(analysis);
+  writeFileSync(join(bench, "results", "results.md"), text);
+  updateReadme(text);
 }
 
 function fail(error) {

@@ -181,6 +181,18 @@ function table(header, lines) {
   ].join("\n");
 }
 
+/** "a / b / c at the start and d / e / f at the end" (1, 5 and 15 minutes). */
+function loadAverages(machine) {
+  const start = `${machine.loadAverageAtStart.join(" / ")} at the start`;
+  return machine.loadAverageAtEnd ? `${start} and ${machine.loadAverageAtEnd.join(" / ")} at the end` : start;
+}
+
+/** Whether the measured tree had uncommitted changes (unknown for runs recorded before this was kept). */
+function treeState(machine) {
+  if (machine.uncommittedChanges === undefined) return "";
+  return machine.uncommittedChanges ? ", with uncommitted changes in the tree" : ", a clean tree";
+}
+
 export function markdown(analysis) {
   const { machine, ceiling, implementations } = analysis;
   const present = COLUMNS.filter(([name]) => implementations[name] !== undefined);
@@ -207,11 +219,12 @@ export function markdown(analysis) {
     "",
     `Produced by \`node bench/run.mjs --${analysis.mode}\`${analysis.mode === "quick" ? " (`npm run bench`)" : analysis.mode === "full" ? " (`npm run bench:full`)" : ""}.`,
     "",
-    `Measured on a **shared, loaded machine** (other work was running on its ${machine.logicalCores} cores; load average ` +
-      `${machine.loadAverageAtStart.join(" / ")} at the start): treat the figures as indicative, not as a clean benchmark. ` +
-      `${machine.cpu} (${machine.vectorFlags.join(", ")}), ${machine.memoryGiB} GiB, Node ${machine.node}` +
+    `Machine: ${machine.cpu} (${machine.vectorFlags.join(", ")}), ${machine.logicalCores} logical cores, ` +
+      `${machine.memoryGiB} GiB, Node ${machine.node}` +
       (machine.adapter ? `; WebGPU adapter: ${machine.adapter}` : "") +
-      (machine.commit ? `; commit ${machine.commit} (with other work in progress in the tree).` : "."),
+      `. Load average ${loadAverages(machine)} (the benchmark itself keeps up to ${machine.logicalCores} cores busy); ` +
+      "a shared virtual machine, so treat the figures as indicative, not as a clean benchmark." +
+      (machine.commit ? ` Commit ${machine.commit}${treeState(machine)}.` : ""),
     "",
     ceiling
       ? `Ceiling: the best ${ceiling.workload} of ONNX Runtime and PyTorch, ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.by}); each GFLOP/s figure is followed by its fraction of that.`
