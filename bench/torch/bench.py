@@ -132,6 +132,29 @@ def lenet_workload(kind, batch, epoch_data):
     return measure(lambda: step(x, labels))
 
 
+def landscape_grid(grid, images_and_labels):
+    """The loss over a grid of points on a random plane through LeNet-5's parameters, on the first images of
+    Fashion-MNIST's training split: one forward pass of all the images per point (deltalab's landscape-grid)."""
+    torch.manual_seed(0)
+    model = lenet()
+    images, labels = images_and_labels()
+    images, labels = images[: grid["images"]], labels[: grid["images"]]
+    center = nn.utils.parameters_to_vector(model.parameters()).detach()
+    d1 = 0.1 * seeded(center.numel(), seed=11)
+    d2 = 0.1 * seeded(center.numel(), seed=12)
+    axis = torch.linspace(-1, 1, grid["points"])
+    loss_fn = nn.CrossEntropyLoss()
+
+    def surface():
+        with torch.no_grad():
+            for alpha in axis:
+                for beta in axis:
+                    nn.utils.vector_to_parameters(center + alpha * d1 + beta * d2, model.parameters())
+                    loss_fn(model(images), labels)
+
+    return measure(surface, runs=1, warmup=0, min_sample_s=0)
+
+
 def fashion_train():
     """Fashion-MNIST's training split from the IDX files, as @deltalab/core's loader finds them."""
     import gzip
@@ -192,10 +215,17 @@ def main():
                     torch.set_num_threads(threads)
                     result = lenet_workload(kind, plan["lenetBatch"], fashion_train)
                     result["note"] = f"{threads} thread(s), the faster for the training step"
+                elif kind == "landscape-grid":
+                    threads = step_threads.get("inference", 2)
+                    torch.set_num_threads(threads)
+                    result = landscape_grid(plan["grid"], fashion_train)
+                    result["note"] = f"{threads} thread(s), the faster for inference; all images in one batch"
                 elif kind.startswith("lenet"):
                     result = best_of_threads(lambda: lenet_workload(kind, plan["lenetBatch"], fashion_train))
                     if kind == "lenet-train-step":
                         step_threads["threads"] = result["threads"]
+                    if kind == "lenet-inference":
+                        step_threads["inference"] = result["threads"]
                 else:
                     continue
                 emit({**key, **result})

@@ -84,6 +84,7 @@ export function workloadPlan(mode) {
     smoke: SMOKE_CASE,
     lenetBatch: LENET_BATCH,
     gemm: GEMM_SIZE,
+    grid: GRID,
     workloads: workloadsFor(mode),
   };
 }

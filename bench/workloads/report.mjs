@@ -278,7 +278,7 @@ const NOTES = [
   "ConvNetJS computes in Float64, one sample per call, and has only max pooling (its LeNet-5 uses max pooling); every other LeNet-5 here uses 2x2 average pooling and a full C3 table.",
   "@tensorflow/tfjs-node is not measured: its install downloads libtensorflow, which this machine cannot reach.",
   "ONNX Runtime is inference only (forward rows); its graphs are written by bench/workloads/onnx-model.mjs.",
-  "A call slower than the mode's budget (--quick: 3 s) is timed once, and a workload predicted from a smaller case to take over 15 s a call (--full: 120 s; an epoch or surface over 20 min) is skipped; the cell says which.",
+  "A call slower than the mode's budget (--quick: 3 s) is timed once, and a workload predicted from a smaller case to take over 15 s a call (--full: 120 s; an epoch or surface over 6 min) is skipped; the cell says which.",
   "Optimizers against SciPy: see bench/results/optim.md (bench/optim).",
 ];
 
