@@ -107,7 +107,8 @@ function csvField(value: CellValue): string {
 
 /**
  * Heat map of time over two launch parameters: z[j][i] is the lowest median time among the candidates with
- * params[px] = x[i] and params[py] = y[j] (other parameters vary freely), null where no candidate ran.
+ * params[px] = x[i] and params[py] = y[j] (other parameters vary freely) that passed their correctness check, null
+ * where none did: a launch that computes the wrong result is never shown as the fast one (the table lists it, marked).
  */
 export function tuningHeatmap(payload: TuningTablePayload, theme: Theme): Figure | undefined {
   if (!payload.heatmapParams) return undefined;
@@ -120,6 +121,7 @@ export function tuningHeatmap(payload: TuningTablePayload, theme: Theme): Figure
   const ys = distinct(py);
   const z: (number | null)[][] = ys.map(() => xs.map(() => null));
   for (const c of payload.candidates) {
+    if (!c.check.passed) continue;
     const i = xs.indexOf(c.params[px] as number);
     const j = ys.indexOf(c.params[py] as number);
     if (i < 0 || j < 0) continue;
@@ -146,7 +148,7 @@ export function tuningHeatmap(payload: TuningTablePayload, theme: Theme): Figure
       },
     ],
     layout: {
-      title: { text: "fastest median time (ms) per workgroup shape" },
+      title: { text: "fastest median time (ms) per workgroup shape, of the launches that passed" },
       xaxis: axis(px),
       yaxis: axis(py),
       paper_bgcolor: theme.background,

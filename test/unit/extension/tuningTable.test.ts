@@ -187,17 +187,26 @@ describe("tuningCsv", () => {
 });
 
 describe("tuningHeatmap", () => {
-  it("puts the fastest median per (workgroupX, workgroupY) cell on the grid, null where none ran", () => {
+  it("puts the fastest passing median per (workgroupX, workgroupY) cell on the grid, null where none passed", () => {
     const payload = tuningPayload();
     payload.candidates.push({ ...payload.candidates[1], id: "wg8x8-b", medianMs: 1.5 });
     const trace = tuningHeatmap(payload, theme)!.data[0];
     expect(trace.type).toBe("heatmap");
     expect(trace.x).toEqual(["8", "16", "32"]);
     expect(trace.y).toEqual(["4", "8", "16"]);
+    // The 32 x 4 launch (1 ms) failed its check: its cell stays empty rather than showing the fastest time.
     expect(trace.z).toEqual([
-      [null, null, 1.0],
+      [null, null, null],
       [1.5, null, null],
       [8.0, 4.0, null],
     ]);
+  });
+
+  it("keeps a shape's fastest passing launch when a faster one of the same shape failed", () => {
+    const payload = tuningPayload();
+    const failed = payload.candidates.find((c) => !c.check.passed)!;
+    payload.candidates.push({ ...failed, id: "wg32x4-ok", medianMs: 3, check: { ...failed.check, passed: true } });
+    const trace = tuningHeatmap(payload, theme)!.data[0];
+    expect(trace.z[0][2]).toBe(3);
   });
 });
