@@ -205,7 +205,12 @@ describe("tuningHeatmap", () => {
   it("keeps a shape's fastest passing launch when a faster one of the same shape failed", () => {
     const payload = tuningPayload();
     const failed = payload.candidates.find((c) => !c.check.passed)!;
-    payload.candidates.push({ ...failed, id: "wg32x4-ok", medianMs: 3, check: { ...failed.check, passed: true } });
+    payload.candidates.push({
+      ...failed,
+      id: "wg32x4-ok",
+      medianMs: 3,
+      check: { ...failed.check, passed: true },
+    });
     const trace = tuningHeatmap(payload, theme)!.data[0];
     expect(trace.z[0][2]).toBe(3);
   });
