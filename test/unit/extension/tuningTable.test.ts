@@ -212,6 +212,10 @@ describe("tuningHeatmap", () => {
       check: { ...failed.check, passed: true },
     });
     const trace = tuningHeatmap(payload, theme)!.data[0];
-    expect(trace.z[0][2]).toBe(3);
+    expect(trace.z).toEqual([
+      [null, null, 3],
+      [2.0, null, null],
+      [8.0, 4.0, null],
+    ]);
   });
 });
