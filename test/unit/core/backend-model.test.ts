@@ -29,6 +29,13 @@ function pass(model: Sequential) {
   return { output, inputDelta: Float64Array.from(ws.deltas[0]), gradient: Float64Array.from(ws.gradient) };
 }
 
+/** Output, input delta and gradient of `fast` equal the reference's within `ulps` (the gradient sums BATCH samples). */
+function expectMatches(fast: ReturnType<typeof pass>, reference: ReturnType<typeof pass>, ulps: number) {
+  expectClose(fast.output, reference.output, ulps);
+  expectClose(fast.inputDelta, reference.inputDelta, ulps);
+  expectClose(fast.gradient, reference.gradient, ulps * BATCH);
+}
+
 /** Convolutions with a partial table and per-map kernels (seed 004 Remark 2), stride and padding. */
 const SHARED_SPEC: ModelSpec = {
   inputShape: [3, 13, 11],
@@ -54,18 +61,14 @@ describe("a model on the WebAssembly backend", () => {
   it("matches the reference on LeNet-5 with the paper's partial C3 table", () => {
     const reference = pass(lenet5({ seed: 1, backend: "reference" }));
     const fast = pass(lenet5({ seed: 1, backend: pair }));
-    expectClose(fast.output, reference.output, 400);
-    expectClose(fast.inputDelta, reference.inputDelta, 400);
-    expectClose(fast.gradient, reference.gradient, 400 * BATCH);
+    expectMatches(fast, reference, 400);
   });
 
   it("matches the reference on LeNet-5 with max pooling and ReLU", () => {
     const options = { seed: 4, inputSize: 28, pooling: "max-pool", activation: "relu" } as const;
     const reference = pass(lenet5({ ...options, backend: "reference" }));
     const fast = pass(lenet5({ ...options, backend: pair }));
-    expectClose(fast.output, reference.output, 400);
-    expectClose(fast.inputDelta, reference.inputDelta, 400);
-    expectClose(fast.gradient, reference.gradient, 400 * BATCH);
+    expectMatches(fast, reference, 400);
   });
 
   it("matches the reference with average pooling, leaky ReLU and a dense layer without bias", () => {
@@ -80,9 +83,7 @@ describe("a model on the WebAssembly backend", () => {
     };
     const reference = pass(new Sequential(spec, "reference").initialize(5));
     const fast = pass(new Sequential(spec, pair).initialize(5));
-    expectClose(fast.output, reference.output, 100);
-    expectClose(fast.inputDelta, reference.inputDelta, 100);
-    expectClose(fast.gradient, reference.gradient, 100 * BATCH);
+    expectMatches(fast, reference, 100);
   });
 
   it.each([
@@ -101,18 +102,14 @@ describe("a model on the WebAssembly backend", () => {
       };
       const reference = pass(new Sequential(spec, "reference").initialize(6));
       const fast = pass(new Sequential(spec, pair).initialize(6));
-      expectClose(fast.output, reference.output, 20);
-      expectClose(fast.inputDelta, reference.inputDelta, 20);
-      expectClose(fast.gradient, reference.gradient, 20 * BATCH);
+      expectMatches(fast, reference, 20);
     },
   );
 
   it("matches the reference with kernels shared per map, stride and padding", () => {
     const reference = pass(new Sequential(SHARED_SPEC, "reference").initialize(2));
     const fast = pass(new Sequential(SHARED_SPEC, single).initialize(2));
-    expectClose(fast.output, reference.output, 100);
-    expectClose(fast.inputDelta, reference.inputDelta, 100);
-    expectClose(fast.gradient, reference.gradient, 100 * BATCH);
+    expectMatches(fast, reference, 100);
   });
 
   it.each([
@@ -141,9 +138,7 @@ describe("a model on the WebAssembly backend", () => {
     };
     const reference = pass(new Sequential(spec, "reference").initialize(7));
     const fast = pass(new Sequential(spec, pair).initialize(7));
-    expectClose(fast.output, reference.output, 100);
-    expectClose(fast.inputDelta, reference.inputDelta, 100);
-    expectClose(fast.gradient, reference.gradient, 100 * BATCH);
+    expectMatches(fast, reference, 100);
   });
 
   it("gives the same output and input delta on one thread and on two", () => {

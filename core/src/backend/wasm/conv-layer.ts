@@ -20,8 +20,8 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
   private readonly geometry: ConvGeometry;
   /** For entry (r, o) of W^T: the parameter index, or -1 for a structural zero; null when W^T is vec(W) itself. */
   private readonly fullIndex: Int32Array | null;
-  /** Set when the kernel covers the whole unpadded input: the layer is a dense layer. */
-  private readonly dense: DenseSizes | null;
+  /** True when the kernel covers the whole unpadded input: the layer is a dense layer. */
+  private readonly dense: boolean;
   private readonly weights: Float32Array;
   private readonly weightGrad: Float32Array;
   private readonly biasGrad: Float32Array;
@@ -46,7 +46,7 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
     const kw = layer.kernelWidth;
     const unpadded = layer.padHeight === 0 && layer.padWidth === 0;
     const isDense = unpadded && layer.inHeight === kh && layer.inWidth === kw;
-    this.dense = isDense ? { batch: 0, nIn: patchSize, nOut: outChannels } : null;
+    this.dense = isDense;
     const fullIndex = new Int32Array(patchSize * outChannels);
     let identity = true;
     for (let c = 0; c < layer.inChannels; c++) {
@@ -77,7 +77,7 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
     );
     const weights = this.expandWeights(p);
     const bias = p.subarray(this.layer.weightCount, this.parameterCount);
-    if (this.dense) denseForward(this.backend, { ...this.dense, batch }, input, weights, bias, output);
+    if (this.dense) denseForward(this.backend, this.denseSizes(batch), input, weights, bias, output);
     else this.backend.conv2dForward(this.geometry, batch, input, weights, bias, output);
   }
 
@@ -99,8 +99,16 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
     const weights = this.expandWeights(p);
     const target = dx ? this.float32([dx, batch * this.inputSize])[0] : null;
     if (this.dense) {
-      const sizes = { ...this.dense, batch };
-      denseBackward(this.backend, sizes, input, weights, delta, target, this.weightGrad, this.biasGrad);
+      denseBackward(
+        this.backend,
+        this.denseSizes(batch),
+        input,
+        weights,
+        delta,
+        target,
+        this.weightGrad,
+        this.biasGrad,
+      );
     } else {
       this.backend.conv2dBackwardFilter(this.geometry, batch, input, delta, this.weightGrad, this.biasGrad);
       if (target) this.backend.conv2dBackwardInput(this.geometry, batch, delta, weights, target);
@@ -112,6 +120,11 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
       g.set(this.weightGrad);
     }
     g.set(this.biasGrad, this.layer.weightCount);
+  }
+
+  /** The dense layer's sizes: one row of R inputs and d_out outputs per sample. */
+  private denseSizes(batch: number): DenseSizes {
+    return { batch, nIn: this.geometry.patchSize, nOut: this.layer.outChannels };
   }
 
   /** W^T (R x d_out) from the layer's parameters. */
