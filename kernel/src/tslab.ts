@@ -124,6 +124,8 @@ export interface ZmqSocket extends AsyncIterable<Buffer[]> {
   send(frames: (Buffer | string)[]): Promise<void>;
   close(): void;
   linger: number;
+  /** Milliseconds a send may wait for the socket; 0: never wait (and never defer the send). */
+  sendTimeout: number;
 }
 
 export interface ZmqModule {

@@ -44,8 +44,8 @@ async function serve(
   const zmq = loadZmq();
   const control = new zmq.Router();
   const heartbeat = new zmq.Reply();
-  control.linger = 0;
-  heartbeat.linger = 0;
+  Outbox.prepare(control);
+  Outbox.prepare(heartbeat);
   await control.bind(endpoint(connection, "control"));
   await heartbeat.bind(endpoint(connection, "hb"));
   const outbox = new Outbox(control, (error) =>

@@ -41,7 +41,7 @@ export class WireServer {
     const iopub = new zmq.Publisher();
     const stdin = new zmq.Router();
     const sockets = [shell, iopub, stdin];
-    for (const socket of sockets) socket.linger = 0;
+    for (const socket of sockets) Outbox.prepare(socket);
     await Promise.all([
       shell.bind(endpoint(connection, "shell")),
       iopub.bind(endpoint(connection, "iopub")),
