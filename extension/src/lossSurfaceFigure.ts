@@ -5,7 +5,7 @@ import type {
   SurfaceTrajectory,
 } from "@deltalab/core/payloads";
 import type { Figure, Trace } from "./plotly";
-import { plotlyText } from "./text";
+import { formatNumber, plotlyText } from "./text";
 import type { Theme } from "./theme";
 
 /** What the reader has chosen in the view's controls. */
@@ -104,6 +104,34 @@ function surfaceHeights(
   return z;
 }
 
+/**
+ * A number as a hover label shows it: 4 significant digits, so that grid coordinates and losses carrying
+ * rounding error (1.7999999999999998, 67.99999999999997) read 1.8 and 68. A missing value reads "none".
+ */
+export function hoverNumber(value: number | null | undefined, digits = 4): string {
+  return value === null || value === undefined ? "none" : formatNumber(value, digits);
+}
+
+/**
+ * The hover text of every grid point, laid out like the loss (row i: y[i], column j: x[j]), computed once per
+ * payload. Labels are written here rather than through a plotly hovertemplate: in the 3-D view plotly looks a
+ * surface's per-point data up as data[column][row], so a template over customdata would show the loss of the
+ * transposed point, while `text` is looked up as text[row][column] in both views.
+ */
+const gridHoverCache = new WeakMap<LossSurfacePayload, string[][]>();
+
+export function gridHoverText(payload: LossSurfacePayload): string[][] {
+  let text = gridHoverCache.get(payload);
+  if (!text) {
+    const { x, y, loss } = payload.grid;
+    text = loss.map((row, i) =>
+      row.map((v, j) => `x ${hoverNumber(x[j])}<br>y ${hoverNumber(y[i])}<br>loss ${hoverNumber(v)}`),
+    );
+    gridHoverCache.set(payload, text);
+  }
+  return text;
+}
+
 /** The axis title: the direction's label and what kind of direction it is. Plain text, escaped for plotly. */
 export function directionTitle(kind: DirectionKind, direction: SurfaceDirection): string {
   const label = direction.label;
@@ -126,6 +154,25 @@ export function directionTitle(kind: DirectionKind, direction: SurfaceDirection)
   }
 }
 
+/**
+ * The short axis title of the 3-D view: the direction's label, with its share of variance for a PCA direction.
+ * Plotly draws 3-D axis titles along the axes inside the scene, where a long one runs past the scene's edge and is
+ * cut off; the full titles go in a caption under the scene instead (`directionCaption`).
+ */
+export function directionShortTitle(kind: DirectionKind, direction: SurfaceDirection): string {
+  const share =
+    kind === "pca" && direction.explainedVariance !== undefined
+      ? ` (${(100 * direction.explainedVariance).toFixed(1)}%)`
+      : "";
+  return plotlyText(`${direction.label}${share}`);
+}
+
+/** The caption under the 3-D scene: each axis with its full title. */
+export function directionCaption(payload: LossSurfacePayload): string {
+  const { kind, x, y } = payload.directions;
+  return `x: ${directionTitle(kind, x)}<br>y: ${directionTitle(kind, y)}`;
+}
+
 export function pathColor(path: DrawnPath, index: number): string {
   return path.color ?? PATH_COLORS[index % PATH_COLORS.length];
 }
@@ -142,11 +189,11 @@ export function lossSurfaceFigure(
   theme: Theme,
 ): Figure {
   const { height, title: heightTitle } = heightScale(payload, state.scale);
-  const { x, y, loss } = payload.grid;
+  const { x, y } = payload.grid;
   const z = surfaceHeights(payload, state.scale, height);
   const xTitle = directionTitle(payload.directions.kind, payload.directions.x);
   const yTitle = directionTitle(payload.directions.kind, payload.directions.y);
-  const surfaceHover = "x %{x:~.4g}<br>y %{y:~.4g}<br>loss %{customdata:~.4g}<extra></extra>";
+  const surfaceHover = gridHoverText(payload);
   const three = state.view === "surface";
   const data: Trace[] = [
     three
@@ -155,9 +202,9 @@ export function lossSurfaceFigure(
           x,
           y,
           z,
-          customdata: loss,
+          text: surfaceHover,
+          hoverinfo: "text",
           colorscale: "Viridis",
-          hovertemplate: surfaceHover,
           showscale: false,
           name: "loss",
         }
@@ -166,9 +213,9 @@ export function lossSurfaceFigure(
           x,
           y,
           z,
-          customdata: loss,
+          text: surfaceHover,
+          hoverinfo: "text",
           colorscale: "Viridis",
-          hovertemplate: surfaceHover,
           showscale: false,
           ncontours: 30,
           name: "loss",
@@ -199,16 +246,32 @@ export function lossSurfaceFigure(
     height: 560,
   };
   if (three) {
+    const { kind } = payload.directions;
     layout.scene = {
       // Seen from above the front-left, so paths down in a valley stay in sight, a little flattened so the axis
-      // titles fit.
+      // titles fit; the scene leaves the bottom of the figure to the caption.
       camera: { eye: { x: -1.25, y: -1.7, z: 1.6 } },
       aspectmode: "manual",
       aspectratio: { x: 1, y: 1, z: 0.75 },
-      xaxis: { ...axis(xTitle), backgroundcolor: theme.background },
-      yaxis: { ...axis(yTitle), backgroundcolor: theme.background },
+      domain: { x: [0, 1], y: [0.08, 1] },
+      xaxis: { ...axis(directionShortTitle(kind, payload.directions.x)), backgroundcolor: theme.background },
+      yaxis: { ...axis(directionShortTitle(kind, payload.directions.y)), backgroundcolor: theme.background },
       zaxis: { ...axis(heightTitle), backgroundcolor: theme.background },
     };
+    layout.annotations = [
+      {
+        text: directionCaption(payload),
+        xref: "paper",
+        yref: "paper",
+        x: 0,
+        y: 0,
+        xanchor: "left",
+        yanchor: "bottom",
+        align: "left",
+        showarrow: false,
+        font: { ...font, size: Math.max(theme.fontSize - 1, 9) },
+      },
+    ];
   } else {
     layout.xaxis = axis(xTitle);
     layout.yaxis = axis(yTitle);
@@ -240,13 +303,13 @@ function pathTraces(
   const name = plotlyText(
     `${path.optimizer}${path.inPlane ? "" : " (projected)"}${path.requested ? " (from click)" : ""}`,
   );
-  const { customdata, hover } = pathHover(path, name);
+  const hover = pathHover(path, name);
   const type = three ? "scatter3d" : "scatter";
   const group = `path-${index}`;
   const pick = (indices: number[]) => ({
     x: indices.map((k) => path.x[k]),
     y: indices.map((k) => path.y[k]),
-    customdata: indices.map((k) => customdata[k]),
+    text: indices.map((k) => hover[k]),
     ...(three ? { z: indices.map((k) => height(path.loss[k])) } : {}),
   });
   const all = path.x.map((_, k) => k);
@@ -261,7 +324,7 @@ function pathTraces(
       ...pick(all),
       line: { color, width: three ? 5 : 2, dash: path.inPlane ? "solid" : "dot" },
       marker: { color, size: 3 },
-      hovertemplate: hover,
+      hoverinfo: "text",
     },
     {
       type,
@@ -276,7 +339,7 @@ function pathTraces(
         symbol: last > 0 ? ["circle", "x"] : ["circle"],
         line: { color: "#000000", width: 1 },
       },
-      hovertemplate: hover,
+      hoverinfo: "text",
     },
     {
       type,
@@ -286,35 +349,28 @@ function pathTraces(
       showlegend: false,
       ...pick([current]),
       marker: { color: "#ffffff", size: three ? 7 : 12, symbol: "diamond", line: { color, width: 3 } },
-      hovertemplate: hover,
+      hoverinfo: "text",
     },
   ];
 }
 
 /**
- * Hover data and template of a path's traces: the iteration, the plane coordinates and the true loss f(theta_k);
+ * The hover text of each iterate of a path: the iteration, the plane coordinates and the true loss f(theta_k);
  * when the payload has them, also the surface's loss under the iterate and the iterate's distance from the plane,
  * so that a projected path shows how far the surface below it is from the truth.
  */
-function pathHover(path: DrawnPath, name: string): { customdata: (number | null)[][]; hover: string } {
+export function pathHover(path: SurfaceTrajectory, name: string): string[] {
   const its = iterationsOf(path);
   const { surfaceLoss, distance } = path;
-  const lines = [name, "iteration %{customdata[0]}", "x %{x:~.4g}, y %{y:~.4g}"];
-  if (surfaceLoss === undefined && distance === undefined) {
-    lines.push("loss %{customdata[1]:~.4g}");
-    return {
-      customdata: path.loss.map((loss, k) => [its[k], loss]),
-      hover: `${lines.join("<br>")}<extra></extra>`,
-    };
-  }
-  lines.push("true loss %{customdata[1]:~.4g}");
-  if (surfaceLoss !== undefined) lines.push("surface loss %{customdata[2]:~.4g}");
-  if (distance !== undefined) lines.push("distance from plane %{customdata[3]:~.3g}");
-  const customdata = path.loss.map((loss, k) => [
-    its[k],
-    loss,
-    surfaceLoss?.[k] ?? null,
-    distance?.[k] ?? null,
-  ]);
-  return { customdata, hover: `${lines.join("<br>")}<extra></extra>` };
+  const exact = surfaceLoss === undefined && distance === undefined;
+  return path.x.map((x, k) => {
+    const lines = [name, `iteration ${its[k]}`, `x ${hoverNumber(x)}, y ${hoverNumber(path.y[k])}`];
+    if (exact) lines.push(`loss ${hoverNumber(path.loss[k])}`);
+    else {
+      lines.push(`true loss ${hoverNumber(path.loss[k])}`);
+      if (surfaceLoss !== undefined) lines.push(`surface loss ${hoverNumber(surfaceLoss[k])}`);
+      if (distance !== undefined) lines.push(`distance from plane ${hoverNumber(distance[k], 3)}`);
+    }
+    return lines.join("<br>");
+  });
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  directionCaption,
+  directionShortTitle,
   directionTitle,
+  gridHoverText,
+  hoverNumber,
   iterateAt,
   lossSurfaceFigure,
   sliderIterations,
@@ -87,14 +91,12 @@ describe("lossSurfaceFigure", () => {
 
   it("hovers with both coordinates, the iteration and the true loss", () => {
     const sgdLine = figure().data[1];
-    expect(sgdLine.customdata).toEqual([
-      [0, 14],
-      [1, 3.5],
-      [2, 0.35],
+    expect(sgdLine.hoverinfo).toBe("text");
+    expect(sgdLine.text).toEqual([
+      "sgd<br>iteration 0<br>x 2, y 1<br>loss 14",
+      "sgd<br>iteration 1<br>x 1, y 0.5<br>loss 3.5",
+      "sgd<br>iteration 2<br>x 0.5, y 0.1<br>loss 0.35",
     ]);
-    expect(sgdLine.hovertemplate).toContain("iteration %{customdata[0]}");
-    expect(sgdLine.hovertemplate).toContain("x %{x:~.4g}, y %{y:~.4g}");
-    expect(sgdLine.hovertemplate).toContain("loss %{customdata[1]:~.4g}");
   });
 
   it("hovers over a projected path with its true loss, the surface loss under it and its distance from the plane", () => {
@@ -102,13 +104,40 @@ describe("lossSurfaceFigure", () => {
     const adam = { ...payload.trajectories[1], surfaceLoss: [5, null], distance: [0, 0.25] };
     const state = { view: "contour" as const, scale: "linear" as const, iteration: 10 };
     const adamLine = lossSurfaceFigure(payload, [adam], state, theme).data[1];
-    expect(adamLine.customdata).toEqual([
-      [0, 15, 5, 0],
-      [10, 1.2, null, 0.25],
+    expect(adamLine.text).toEqual([
+      "adam (projected)<br>iteration 0<br>x -2, y -1<br>true loss 15<br>surface loss 5<br>distance from plane 0",
+      "adam (projected)<br>iteration 10<br>x -1, y 0<br>true loss 1.2<br>surface loss none<br>distance from plane 0.25",
     ]);
-    expect(adamLine.hovertemplate).toContain("true loss %{customdata[1]:~.4g}");
-    expect(adamLine.hovertemplate).toContain("surface loss %{customdata[2]:~.4g}");
-    expect(adamLine.hovertemplate).toContain("distance from plane %{customdata[3]:~.3g}");
+  });
+
+  it("prints hover numbers to 4 significant digits, not with their rounding error", () => {
+    expect([
+      hoverNumber(1.7999999999999998),
+      hoverNumber(67.99999999999997),
+      hoverNumber(-0.30000000000000004),
+    ]).toEqual(["1.8", "68", "-0.3"]);
+    expect([hoverNumber(123456.7), hoverNumber(2.5e-7), hoverNumber(null)]).toEqual([
+      "123500",
+      "2.500e-7",
+      "none",
+    ]);
+    // Grid coordinates and losses that carry rounding error are printed without it.
+    const payload = surfacePayload();
+    payload.grid.x[1] = 0.1 + 0.2;
+    payload.grid.loss[0][1] = 67.99999999999997;
+    expect(payload.grid.x[1]).not.toBe(0.3);
+    expect(gridHoverText(payload)[0][1]).toBe("x 0.3<br>y -1<br>loss 68");
+  });
+
+  it("labels each grid point of both views with the loss at its own row (y) and column (x)", () => {
+    for (const view of ["surface", "contour"] as const) {
+      const surface = figure({ view }).data[0];
+      expect(surface.hoverinfo).toBe("text");
+      const text = surface.text as unknown as string[][];
+      // row 0 is y = -1, column 4 is x = 2: f = 2^2 + 10 (-1)^2 = 14
+      expect(text[0][4]).toBe("x 2<br>y -1<br>loss 14");
+      expect(text[3][0]).toBe("x -2<br>y 2<br>loss 44");
+    }
   });
 
   it("draws log10 heights, clipping a zero loss to the smallest positive loss and saying so", () => {
@@ -153,6 +182,32 @@ describe("slider and axis helpers", () => {
     expect([iterateAt(adam, 0), iterateAt(adam, 9), iterateAt(adam, 10), iterateAt(adam, 99)]).toEqual([
       0, 0, 1, 1,
     ]);
+  });
+
+  it("titles the 3-D axes with the short labels and puts the full titles in a caption under the scene", () => {
+    const payload = surfacePayload();
+    payload.directions = {
+      kind: "pca",
+      x: { label: "PC1", explainedVariance: 0.981 },
+      y: { label: "PC2", explainedVariance: 0.019 },
+    };
+    const f = lossSurfaceFigure(payload, [], { view: "surface", scale: "linear", iteration: 0 }, theme);
+    const scene = f.layout.scene as {
+      xaxis: { title: { text: string } };
+      yaxis: { title: { text: string } };
+    };
+    expect([scene.xaxis.title.text, scene.yaxis.title.text]).toEqual(["PC1 (98.1%)", "PC2 (1.9%)"]);
+    expect(f.layout.annotations?.[0].text).toBe(
+      "x: PC1 (PCA of the path, 98.1% of variance)<br>y: PC2 (PCA of the path, 1.9% of variance)",
+    );
+    expect(directionCaption(payload)).toBe(f.layout.annotations?.[0].text);
+    expect(directionShortTitle("parameters", { label: "theta[3]", parameterIndex: 3 })).toBe("theta[3]");
+    // The contour view has room for the full titles on its axes and no caption.
+    const flat = lossSurfaceFigure(payload, [], { view: "contour", scale: "linear", iteration: 0 }, theme);
+    expect((flat.layout.xaxis as { title: { text: string } }).title.text).toBe(
+      "PC1 (PCA of the path, 98.1% of variance)",
+    );
+    expect(flat.layout.annotations).toBeUndefined();
   });
 
   it("says what each kind of direction is in the axis title", () => {
