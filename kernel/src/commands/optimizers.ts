@@ -61,13 +61,11 @@ export function isMethod(value: unknown): value is Method<IterateState> {
   );
 }
 
-function labelOf(value: { name?: unknown }, fallback: string): string {
-  return typeof value.name === "string" && value.name !== "" ? value.name : fallback;
-}
-
 /**
  * Resolves an optimizer name: a built-in transform, a built-in batch method (unless `transformsOnly`), or a
- * variable of the notebook holding a transform or a method.
+ * variable of the notebook holding a transform or a method. The label is always the name given, never the
+ * method's own name, so that two configured variants of one method (`fixedStep`, `heavyBall`, both SGD) are told
+ * apart in tables and legends, and a run requested later from a surface view resolves the same variable again.
  */
 export function resolveOptimizer(
   name: string,
@@ -82,10 +80,8 @@ export function resolveOptimizer(
   }
   if (context.names().includes(name)) {
     const value = context.lookup(name);
-    if (isGradientTransform(value))
-      return { kind: "transform", label: labelOf(value, name), transform: value };
-    if (!options.transformsOnly && isMethod(value))
-      return { kind: "method", label: labelOf(value, name), method: value };
+    if (isGradientTransform(value)) return { kind: "transform", label: name, transform: value };
+    if (!options.transformsOnly && isMethod(value)) return { kind: "method", label: name, method: value };
     const wanted = options.transformsOnly
       ? "a GradientTransform (init, update)"
       : "a GradientTransform (init, update) or a Method (initialState, updateState)";

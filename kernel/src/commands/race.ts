@@ -10,11 +10,19 @@ import { checkBindingName } from "./context";
 import { resolveOptimizer } from "./optimizers";
 import { UsageError } from "./parse";
 import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
-import { surfaceFromRuns, surfaceTarget, type SurfaceResult, type SurfaceSessions } from "./surface";
+import { ProgressLine, type ProgressOptions } from "./progress";
+import {
+  reportRuns,
+  surfaceFromRuns,
+  surfaceTarget,
+  type SurfaceResult,
+  type SurfaceSessions,
+} from "./surface";
 import { DEVICE_OPTION, deviceOption } from "./surfaceBackend";
 import { runEach, testSurfaceNames } from "./trajectory";
 
-export function raceSpec(sessions: SurfaceSessions): CommandSpec {
+/** `progressOptions` sets when the progress line appears and how often it is redrawn (tests show it at once). */
+export function raceSpec(sessions: SurfaceSessions, progressOptions: ProgressOptions = {}): CommandSpec {
   return {
     name: "race",
     summary: "run several optimizers on one problem: a table and their trajectories",
@@ -66,9 +74,11 @@ export function raceSpec(sessions: SurfaceSessions): CommandSpec {
         ...(samples !== undefined ? { samples } : {}),
       });
       const iterations = numberOption(args, "iterations") ?? 200;
+      const progress = new ProgressLine(context.outputs, `%race on ${target.title}`, progressOptions);
       const runs = await runEach(target.objective, target.start, optimizers, {
         iterations,
         signal: context.signal,
+        onProgress: reportRuns(progress, iterations),
       });
       if (runs.length === 0) throw new Error("interrupted before the first run");
       let plane: LandscapePlane = target.plane;
@@ -90,6 +100,7 @@ export function raceSpec(sessions: SurfaceSessions): CommandSpec {
         grid,
         iterations,
         signal: context.signal,
+        progress,
         title: `race on ${target.title}`,
         session: { sessions, resolve },
         ...(device ? { device } : {}),

@@ -37,6 +37,7 @@ import {
 } from "./surfaceBackend";
 import { METHOD_NAMES, resolveOptimizer, TRANSFORM_NAMES, type Optimizer } from "./optimizers";
 import { UsageError } from "./parse";
+import { ProgressLine, timeLeft, type ProgressOptions } from "./progress";
 import { displayable } from "./result";
 import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
 import {
@@ -46,6 +47,7 @@ import {
   runOptimizer,
   testSurface,
   testSurfaceNames,
+  type RunEachProgress,
   type RunRecord,
 } from "./trajectory";
 
@@ -145,6 +147,18 @@ export interface SurfaceOptions {
   session?: { sessions: SurfaceSessions; resolve: (name: string) => Optimizer };
   /** Where to evaluate the surface (default "auto": WebGPU for a model when a device opens, else the CPU). */
   device?: SurfaceDeviceChoice;
+  /** Where to report progress (the runs' iterations, the grid's points), replaced in place. */
+  progress?: ProgressLine;
+}
+
+/** The progress callback of `runEach`: which run, which iteration of how many. */
+export function reportRuns(progress: ProgressLine | undefined, iterations: number) {
+  return (p: RunEachProgress) =>
+    progress?.update(
+      p.iteration < 0
+        ? `starting ${p.optimizer} (run ${p.run + 1} of ${p.runs})`
+        : `${p.optimizer} (run ${p.run + 1} of ${p.runs}), iteration ${p.iteration} of ${iterations}`,
+    );
 }
 
 function axesOf(box: [number, number, number, number], count: number): { x: GridAxis; y: GridAxis } {
@@ -163,6 +177,7 @@ export async function lossSurface(
   const runs = await runEach(objective, start, options.optimizers, {
     iterations,
     ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: reportRuns(options.progress, iterations),
   });
   return surfaceFromRuns(objective, plane, runs, axes, options);
 }
@@ -182,14 +197,28 @@ export async function surfaceFromRuns(
   const projected = runs.map((run) => projectPath(plane, run.trajectory, { optimizer: run.optimizer }));
   const gridAxes = axes ?? axesAround(projected, { count: options.grid ?? 15 });
   const backend = await openSurfaceBackend(objective, options.device ?? "auto");
+  const progress = options.progress;
+  const gridStarted = progress?.elapsedMs() ?? 0;
+  const columns = gridAxes.x.count;
   const evaluated = await evaluateSurface(
     backend.evaluator,
     plane,
     gridAxes,
     projected,
     options.signal,
+    ({ rowsDone, rows }) => {
+      if (!progress) return;
+      const points = `${rowsDone * columns} of ${rows * columns} points`;
+      const left = timeLeft(rowsDone, rows, progress.elapsedMs() - gridStarted);
+      progress.update(`surface on ${backend.name}, ${points}${left ? `, ${left}` : ""}`);
+    },
   ).finally(() => backend.dispose());
   const { grid, paths } = evaluated;
+  const seconds = ((progress?.elapsedMs() ?? 0) / 1000).toFixed(1);
+  const drawn = `${runs.length} run${runs.length === 1 ? "" : "s"} and ${grid.y.length * columns} of ${grid.plannedRows * columns} surface points`;
+  progress?.finish(
+    options.signal?.aborted ? `interrupted after ${seconds} s: ${drawn}` : `done in ${seconds} s: ${drawn}`,
+  );
   const iterations = options.iterations ?? 100;
   const session = options.session
     ? {
@@ -309,7 +338,8 @@ function boxOf(values: string[]): [number, number, number, number] {
   return [box[0] ?? 0, box[1] ?? 0, box[2] ?? 0, box[3] ?? 0];
 }
 
-export function surfaceSpec(sessions: SurfaceSessions): CommandSpec {
+/** `progressOptions` sets when the progress line appears and how often it is redrawn (tests show it at once). */
+export function surfaceSpec(sessions: SurfaceSessions, progressOptions: ProgressOptions = {}): CommandSpec {
   return {
     name: "surface",
     summary: "loss surface of a test problem, an objective or a model, with optimizer trajectories",
@@ -391,6 +421,7 @@ export function surfaceSpec(sessions: SurfaceSessions): CommandSpec {
         grid,
         ...(iterations !== undefined ? { iterations } : {}),
         signal: context.signal,
+        progress: new ProgressLine(context.outputs, `%surface ${found.title}`, progressOptions),
         title: found.title,
         session: { sessions, resolve },
         ...(device ? { device } : {}),

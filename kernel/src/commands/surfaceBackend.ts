@@ -9,6 +9,7 @@ import {
   ModelObjective,
   withSurfaceLoss,
   type GridAxis,
+  type GridProgress,
   type LandscapePlane,
   type Objective,
   type PlaneEvaluator,
@@ -98,8 +99,13 @@ export async function evaluateSurface(
   axes: { x: GridAxis; y: GridAxis },
   projected: readonly SurfaceTrajectory[],
   signal: AbortSignal | undefined,
+  onProgress?: (progress: GridProgress) => void,
 ) {
-  const grid = await computeGrid(evaluator, plane, { ...axes, ...(signal ? { signal } : {}) });
+  const grid = await computeGrid(evaluator, plane, {
+    ...axes,
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
   const paths: SurfaceTrajectory[] = [];
   // After an interrupt the paths are drawn without the surface's loss under them rather than delaying the stop.
   for (const path of projected) {

@@ -22,6 +22,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Stop when ||g||_inf falls to this (default 1e-8). */
   gradientTolerance?: number;
+  /** Called after each iteration with its number (0 is the start point). */
+  onIteration?: (iteration: number) => void;
 }
 
 function maxAbs(v: Float64Array): number {
@@ -30,31 +32,44 @@ function maxAbs(v: Float64Array): number {
   return m;
 }
 
-/** Runs one optimizer from `x0` (a copy is made). */
-export function runOptimizer(
+function methodRun(
   objective: Objective,
   x0: Float64Array,
-  optimizer: Optimizer,
+  optimizer: Extract<Optimizer, { kind: "method" }>,
   options: RunOptions,
 ): RunRecord {
   const started = performance.now();
+  const result = minimize(objective, Float64Array.from(x0), optimizer.method, {
+    maxIterations: options.iterations,
+    gradientTolerance: options.gradientTolerance ?? 1e-8,
+    trajectoryEvery: 1,
+    callback: (info) => {
+      options.onIteration?.(info.iteration);
+      return options.signal?.aborted === true;
+    },
+  });
+  return {
+    optimizer: optimizer.label,
+    trajectory: result.trajectory,
+    reason: result.reason,
+    gradientNorm: result.gradientNorm,
+    evaluations: result.functionEvaluations + result.gradientEvaluations,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/**
+ * A first-order run, one iteration per `next()`: it yields the iteration just recorded and returns the record, so
+ * that the synchronous and the asynchronous driver share one loop.
+ */
+function* transformRun(
+  objective: Objective,
+  x0: Float64Array,
+  optimizer: Extract<Optimizer, { kind: "transform" }>,
+  options: RunOptions,
+): Generator<number, RunRecord> {
+  const started = performance.now();
   const tolerance = options.gradientTolerance ?? 1e-8;
-  if (optimizer.kind === "method") {
-    const result = minimize(objective, Float64Array.from(x0), optimizer.method, {
-      maxIterations: options.iterations,
-      gradientTolerance: tolerance,
-      trajectoryEvery: 1,
-      callback: () => options.signal?.aborted === true,
-    });
-    return {
-      optimizer: optimizer.label,
-      trajectory: result.trajectory,
-      reason: result.reason,
-      gradientNorm: result.gradientNorm,
-      evaluations: result.functionEvaluations + result.gradientEvaluations,
-      elapsedMs: performance.now() - started,
-    };
-  }
   const x = Float64Array.from(x0);
   const g = new Float64Array(x.length);
   const step = new Float64Array(x.length);
@@ -72,11 +87,13 @@ export function runOptimizer(
       break;
     }
     trajectory.push({ iteration: k, x: Float64Array.from(x), f });
+    options.onIteration?.(k);
     if (gradientNorm <= tolerance) {
       reason = "gradient tolerance";
       break;
     }
     if (k >= options.iterations) break;
+    yield k;
     if (options.signal?.aborted) {
       reason = "stopped by callback";
       break;
@@ -94,21 +111,77 @@ export function runOptimizer(
   };
 }
 
+/** Runs one optimizer from `x0` (a copy is made). */
+export function runOptimizer(
+  objective: Objective,
+  x0: Float64Array,
+  optimizer: Optimizer,
+  options: RunOptions,
+): RunRecord {
+  if (optimizer.kind === "method") return methodRun(objective, x0, optimizer, options);
+  const run = transformRun(objective, x0, optimizer, options);
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** How long a first-order run computes before it lets the event loop see an interrupt (ms). */
+const YIELD_EVERY_MS = 50;
+
 /**
- * Runs the optimizers one after another from the same start, handing control to the event loop between runs so
- * that an interrupt is seen; an interrupt leaves out the runs not yet started.
+ * Runs one optimizer like `runOptimizer`, but a first-order run hands control to the event loop every
+ * YIELD_EVERY_MS, so that an interrupt stops it within one iteration of being seen. A batch method runs through
+ * the core's synchronous `minimize`: it sees an interrupt only between runs.
+ */
+export async function runOptimizerAsync(
+  objective: Objective,
+  x0: Float64Array,
+  optimizer: Optimizer,
+  options: RunOptions,
+): Promise<RunRecord> {
+  if (optimizer.kind === "method") return methodRun(objective, x0, optimizer, options);
+  const run = transformRun(objective, x0, optimizer, options);
+  let last = performance.now();
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+    if (performance.now() - last >= YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+  }
+}
+
+/** What `runEach` reports as it goes. */
+export interface RunEachProgress {
+  /** The run starting or running (0-based) and the number of runs. */
+  run: number;
+  runs: number;
+  optimizer: string;
+  /** The iteration just done of the run (-1 when it is starting). */
+  iteration: number;
+}
+
+/**
+ * Runs the optimizers one after another from the same start, handing control to the event loop between runs (and
+ * within first-order runs) so that an interrupt is seen; an interrupt leaves out the runs not yet started.
  */
 export async function runEach(
   objective: Objective,
   x0: Float64Array,
   optimizers: Optimizer[],
-  options: RunOptions,
+  options: RunOptions & { onProgress?: (progress: RunEachProgress) => void },
 ): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
-  for (const optimizer of optimizers) {
+  const { onProgress, ...runOptions } = options;
+  for (const [index, optimizer] of optimizers.entries()) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) break;
-    runs.push(runOptimizer(objective, x0, optimizer, options));
+    const report = (iteration: number) =>
+      onProgress?.({ run: index, runs: optimizers.length, optimizer: optimizer.label, iteration });
+    report(-1);
+    runs.push(await runOptimizerAsync(objective, x0, optimizer, { ...runOptions, onIteration: report }));
   }
   return runs;
 }
