@@ -40,6 +40,12 @@ export interface Method<S extends IterateState = IterateState> {
   readonly name: string;
   initialState(problem: EvaluationCounter, x0: Float64Array): S;
   updateState(problem: EvaluationCounter, state: S, iteration: number): StepOutcome;
+  /**
+   * The stationarity measure the driver compares with `gradientTolerance` (default ||g||_inf). A method whose
+   * problems have a natural scale may use a scale-free one (Levenberg-Marquardt: MINPACK's cosine test). When such a
+   * method stops making progress while ||g||_inf is already within the tolerance, the run counts as converged.
+   */
+  stationarity?(state: S): number;
 }
 
 /** Evaluates f and g at a copy of x0: the common part of every `initialState`. */
@@ -90,6 +96,7 @@ export function runMethod<S extends IterateState>(
   };
 
   const state = method.initialState(problem, x0);
+  const stationarity = (s: S) => (method.stationarity ? method.stationarity(s) : maxAbs(s.g));
   const n = state.x.length;
   const previous: IterateState = { x: Float64Array.from(state.x), f: state.f, g: Float64Array.from(state.g) };
   let iterations = 0;
@@ -100,7 +107,7 @@ export function runMethod<S extends IterateState>(
   if (!Number.isFinite(state.f) || !allFinite(state.g)) {
     reason = "diverged";
     detail = `f(x0) = ${state.f}`;
-  } else if (maxAbs(state.g) <= stop.gradientTolerance) {
+  } else if (stationarity(state) <= stop.gradientTolerance) {
     reason = "gradient tolerance";
   }
 
@@ -132,8 +139,12 @@ export function runMethod<S extends IterateState>(
       break;
     }
     if (!outcome.progress) {
-      reason = "no progress";
-      detail = outcome.message ?? "";
+      if (maxAbs(state.g) <= stop.gradientTolerance) {
+        reason = "gradient tolerance";
+      } else {
+        reason = "no progress";
+        detail = outcome.message ?? "";
+      }
       break;
     }
     iterations++;
@@ -156,7 +167,7 @@ export function runMethod<S extends IterateState>(
         break;
       }
     }
-    if (gradientNorm <= stop.gradientTolerance) {
+    if (stationarity(state) <= stop.gradientTolerance) {
       reason = "gradient tolerance";
       break;
     }

@@ -29,6 +29,8 @@ export interface LevenbergMarquardtState extends IterateState {
   D: Float64Array;
   /** Rejected trial steps in total. */
   rejections: number;
+  /** The objective's regularization coefficient (which stationarity measure applies). */
+  regularization: number;
 }
 
 /** r and f = 1/2 ||r||^2 + reg/2 ||x||^2 at s.x (seed 004 eq. 106; objective.ts). */
@@ -97,6 +99,30 @@ function dampedStep(
 }
 
 /**
+ * MINPACK's scale-free stationarity measure (More, Garbow, Hillstrom, MINPACK-1 user guide, the `gtol` test):
+ * the largest cosine between r and a column of J, max_j |J_j^T r| / (||J_j|| ||r||), over the nonzero columns;
+ * 0 when r = 0. Unlike ||J^T r||, it does not fall with ||r|| on its way to a zero-residual solution, so the run
+ * goes on while Gauss-Newton still gains; it falls to 0 at a nonzero-residual minimum and where r leaves the range
+ * of J (a singular Jacobian at the solution). With regularization the gradient's own infinity norm is used.
+ */
+export function residualCosine(r: Float64Array, J: Float64Array, n: number): number {
+  const m = r.length;
+  const rNorm = Math.sqrt(dot(r, r));
+  if (rNorm === 0) return 0;
+  let worst = 0;
+  for (let j = 0; j < n; j++) {
+    let jr = 0;
+    let jj = 0;
+    for (let i = 0; i < m; i++) {
+      jr += J[i * n + j] * r[i];
+      jj += J[i * n + j] * J[i * n + j];
+    }
+    if (jj > 0) worst = Math.max(worst, Math.abs(jr) / (Math.sqrt(jj) * rNorm));
+  }
+  return worst;
+}
+
+/**
  * Levenberg-Marquardt on a LeastSquaresObjective (seed 004 eq. 106-109, section 4.2). Each iteration tries damped
  * Gauss-Newton steps until one lowers f; lambda follows the gain ratio rho = actual / predicted reduction (Nielsen
  * 1999): accepted steps scale lambda by max(1/3, 1 - (2 rho - 1)^3), rejected ones by nu = 2, 4, 8, ...
@@ -112,6 +138,9 @@ export function levenbergMarquardt(options: LevenbergMarquardtOptions = {}): Met
     throw new RangeError(`truncation must lie in (0, 1), got ${truncation}`);
   return {
     name: "levenberg-marquardt",
+    stationarity(s) {
+      return s.regularization === 0 ? residualCosine(s.r, s.J, s.x.length) : maxAbs(s.g);
+    },
     initialState(problem, x0) {
       const ls = problem.leastSquares("Levenberg-Marquardt");
       const n = x0.length;
@@ -128,6 +157,7 @@ export function levenbergMarquardt(options: LevenbergMarquardtOptions = {}): Met
         nu: 2,
         D: new Float64Array(n),
         rejections: 0,
+        regularization: ls.regularization,
       };
       evaluateResiduals(problem, s);
       evaluateJacobian(problem, s);

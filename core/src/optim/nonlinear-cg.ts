@@ -44,12 +44,15 @@ function beta(formula: BetaFormula, g: Float64Array, gPrevious: Float64Array, d:
 
 /**
  * Nonlinear conjugate gradients (seed 004 eq. 164-169), with restarts to steepest descent by Powell's test, every
- * `restartEvery` iterations if asked, and whenever the new direction is not a descent direction. Default line search: strong Wolfe with
- * c2 = 0.1, which keeps the CG directions descent directions (Nocedal-Wright Lemma 5.6 for FR needs c2 < 1/2).
+ * `restartEvery` iterations if asked, and whenever the new direction is not a descent direction. Default line search:
+ * strong Wolfe with c2 = 0.2, which keeps the CG directions descent directions (Nocedal-Wright Lemma 5.6 for FR needs
+ * c2 < 1/2), growing a too-short first trial up to 10 times per bracketing step. Chosen on the More-Garbow-Hillstrom
+ * set at gradient tolerance 1e-5 (bench/optim): with c2 = 0.1 and 4-fold growth the median evaluation count where
+ * scipy's CG also solves was 62 against scipy's 56; with these, 56 against 56.
  */
 export function conjugateGradient(options: NonlinearCgOptions = {}): Method<NonlinearCgState> {
   const formula = options.beta ?? "polak-ribiere+";
-  const search = options.lineSearch ?? strongWolfe({ c2: 0.1 });
+  const search = options.lineSearch ?? strongWolfe({ c2: 0.2, expansion: 10 });
   const initialStep = options.initialStep ?? interpolatedInitialStep();
   if (!["fletcher-reeves", "polak-ribiere+", "hestenes-stiefel"].includes(formula)) {
     throw new RangeError(

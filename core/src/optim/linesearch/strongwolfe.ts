@@ -18,6 +18,9 @@ export interface StrongWolfeOptions {
   maxIterations?: number;
 }
 
+/** Relative size of phi(0)'s rounding below which a predicted decrease is not measurable (about 45 ulps). */
+const ROUNDING = 1e-14;
+
 interface Point {
   alpha: number;
   phi: number;
@@ -107,6 +110,10 @@ export function strongWolfe(options: StrongWolfeOptions = {}): LineSearch {
             lo = p;
           }
           if (Math.abs(hi.alpha - lo.alpha) <= 1e-16 * Math.max(1, lo.alpha)) break;
+          // No decrease found yet and the decrease asked of the whole interval, alpha |phi'(0)|, is below the
+          // rounding of phi(0): sufficient decrease can no longer be told from rounding noise (More-Thuente's
+          // "rounding errors prevent progress"). Stop instead of halving the step down to underflow.
+          if (lo.alpha === 0 && hi.alpha * -dphi0 <= ROUNDING * Math.abs(phi0)) break;
         }
         const success = lo.alpha > 0;
         return {
