@@ -1,7 +1,8 @@
 /**
  * Starts the kernel: the four layers joined — wire (ZeroMQ), protocol (messages), runner (commands and cells)
  * and execution (the executor). Nothing a cell does brings the process down: uncaught exceptions and unhandled
- * rejections are reported to the cell that is running, SIGINT interrupts it.
+ * rejections are reported to the cell that is running, SIGINT interrupts it, `process.exit` is refused. The
+ * kernel ends on a shutdown request, or when the process that started it is gone.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -10,6 +11,8 @@ import { CellExecutor } from "./execution/executor";
 import { CellModules, notebookDir } from "./execution/modules";
 import { installTypeResolution } from "./execution/resolution";
 import { thrownError } from "./execution/errors";
+import { IdleCollector } from "./execution/idle-gc";
+import { refuseProcessExit } from "./execution/process-exit";
 import { CommRegistry } from "./protocol/comms";
 import { History } from "./protocol/history";
 import { KernelProtocol } from "./protocol/kernel";
@@ -46,6 +49,7 @@ export async function startKernel(connectionFile: string): Promise<void> {
     "@deltalab/core": () => load("@deltalab/core"),
     "@deltalab/shaders": () => load("@deltalab/shaders"),
   });
+  const exitProcess = refuseProcessExit();
   const phase = createPhaseCell();
   const executor = new CellExecutor(modules, phase);
   // The wire starts last, once everything that handles its messages exists.
@@ -70,23 +74,32 @@ export async function startKernel(connectionFile: string): Promise<void> {
     outputs,
     comms,
     history: new History(),
-    shutdown: () => {
-      runner.close();
-      void (started.wire?.close() ?? Promise.resolve()).finally(() => process.exit(0));
-    },
+    shutdown: () => endKernel(),
+    activity: new IdleCollector(),
   });
+  /** Ends the process after closing the sockets, so that what was sent last (a shutdown_reply) goes out. */
+  const endKernel = () => {
+    runner.close();
+    void (started.wire?.close() ?? Promise.resolve()).finally(() => exitProcess(0));
+  };
   process.on("SIGINT", () => runner.interrupt());
   process.on("uncaughtException", (error) => reportStray(outputs, "uncaught exception", error));
   process.on("unhandledRejection", (reason) => reportStray(outputs, "unhandled promise rejection", reason));
   outputs.captureProcessStreams();
-  started.wire = await WireServer.start(
-    connection,
-    {
-      receive: (channel, message: JupyterMessage) => protocol.receive(channel, message),
-      log: (text) => outputs.log(text),
-    },
-    phase,
-  );
+  try {
+    started.wire = await WireServer.start(
+      connection,
+      {
+        receive: (channel, message: JupyterMessage) => protocol.receive(channel, message),
+        log: (text) => outputs.log(text),
+        orphaned: () => endKernel(),
+      },
+      phase,
+    );
+  } catch (error) {
+    outputs.log(`deltalab kernel: ${(error as Error).message}`);
+    exitProcess(1);
+  }
 }
 
 function reportStray(outputs: OutputRouter, what: string, thrown: unknown): void {

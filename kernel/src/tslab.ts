@@ -126,6 +126,8 @@ export interface ZmqSocket extends AsyncIterable<Buffer[]> {
   linger: number;
   /** Milliseconds a send may wait for the socket; 0: never wait (and never defer the send). */
   sendTimeout: number;
+  /** Messages queued per peer before ZeroMQ drops (publisher, router) or blocks; 0: no limit. */
+  sendHighWaterMark: number;
 }
 
 export interface ZmqModule {

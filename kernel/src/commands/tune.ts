@@ -144,8 +144,8 @@ export async function tuneOperator(
       ...(options.runs !== undefined ? { runs: options.runs } : {}),
       ...(options.warmup !== undefined ? { warmup: options.warmup } : {}),
       ...(options.cache ? { cache: TuningCache.open(defaultCachePath()) } : {}),
+      ...(options.context ? { signal: options.context.signal } : {}),
       onCandidate: (_candidate, done, planned) => {
-        if (options.context?.signal.aborted) throw new Error("tuning interrupted");
         const text = `tuning ${operator.name}: ${done} of ${planned} candidates measured`;
         progress?.show({ "text/plain": text, "text/html": `<p>${text}</p>` });
       },

@@ -32,6 +32,8 @@ export interface ProtocolParts {
   history: History;
   /** Called after the shutdown_reply went out. */
   shutdown(restart: boolean): void;
+  /** Told when the kernel starts handling a message and when it has none left (e.g. to collect garbage). */
+  activity?: { busy(): void; idle(): void };
 }
 
 export class KernelProtocol {
@@ -42,8 +44,11 @@ export class KernelProtocol {
   constructor(private readonly parts: ProtocolParts) {}
 
   receive(channel: ShellChannel, message: JupyterMessage): void {
+    this.parts.activity?.busy();
     if (channel === "control") {
-      void this.handle({ channel, message, aborted: false });
+      void this.handle({ channel, message, aborted: false }).finally(() => {
+        if (!this.draining) this.parts.activity?.idle();
+      });
       return;
     }
     this.shellQueue.push({ channel, message, aborted: false });
@@ -61,6 +66,7 @@ export class KernelProtocol {
       for (let next = this.shellQueue.shift(); next; next = this.shellQueue.shift()) await this.handle(next);
     } finally {
       this.draining = false;
+      this.parts.activity?.idle();
     }
   }
 

@@ -23,6 +23,7 @@ export type ToControl =
   | { kind: "pong" };
 export type FromControl =
   | { kind: "ready" }
+  | { kind: "orphaned"; text: string }
   | { kind: "ping" }
   | { kind: "message"; frames: Uint8Array[] }
   | { kind: "log"; text: string }
@@ -30,17 +31,46 @@ export type FromControl =
 
 /** How often the control thread looks again at a main thread that has not answered its ping. */
 const UNRESPONSIVE_MS = 1000;
+/** How often the control thread checks that the process that started the kernel is still there. */
+const PARENT_POLL_MS = 1000;
+/** How long an orphaned kernel's main thread has to exit before the control thread ends the process. */
+const ORPHAN_EXIT_MS = 1000;
 
 export interface ControlWorkerData {
   connection: ConnectionInfo;
   phase: PhaseCell;
+  /** The process that started the kernel (JPY_PARENT_PID, as Jupyter sets it), or 0 when not known. */
+  parentPid: number;
+}
+
+/**
+ * Ends the kernel when the process that started it is gone (a Jupyter server killed with SIGKILL cannot shut its
+ * kernels down): as ipykernel's parent poller does, the kernel is orphaned when its parent process changes from
+ * the one Jupyter named, or, when none was named, when it has been handed to init. Watched from this thread, so a
+ * cell that blocks the main thread does not keep an orphan alive; the main thread is asked to exit first.
+ */
+function watchParent(parentPid: number, post: (message: FromControl) => void): void {
+  const expected = parentPid > 0 && parentPid === process.ppid ? parentPid : 0;
+  const timer = setInterval(() => {
+    const now = process.ppid;
+    const orphaned = expected > 0 ? now !== expected : now === 1;
+    if (!orphaned) return;
+    clearInterval(timer);
+    post({
+      kind: "orphaned",
+      text: `the process that started this kernel (pid ${expected || "unknown"}) is gone; the kernel exits`,
+    });
+    setTimeout(() => process.kill(process.pid, "SIGKILL"), ORPHAN_EXIT_MS).unref();
+  }, PARENT_POLL_MS);
+  timer.unref();
 }
 
 async function serve(
   port: NonNullable<typeof parentPort>,
-  { connection, phase }: ControlWorkerData,
+  { connection, phase, parentPid }: ControlWorkerData,
 ): Promise<void> {
   const post = (message: FromControl) => port.postMessage(message);
+  watchParent(parentPid, post);
   const zmq = loadZmq();
   const control = new zmq.Router();
   const heartbeat = new zmq.Reply();

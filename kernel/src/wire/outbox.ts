@@ -14,9 +14,11 @@ export type Frames = (Buffer | string)[];
  * timeout it does so on every 512th synchronous send (to let the event loop breathe) and whenever the socket is
  * not writable. The kernel's sockets get a send timeout of 0 (`prepare`), under which zeromq.js always takes its
  * synchronous path: the message is handed to ZeroMQ's queue before `send()` returns, so a cell that blocks the
- * thread right after printing has already sent its output. Publisher and router sockets never block on a full
- * queue (ZeroMQ drops for a peer that is gone or far behind, as ipykernel's IOPub does), so the synchronous path
- * loses nothing a blocking send would have delivered.
+ * thread right after printing has already sent its output.
+ *
+ * Publisher and router sockets never block: at their high-water mark (1,000 messages by default) ZeroMQ drops
+ * what does not fit, and a burst of a cell's output outruns the I/O thread easily. `prepare` lifts the mark, so a
+ * message is dropped only for a peer that has gone (ZeroMQ then removes its queue).
  *
  * Should the binding still report a send in progress (EBUSY), the message waits in a queue that drains strictly
  * one send after another, each started only when the previous one has settled; so do all messages behind it.
@@ -32,11 +34,13 @@ export class Outbox {
   ) {}
 
   /**
-   * Puts a socket in the mode the outbox relies on: sends never deferred (see the class comment), and messages
-   * still queued when the socket closes (a shutdown_reply, the last idle status) get a moment to leave.
+   * Puts a socket in the mode the outbox relies on: sends never deferred nor dropped at a high-water mark (see the
+   * class comment), and messages still queued when the socket closes (a shutdown_reply, the last idle status) get
+   * a moment to leave.
    */
   static prepare(socket: ZmqSocket): void {
     socket.sendTimeout = 0;
+    socket.sendHighWaterMark = 0;
     socket.linger = CLOSE_LINGER_MS;
   }
 

@@ -19,6 +19,8 @@ export interface WireHandlers {
   receive(channel: ShellChannel, message: JupyterMessage): void;
   /** Something worth a line in the kernel's log (Jupyter shows the kernel's stderr in its own log). */
   log(text: string): void;
+  /** The process that started the kernel is gone: the kernel should exit now. */
+  orphaned(): void;
 }
 
 export class WireServer {
@@ -47,7 +49,8 @@ export class WireServer {
       iopub.bind(endpoint(connection, "iopub")),
       stdin.bind(endpoint(connection, "stdin")),
     ]);
-    const control = await startControlWorker({ connection, phase }, handlers);
+    const parentPid = Number(process.env.JPY_PARENT_PID ?? 0) || 0;
+    const control = await startControlWorker({ connection, phase, parentPid }, handlers);
     const logSendError = (error: Error) => handlers.log(`send failed: ${error.message}`);
     const server = new WireServer(
       connection,
@@ -119,6 +122,9 @@ function startControlWorker(data: ControlWorkerData, handlers: WireHandlers): Pr
         worker.postMessage(pong);
       } else if (message.kind === "log") {
         handlers.log(message.text);
+      } else if (message.kind === "orphaned") {
+        handlers.log(message.text);
+        handlers.orphaned();
       } else {
         const frames = message.frames.map((frame) => Buffer.from(frame));
         try {

@@ -134,13 +134,16 @@ export async function measure(
   warmup: number,
   runs: number,
   stopAboveMs = Infinity,
+  signal?: AbortSignal,
 ): Promise<TimingSummary> {
   for (let i = 0; i < warmup; i++) {
+    signal?.throwIfAborted();
     const ms = await timer.time(dispatches);
     if (ms > stopAboveMs) return summarize([ms]);
   }
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
+    signal?.throwIfAborted();
     samples.push(await timer.time(dispatches));
     if (samples[i] > stopAboveMs) break;
   }

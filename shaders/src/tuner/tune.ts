@@ -29,6 +29,8 @@ export interface TuneOptions {
   readonly stopSlowerThan?: number;
   /** A cache to resume from and write to; none keeps results in memory only. */
   readonly cache?: TuningCache;
+  /** Once aborted, tuning stops before its next timed run, throwing the signal's reason. */
+  readonly signal?: AbortSignal;
   /** Called after each candidate, e.g. for a progress display. */
   readonly onCandidate?: (candidate: TuningCandidate, done: number, planned: number) => void;
 }
@@ -192,11 +194,12 @@ export async function tune(
         resumed++;
         continue;
       }
+      options.signal?.throwIfAborted();
       const dispatches = prepared.dispatches(params);
       prepared.clearOutput();
       gpu.submit(dispatches);
       const maxAbsError = maxAbsDifference(await prepared.readOutput(), reference);
-      const timing = await measure(timer, dispatches, warmup, runs, stopAboveMs(candidates));
+      const timing = await measure(timer, dispatches, warmup, runs, stopAboveMs(candidates), options.signal);
       const medianMs = Math.max(timing.medianMs, timer.resolutionMs);
       const accesses = operator.globalAccesses(params);
       const candidate: TuningCandidate = {
