@@ -117,6 +117,36 @@ describe("deltalab renderers in JupyterLab", () => {
     await view.screenshot({ path: join(screenshotDir, "extension-loss-surface.png") });
   });
 
+  it("hovers over the 3-D surface with the loss of the grid point under the mouse", async () => {
+    // The grid is 41 x 31 and f is not symmetric in x and y, so a label read from the wrong row or column shows.
+    const box = await page.locator(".jp-deltalab-surface .js-plotly-plot").boundingBox();
+    expect(box).not.toBeNull();
+    const label = page.locator(".jp-deltalab-surface .hovertext").first();
+    let found: number[] | undefined;
+    for (const [fx, fy] of [
+      [0.45, 0.5],
+      [0.4, 0.45],
+      [0.5, 0.55],
+      [0.35, 0.5],
+      [0.55, 0.45],
+      [0.5, 0.4],
+    ]) {
+      await page.mouse.move(box!.x + box!.width * fx, box!.y + box!.height * fy);
+      await page.waitForTimeout(400);
+      if ((await label.count()) === 0) continue;
+      const match = /^x (\S+)y (\S+)loss (\S+)$/.exec((await label.textContent()) ?? "");
+      if (match) {
+        found = match.slice(1).map(Number);
+        break;
+      }
+    }
+    expect(found).toBeDefined();
+    const [x, y, loss] = found!;
+    // Labels carry 4 significant digits: compare f at the shown point to that precision.
+    expect(Math.abs(loss - (x * x + 8 * y * y) / 2)).toBeLessThan(2e-3 * Math.max(1, loss));
+    await page.mouse.move(box!.x + 2, box!.y + 2);
+  });
+
   it("moves the current-iterate markers with the slider", async () => {
     const before = (await traces(page, ".jp-deltalab-surface"))[3].x;
     await page.locator(".jp-deltalab-surface input[type=range]").fill("0");
