@@ -42,3 +42,4 @@ export * from "./problems/mgh-13-19";
 export * from "./problems/mgh-20-27";
 export * from "./problems/mgh-28-35";
 export * from "./backend";
+export * from "./steps/step-through";

@@ -8,3 +8,4 @@ export * from "./lossSurface";
 export * from "./comm";
 export * from "./tuningTable";
 export * from "./training";
+export * from "./steps";
