@@ -4,7 +4,8 @@
 //
 // Layers: lint (ESLint, Prettier, type-checking the tests), unit (vitest), kernel (the real kernel over ZMQ, pytest + jupyter_client),
 // notebooks (each notebook executed against the real kernel, pytest + nbclient), browser (a real `jupyter lab`
-// driven by headless Chromium, vitest + playwright-core).
+// driven by headless Chromium, vitest + playwright-core), hub (a JupyterHub started as `npm run hub` starts it, with
+// eight students running the welcome notebook at once, pytest).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -82,6 +83,7 @@ const layers = {
   kernel: () => pytestLayer("kernel", "test/kernel"),
   notebooks: () => pytestLayer("notebooks", "test/notebooks"),
   browser: () => vitestLayer("browser"),
+  hub: () => pytestLayer("hub", "test/hub"),
 };
 
 const requested = process.argv.slice(2);
