@@ -65,14 +65,20 @@ export function rowOf(record, cases) {
     case "kernel":
       return {
         key: `kernel ${op}`,
-        label:
-          op === "start-up" ? "kernel start-up (to kernel_info reply)" : "trivial cell round trip (`1 + 1`)",
+        label: KERNEL_LABELS[op] ?? op,
         flops: null,
       };
     default:
       return { key: workload, label: workload, flops: null };
   }
 }
+
+const KERNEL_LABELS = {
+  "start-up": "kernel start-up (to kernel_info reply)",
+  "first-result": "start-up to the first cell's result (`1 + 1` sent when ready)",
+  "round-trip": "trivial cell round trip (`1 + 1`)",
+  "idle-memory": "resident memory at rest after the first cell",
+};
 
 export function analyse(records, { cases, machine, mode, startedAt, finishedAt }) {
   const implementations = {};
@@ -156,6 +162,10 @@ function number(value, unit) {
 function cell(result) {
   if (result === undefined) return "—";
   if (result.unavailable !== undefined) return `unavailable: ${escape(result.unavailable)}`;
+  if (result.mb !== undefined) {
+    const spread = result.runs > 1 ? ` [${result.minMb.toFixed(0)}–${result.maxMb.toFixed(0)}]` : "";
+    return `${result.mb.toFixed(0)} MB${spread}`;
+  }
   const unit = unitOf(result.medianMs);
   const spread =
     result.runs > 1 ? ` [${number(result.minMs, unit)}–${number(result.maxMs, unit)}]` : " (1 run)";
@@ -263,8 +273,8 @@ export function markdown(analysis) {
 }
 
 function kernelRatio(row) {
-  const deltalab = row.results.deltalab?.medianMs;
-  const tslab = row.results.tslab?.medianMs;
+  const deltalab = row.results.deltalab?.medianMs ?? row.results.deltalab?.mb;
+  const tslab = row.results.tslab?.medianMs ?? row.results.tslab?.mb;
   return deltalab === undefined || tslab === undefined ? "—" : `${(tslab / deltalab).toFixed(2)}×`;
 }
 

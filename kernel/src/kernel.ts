@@ -20,7 +20,8 @@ import { OutputRouter } from "./protocol/outputs";
 import { createPhaseCell } from "./phase";
 import { DeltalabRunner } from "./runner";
 import { DELTALAB_COMM_TARGET } from "@deltalab/core/payloads";
-import { createCommandRegistry, SurfaceSessions } from "./commands";
+import type * as Commands from "./commands";
+import type { CommandRegistry } from "./commands/registry";
 import { surfaceCommTarget } from "./surface-comm";
 import { readConnectionFile } from "./wire/connection";
 import type { JupyterMessage } from "./wire/message";
@@ -59,12 +60,34 @@ export async function startKernel(connectionFile: string): Promise<void> {
   );
   bindCellContext({ outputs, signal: () => executor.signal });
   const comms = new CommRegistry((msgType, content) => outputs.publishComm(msgType, content));
-  const surfaces = new SurfaceSessions();
-  const runner = new DeltalabRunner(executor, createCommandRegistry(surfaces));
+  // The commands load the whole engine (core, shaders, mathjs): loaded by the first cell or view that needs them.
+  let commands: { registry: CommandRegistry; surfaces: Commands.SurfaceSessions } | undefined;
+  const loadCommands = () => {
+    if (!commands) {
+      const module: typeof Commands = load("./commands");
+      const surfaces = new module.SurfaceSessions();
+      commands = { registry: module.createCommandRegistry(surfaces), surfaces };
+    }
+    return commands;
+  };
+  const runner = new DeltalabRunner(executor, () => loadCommands().registry);
   comms.register(
     DELTALAB_COMM_TARGET,
-    surfaceCommTarget(surfaces.runner, (text) => outputs.log(text)),
+    surfaceCommTarget(
+      (...request) => loadCommands().surfaces.runner(...request),
+      (text) => outputs.log(text),
+    ),
   );
+  const collector = new IdleCollector();
+  // The compiler is made once the kernel has answered its first requests (kernel_info), not before: Jupyter sees
+  // the kernel ready sooner, and the first cell, typed meanwhile, finds the compiler made.
+  let warmUp: (() => void) | undefined = () => {
+    try {
+      executor.warmUp();
+    } catch (error) {
+      outputs.log(`the compiler could not be prepared: ${(error as Error).message}`);
+    }
+  };
   const protocol: KernelProtocol = new KernelProtocol({
     sink: {
       send: (channel, message) => started.wire?.send(channel, message),
@@ -75,7 +98,14 @@ export async function startKernel(connectionFile: string): Promise<void> {
     comms,
     history: new History(),
     shutdown: () => endKernel(),
-    activity: new IdleCollector(),
+    activity: {
+      busy: () => collector.busy(),
+      idle: () => {
+        collector.idle();
+        if (warmUp) setImmediate(warmUp);
+        warmUp = undefined;
+      },
+    },
   });
   /** Ends the process after closing the sockets, so that what was sent last (a shutdown_reply) goes out. */
   const endKernel = () => {

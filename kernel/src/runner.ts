@@ -26,8 +26,13 @@ function interrupted(evalue: string): ExecutionResult {
 export class DeltalabRunner implements CellRunner {
   constructor(
     private readonly executor: CellExecutor,
-    private readonly commands: CommandRegistry,
+    /** The commands, asked for only when a cell or a completion needs them (they load the whole engine). */
+    private readonly commandRegistry: () => CommandRegistry,
   ) {}
+
+  private commands(): CommandRegistry {
+    return this.commandRegistry();
+  }
 
   /** The context commands run in: the executor's variables, the cell's outputs and interrupt signal. */
   commandContext(outputs: Outputs): CommandContext {
@@ -74,7 +79,7 @@ export class DeltalabRunner implements CellRunner {
     outputs: Outputs,
   ): Promise<ExecutionResult> {
     try {
-      const value = await this.commands.run(part.invocation, this.commandContext(outputs));
+      const value = await this.commands().run(part.invocation, this.commandContext(outputs));
       if (this.executor.signal.aborted)
         return interrupted("the command stopped early; what it had done is kept");
       return value === undefined ? NO_VALUE : { status: "ok", hasValue: true, value };
@@ -108,14 +113,14 @@ export class DeltalabRunner implements CellRunner {
     const command = /^%%?([\w-]*)$/.exec(code.slice(lineStart, cursor));
     if (command) {
       const prefix = command[1] ?? "";
-      const matches = this.commands
+      const matches = this.commands()
         .all()
         .map((spec) => spec.name)
         .filter((name) => name.startsWith(prefix));
       return { matches, cursor_start: cursor - prefix.length, cursor_end: cursor };
     }
     const option = /^%%?([\w-]+)\s.*?(--[\w-]*)$/.exec(code.slice(lineStart, cursor));
-    const spec = option ? this.commands.get(option[1] ?? "") : undefined;
+    const spec = option ? this.commands().get(option[1] ?? "") : undefined;
     if (option && spec) {
       const typed = option[2] ?? "--";
       const matches = (spec.options ?? []).map((o) => `--${o.name}`).filter((name) => name.startsWith(typed));
@@ -128,7 +133,7 @@ export class DeltalabRunner implements CellRunner {
   inspect(code: string, cursor: number): MimeBundle | undefined {
     const lineStart = code.lastIndexOf("\n", cursor - 1) + 1;
     const command = /^%%?([\w-]+)/.exec(code.slice(lineStart));
-    const spec = command ? this.commands.get(command[1] ?? "") : undefined;
+    const spec = command ? this.commands().get(command[1] ?? "") : undefined;
     if (spec) return { "text/plain": `%${spec.name}: ${spec.summary}\nusage: ${usage(spec)}` };
     const text = this.executor.inspect(code, cursor);
     return text ? { "text/plain": text } : undefined;

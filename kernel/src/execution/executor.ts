@@ -43,7 +43,8 @@ function isSigintError(error: unknown): boolean {
 export class CellExecutor {
   /** Variables defined by cells so far, by name. */
   readonly locals = createLocals();
-  private readonly converter: Converter = createNodeConverter();
+  /** Made on first use (see `warmUp`): creating it type-checks the standard library, a second or more. */
+  private converterInstance: Converter | undefined;
   private previousDeclarations = "";
   private interruption = new AbortController();
 
@@ -56,6 +57,19 @@ export class CellExecutor {
       value: { exports: this.locals, require: modules.require },
       configurable: true,
     });
+  }
+
+  private get converter(): Converter {
+    this.converterInstance ??= createNodeConverter();
+    return this.converterInstance;
+  }
+
+  /**
+   * Creates the converter and compiles a first cell, so that the first real cell does not wait for them. The kernel
+   * calls it once it has answered Jupyter's first requests: start-up is not held up by the compiler.
+   */
+  warmUp(): void {
+    this.converter.convert("", "0");
   }
 
   /** Aborted when the running cell is interrupted; long loops check it between steps. */
@@ -163,6 +177,6 @@ export class CellExecutor {
   }
 
   close(): void {
-    this.converter.close();
+    this.converterInstance?.close();
   }
 }
