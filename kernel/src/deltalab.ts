@@ -56,5 +56,12 @@ export {
   type SurfaceOptions,
   type SurfaceResult,
 } from "./commands/surface";
+export {
+  stepThrough,
+  stepsText,
+  type StepEdit,
+  type StepsResult,
+  type StepThroughOptions,
+} from "./commands/step";
 export { runOptimizer, testSurface, type RunOptions, type RunRecord } from "./commands/trajectory";
 export { tuneOperator, TUNABLE_OPERATORS } from "./commands/tune";

@@ -29,7 +29,7 @@ export interface StepSample {
   readonly target: ArrayLike<number>;
 }
 
-export interface StepThroughOptions {
+export interface TraceStepsOptions {
   /** Default "mse" (the loss of the hand-derivation lecture). */
   readonly loss?: LossName;
   /** Plain-text title of the view. */
@@ -63,7 +63,7 @@ function outputSymbol(layer: Layer): string {
 
 function checkSample(model: Sequential, sample: StepSample): void {
   if (!sample || typeof sample !== "object") {
-    throw new TypeError("stepThrough needs a sample { input, target }");
+    throw new TypeError("traceSteps needs a sample { input, target }");
   }
   const length = (values: unknown) =>
     values !== null && typeof values === "object" && typeof (values as ArrayLike<number>).length === "number"
@@ -71,12 +71,12 @@ function checkSample(model: Sequential, sample: StepSample): void {
       : -1;
   if (length(sample.input) !== model.inputSize) {
     throw new RangeError(
-      `stepThrough: the input must have ${model.inputSize} values (shape [${model.inputShape.join(", ")}]), got ${length(sample.input) < 0 ? "no array" : length(sample.input)}`,
+      `traceSteps: the input must have ${model.inputSize} values (shape [${model.inputShape.join(", ")}]), got ${length(sample.input) < 0 ? "no array" : length(sample.input)}`,
     );
   }
   if (length(sample.target) !== model.outputSize) {
     throw new RangeError(
-      `stepThrough: the target must have ${model.outputSize} values, got ${length(sample.target) < 0 ? "no array" : length(sample.target)}`,
+      `traceSteps: the target must have ${model.outputSize} values, got ${length(sample.target) < 0 ? "no array" : length(sample.target)}`,
     );
   }
   for (const [what, values] of [
@@ -85,7 +85,7 @@ function checkSample(model: Sequential, sample: StepSample): void {
   ] as const) {
     for (let k = 0; k < values.length; k++) {
       if (!Number.isFinite(values[k])) {
-        throw new RangeError(`stepThrough: ${what} entry ${k} is ${values[k]}; every entry must be finite`);
+        throw new RangeError(`traceSteps: ${what} entry ${k} is ${values[k]}; every entry must be finite`);
       }
     }
   }
@@ -236,12 +236,12 @@ function float64Model(model: Sequential): Sequential {
  * Runs one sample forward and back through a Float64 copy of `model` (the model itself is not touched) and returns
  * every step with the matrices it reads and writes.
  */
-export function stepThrough(
+export function traceSteps(
   model: Sequential,
   sample: StepSample,
-  options: StepThroughOptions = {},
+  options: TraceStepsOptions = {},
 ): StepsPayload {
-  if (!(model instanceof Sequential)) throw new TypeError("stepThrough needs a model (a Sequential)");
+  if (!(model instanceof Sequential)) throw new TypeError("traceSteps needs a model (a Sequential)");
   checkSample(model, sample);
   const lossName = options.loss ?? "mse";
   const loss = lossByName(lossName);

@@ -5,14 +5,21 @@ import { gradcheckSpec } from "./gradcheck";
 import { matricesSpec } from "./matrices";
 import { modelSpec } from "./model";
 import { raceSpec } from "./race";
+import { StepSessions, stepSpec } from "./step";
 import { SurfaceSessions, surfaceSpec } from "./surface";
 import { trainSpec } from "./train";
 import { tuneSpec } from "./tune";
 import { helpSpec } from "./help";
 import { CommandRegistry } from "./registry";
 
-/** The registry; surfaces shown by %surface and %race are kept in `sessions` for runs asked for by their views. */
-export function createCommandRegistry(sessions: SurfaceSessions = new SurfaceSessions()): CommandRegistry {
+/**
+ * The registry; surfaces shown by %surface and %race are kept in `sessions` for runs asked for by their views, and
+ * steppers shown by %step in `steps` (when given) for the edits their views send.
+ */
+export function createCommandRegistry(
+  sessions: SurfaceSessions = new SurfaceSessions(),
+  steps?: StepSessions,
+): CommandRegistry {
   const registry = new CommandRegistry([
     dataSpec,
     deriveSpec,
@@ -21,6 +28,7 @@ export function createCommandRegistry(sessions: SurfaceSessions = new SurfaceSes
     modelSpec,
     raceSpec(sessions),
     surfaceSpec(sessions),
+    stepSpec(steps),
     trainSpec,
     tuneSpec,
   ]);
@@ -30,4 +38,5 @@ export function createCommandRegistry(sessions: SurfaceSessions = new SurfaceSes
 
 export { CommandRegistry, CommandUsageError } from "./registry";
 export { SurfaceSessions } from "./surface";
+export { StepSessions } from "./step";
 export { UsageError } from "./parse";

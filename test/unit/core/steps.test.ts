@@ -5,7 +5,7 @@ import {
   lenet5,
   ModelObjective,
   sequential,
-  stepThrough,
+  traceSteps,
   type LossName,
   type Sequential,
 } from "@deltalab/core";
@@ -41,7 +41,7 @@ function numericGradient(model: Sequential, input: number[], target: number[], l
  * The hand-derivation lecture's network: a 3x3 image p1..p9, one 2x2 filter c1..c4 (no bias), sigmoid, average
  * pooling of the four outputs, f = (zbar - y)^2 (our MSE is f / 2).
  */
-describe("stepThrough on the 3x3 image / 2x2 filter network", () => {
+describe("traceSteps on the 3x3 image / 2x2 filter network", () => {
   const p = [0.9, -0.3, 0.4, 0.2, -0.7, 0.5, 0.1, 0.8, -0.6];
   const c = [0.3, -0.5, 0.8, 0.1];
   const y = 0.9;
@@ -78,7 +78,7 @@ describe("stepThrough on the 3x3 image / 2x2 filter network", () => {
   }
 
   it("lists the steps in order: phi, S, sigma, pooling, flatten, loss, then the deltas and gradients", () => {
-    const payload = stepThrough(build(), { input: p, target: [y] });
+    const payload = traceSteps(build(), { input: p, target: [y] });
     expect(payload.steps.map((s) => s.id)).toEqual([
       "conv.phi",
       "conv.S",
@@ -97,7 +97,7 @@ describe("stepThrough on the 3x3 image / 2x2 filter network", () => {
   });
 
   it("puts the pixels under each window in a column of phi, as the lecture's z_1 = sigma(c1 p1 + c2 p2 + c3 p4 + c4 p5)", () => {
-    const payload = stepThrough(buildRowMajor(), { input: p, target: [y] });
+    const payload = traceSteps(buildRowMajor(), { input: p, target: [y] });
     const phi = matrix(payload, "conv.phi");
     expect([phi.rows, phi.cols]).toEqual([4, 4]);
     // Rows of phi are (u, v) with u fastest: (0,0), (1,0), (0,1), (1,1), i.e. c1, c3, c2, c4.
@@ -119,7 +119,7 @@ describe("stepThrough on the 3x3 image / 2x2 filter network", () => {
   });
 
   it("gives the lecture's df/dc_i (halved, for r = f/2) in dr/dW", () => {
-    const payload = stepThrough(buildRowMajor(), { input: p, target: [y] });
+    const payload = traceSteps(buildRowMajor(), { input: p, target: [y] });
     const s = windows.map((w) => w.reduce((sum, pixel, i) => sum + c[i] * p[pixel - 1], 0));
     const zbar = s.map(sigma).reduce((a, b) => a + b, 0) / 4;
     const dW = matrix(payload, "d.conv.W");
@@ -137,13 +137,13 @@ describe("stepThrough on the 3x3 image / 2x2 filter network", () => {
   it("leaves the model it was given unchanged", () => {
     const model = build();
     const before = model.getParameters();
-    stepThrough(model, { input: p, target: [y] });
+    traceSteps(model, { input: p, target: [y] });
     expect(model.getParameters()).toEqual(before);
   });
 });
 
 /** The lecture's two-input, three-sigmoid-unit network with a linear output: f = (w^T z - y)^2. */
-describe("stepThrough on the one-hidden-layer network", () => {
+describe("traceSteps on the one-hidden-layer network", () => {
   it("gives df/dw = 2 (w^T z - y) z and df/ds_j = 2 (w^T z - y) w_j z_j (1 - z_j) x, halved", () => {
     const x = [0.7, -1.3];
     const S = [
@@ -163,7 +163,7 @@ describe("stepThrough on the one-hidden-layer network", () => {
     });
     // vec(W) is column-major: W[i][j] at i + 3 j.
     model.setParameters([S[0][0], S[1][0], S[2][0], S[0][1], S[1][1], S[2][1], ...w]);
-    const payload = stepThrough(model, { input: x, target: [y] });
+    const payload = traceSteps(model, { input: x, target: [y] });
     const z = S.map((row) => sigma(row[0] * x[0] + row[1] * x[1]));
     const e = w.reduce((sum, wj, j) => sum + wj * z[j], 0) - y;
     expect(matrix(payload, "out.out").values[0]).toBeCloseTo(e + y, 14);
@@ -183,7 +183,7 @@ describe("stepThrough on the one-hidden-layer network", () => {
 });
 
 /** A padded, strided two-channel convolution, max pooling and a dense layer, checked against central differences. */
-describe("stepThrough on a padded strided convolution", () => {
+describe("traceSteps on a padded strided convolution", () => {
   function build() {
     const model = sequential({
       inputShape: [2, 5, 4],
@@ -211,7 +211,7 @@ describe("stepThrough on a padded strided convolution", () => {
   it("gives every parameter gradient and the conv's input delta as central differences do", () => {
     const model = build();
     // An input layer below the convolution, so that the convolution's input delta is computed and shown.
-    const payload = stepThrough(model, { input, target });
+    const payload = traceSteps(model, { input, target });
     const numeric = numericGradient(model, input, target, "mse");
     const conv = model.layers[0].layer as Conv2dLayer;
     const dW = matrix(payload, "d.C.W");
@@ -239,7 +239,7 @@ describe("stepThrough on a padded strided convolution", () => {
   });
 
   it("pads, lowers and multiplies as the layer does: S = W phi + b 1^T equals the layer's output", () => {
-    const payload = stepThrough(build(), { input, target });
+    const payload = traceSteps(build(), { input, target });
     const pad = matrix(payload, "C.pad");
     expect([pad.rows, pad.cols, ...(pad.grid ?? [])]).toEqual([2, 42, 7, 6]);
     expect(pad.values[0]).toBe(0);
@@ -267,7 +267,7 @@ describe("stepThrough on a padded strided convolution", () => {
     }).initialize(3);
     const x = Array.from({ length: 16 }, (_, k) => Math.cos(0.9 * k));
     const t = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8];
-    const payload = stepThrough(model, { input: x, target: t });
+    const payload = traceSteps(model, { input: x, target: t });
     const dZ = matrix(payload, "d.pre.out");
     const theta = model.getParameters();
     const lossOf = (input: number[]) => lossAt(model, input, t, theta, "mse");
@@ -320,7 +320,7 @@ describe("step links", () => {
     dtype: "float64",
   }).initialize(11);
   const input = Array.from({ length: 40 }, (_, k) => Math.sin(2.1 * k));
-  const payload = stepThrough(model, { input, target: [1, -1] });
+  const payload = traceSteps(model, { input, target: [1, -1] });
   const values = (name: string) => matrix(payload, name);
 
   it("give each matmul entry as the row of the left times the column of the right (plus the bias)", () => {
@@ -398,7 +398,7 @@ describe("step links", () => {
   });
 });
 
-describe("stepThrough on LeNet-5", () => {
+describe("traceSteps on LeNet-5", () => {
   it("steps a 28x28 image through C1's padding, phi (25 x 784) and S, and its dW matches central differences", () => {
     const model = lenet5({
       inputSize: 28,
@@ -409,7 +409,7 @@ describe("stepThrough on LeNet-5", () => {
     });
     const image = Array.from({ length: 784 }, (_, k) => ((k * 37) % 101) / 101);
     const target = Array.from({ length: 10 }, (_, k) => (k === 3 ? 1 : 0));
-    const payload = stepThrough(model, { input: image, target }, { loss: "cross-entropy" });
+    const payload = traceSteps(model, { input: image, target }, { loss: "cross-entropy" });
     const phi = matrix(payload, "C1.phi");
     expect([phi.rows, phi.cols]).toEqual([25, 784]);
     expect(matrix(payload, "C1.pad").grid).toEqual([32, 32]);
@@ -437,19 +437,19 @@ describe("stepThrough on LeNet-5", () => {
   });
 });
 
-describe("stepThrough's errors", () => {
+describe("traceSteps's errors", () => {
   const model = sequential({ inputShape: [2], layers: [{ type: "dense", units: 1 }], dtype: "float64" });
   it("names the sizes when the input or target has the wrong length", () => {
-    expect(() => stepThrough(model, { input: [1, 2, 3], target: [0] })).toThrow(
-      "stepThrough: the input must have 2 values (shape [2]), got 3",
+    expect(() => traceSteps(model, { input: [1, 2, 3], target: [0] })).toThrow(
+      "traceSteps: the input must have 2 values (shape [2]), got 3",
     );
-    expect(() => stepThrough(model, { input: [1, 2], target: [] })).toThrow(
-      "stepThrough: the target must have 1 values, got 0",
+    expect(() => traceSteps(model, { input: [1, 2], target: [] })).toThrow(
+      "traceSteps: the target must have 1 values, got 0",
     );
   });
   it("names a non-finite entry", () => {
-    expect(() => stepThrough(model, { input: [1, Number.NaN], target: [0] })).toThrow(
-      "stepThrough: input entry 1 is NaN; every entry must be finite",
+    expect(() => traceSteps(model, { input: [1, Number.NaN], target: [0] })).toThrow(
+      "traceSteps: input entry 1 is NaN; every entry must be finite",
     );
   });
 });
