@@ -4,14 +4,15 @@ password, gets a token, starts a server, and runs the welcome notebook's cells t
 or files through the hub.
 
 Measured (printed at the end and written to test-results/hub.json): each server's memory (the single-user
-server and its kernels, resident and proportional set size) after the notebook ran, their total, and the time
-from each login to the first cell's result.
+server and its kernels, resident and proportional set size) after the notebook ran and its resident peak while it
+ran, their totals, and the time from each login to the first cell's result and to the last.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,7 @@ class StudentRun:
     user: str
     token: str = ""
     login_to_first_result_s: float | None = None
+    login_to_last_result_s: float | None = None
     cells: list[dict] = field(default_factory=list)
     failure: str | None = None
 
@@ -148,11 +150,35 @@ def run_student(hub: Hub, user: str) -> StudentRun:
                 run.cells.append({"source": cell.source.splitlines()[0], **result})
                 if index == 0 and result["first_output_at"] is not None:
                     run.login_to_first_result_s = result["first_output_at"] - started
+            run.login_to_last_result_s = time.monotonic() - started
         finally:
             ws.close()
     except Exception as error:  # reported per student by the tests below
         run.failure = f"{type(error).__name__}: {error}"
     return run
+
+
+class PeakMemory(threading.Thread):
+    """Samples, every second while the class runs, the resident memory of each student's server and kernels."""
+
+    def __init__(self, hub: Hub):
+        super().__init__(daemon=True)
+        self.hub = hub
+        self.peak_rss_mib: dict[str, float] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            for process in self.hub.processes():
+                try:
+                    if "jupyterhub-singleuser" not in " ".join(process.cmdline()):
+                        continue
+                    user = process.environ().get("JUPYTERHUB_USER", "")
+                    tree = [process, *process.children(recursive=True)]
+                    rss = sum(p.memory_info().rss for p in tree) / 2**20
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                self.peak_rss_mib[user] = max(rss, self.peak_rss_mib.get(user, 0.0))
 
 
 def memory_of(hub: Hub, user: str) -> dict:
@@ -168,31 +194,37 @@ def memory_of(hub: Hub, user: str) -> dict:
 
 @pytest.fixture(scope="module")
 def classroom(hub: Hub) -> dict[str, StudentRun]:
+    sampler = PeakMemory(hub)
+    sampler.start()
     with ThreadPoolExecutor(max_workers=len(hub.users)) as pool:
         runs = list(pool.map(lambda user: run_student(hub, user), hub.users))
+    sampler.done.set()
+    sampler.join()
     by_user = {run.user: run for run in runs}
     memory = {}
     for user, run in by_user.items():
         if run.failure is None:
-            memory[user] = memory_of(hub, user)
+            memory[user] = {**memory_of(hub, user), "peak_rss_mib": sampler.peak_rss_mib.get(user, 0.0)}
     lines = []
     for user, run in by_user.items():
         if user in memory:
             m = memory[user]
             lines.append(
-                f"{user}: {m['rss_mib']:.0f} MiB resident ({m['pss_mib']:.0f} MiB proportional) in "
-                f"{m['processes']} processes; login to first cell's result "
-                f"{run.login_to_first_result_s:.1f} s"
+                f"{user}: {m['rss_mib']:.0f} MiB resident ({m['pss_mib']:.0f} MiB proportional, peak "
+                f"{m['peak_rss_mib']:.0f} MiB resident) in {m['processes']} processes; login to first cell's "
+                f"result {run.login_to_first_result_s:.1f} s, to the last {run.login_to_last_result_s:.1f} s"
             )
         else:
             lines.append(f"{user}: failed: {run.failure}")
     if memory:
         total_pss = sum(m["pss_mib"] for m in memory.values())
         total_rss = sum(m["rss_mib"] for m in memory.values())
+        total_peak = sum(m["peak_rss_mib"] for m in memory.values())
         waits = [run.login_to_first_result_s for run in runs if run.login_to_first_result_s is not None]
         lines.append(
             f"total for {len(memory)} students: {total_pss:.0f} MiB proportional ({total_rss:.0f} MiB resident, "
-            f"shared pages counted in each); login to first result: median {statistics.median(waits):.1f} s, "
+            f"shared pages counted in each; peaks {total_peak:.0f} MiB resident); login"
+            f" to first result: median {statistics.median(waits):.1f} s, "
             f"slowest {max(waits):.1f} s; machine: {psutil.cpu_count()} CPUs"
         )
         FIGURES.update(
@@ -202,7 +234,9 @@ def classroom(hub: Hub) -> dict[str, StudentRun]:
                 "memory_mib": memory,
                 "total_pss_mib": total_pss,
                 "total_rss_mib": total_rss,
+                "total_peak_rss_mib": total_peak,
                 "login_to_first_result_s": {run.user: run.login_to_first_result_s for run in runs},
+                "login_to_last_result_s": {run.user: run.login_to_last_result_s for run in runs},
             }
         )
     FIGURES["lines"] = lines
