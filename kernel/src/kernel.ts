@@ -61,12 +61,15 @@ export async function startKernel(connectionFile: string): Promise<void> {
   bindCellContext({ outputs, signal: () => executor.signal });
   const comms = new CommRegistry((msgType, content) => outputs.publishComm(msgType, content));
   // The commands load the whole engine (core, shaders, mathjs): loaded by the first cell or view that needs them.
-  let commands: { registry: CommandRegistry; surfaces: Commands.SurfaceSessions } | undefined;
+  let commands:
+    | { registry: CommandRegistry; surfaces: Commands.SurfaceSessions; steps: Commands.StepSessions }
+    | undefined;
   const loadCommands = () => {
     if (!commands) {
       const module: typeof Commands = load("./commands");
       const surfaces = new module.SurfaceSessions();
-      commands = { registry: module.createCommandRegistry(surfaces), surfaces };
+      const steps = new module.StepSessions();
+      commands = { registry: module.createCommandRegistry(surfaces, steps), surfaces, steps };
     }
     return commands;
   };
@@ -76,6 +79,7 @@ export async function startKernel(connectionFile: string): Promise<void> {
     surfaceCommTarget(
       (...request) => loadCommands().surfaces.runner(...request),
       (text) => outputs.log(text),
+      (session, edits, apply) => loadCommands().steps.recompute(session, edits, apply),
     ),
   );
   const collector = new IdleCollector();

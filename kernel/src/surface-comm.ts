@@ -4,6 +4,7 @@
  * then one `path-end`. Runs on a plane are short and run to the end at once, so a request never finds an earlier
  * one still streaming (nothing is ever "superseded").
  */
+import type { StepEdit, StepsPayload } from "@deltalab/core/payloads";
 import type { Comm, CommTarget } from "./protocol/comms";
 import type { JsonObject } from "./wire/message";
 
@@ -46,9 +47,47 @@ function readRunFrom(data: JsonObject): {
   return { requestId, surfaceId, optimizer, point: [point[0], point[1]] };
 }
 
-export function surfaceCommTarget(run: PlaneRunner, log: (text: string) => void): CommTarget {
+/** Recomputes the stepper `session` with edits (and applies them to the notebook's model when asked). */
+export type StepEditor = (session: string, edits: StepEdit[], apply: boolean) => StepsPayload;
+
+/** Answers a `step-edit` with one `steps-update`: the new steps, or why the edit was refused. */
+function answerStepEdit(comm: Comm, data: JsonObject, edit: StepEditor | undefined): void {
+  const requestId = typeof data.requestId === "string" ? data.requestId : "";
+  try {
+    if (!edit) throw new Error("this kernel cannot edit steppers");
+    const { session, edits, apply } = data;
+    if (typeof session !== "string" || !Array.isArray(edits)) {
+      throw new Error("a step-edit needs a session id and a list of edits");
+    }
+    const checked = edits.map((e) => {
+      const { matrix, index, value } = (e ?? {}) as Record<string, unknown>;
+      if (typeof matrix !== "string" || typeof index !== "number" || typeof value !== "number") {
+        throw new Error("each edit needs a matrix name, an entry index and a number");
+      }
+      return { matrix, index, value };
+    });
+    const payload = edit(session, checked, apply === true);
+    comm.send({ action: "steps-update", requestId, payload });
+  } catch (error) {
+    comm.send({ action: "steps-update", requestId, error: (error as Error).message });
+  }
+}
+
+/**
+ * `edit`, when given, serves the stepper views' `step-edit` requests (core/src/payloads/steps.ts) on the same
+ * target.
+ */
+export function surfaceCommTarget(
+  run: PlaneRunner,
+  log: (text: string) => void,
+  edit?: StepEditor,
+): CommTarget {
   return {
     message(comm: Comm, data: JsonObject) {
+      if (data.action === "step-edit") {
+        answerStepEdit(comm, data, edit);
+        return;
+      }
       if (data.action !== "run-from") {
         log(`the deltalab comm got an unknown action ${JSON.stringify(data.action)}`);
         return;

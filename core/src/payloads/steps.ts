@@ -215,3 +215,73 @@ export function stepsProblems(payload: StepsPayload): string[] {
   }
   return problems;
 }
+
+/** One entry of an editable matrix changed in the view: the matrix by name, the entry (row-major), the value. */
+export interface StepEdit {
+  matrix: string;
+  index: number;
+  value: number;
+}
+
+/**
+ * View -> kernel, on the comm target `deltalab`: recompute the stepper `session` with `edits` applied to its sample
+ * and a copy of the model's parameters; with `apply`, write them into the notebook's model too.
+ */
+export interface StepEditMessage {
+  action: "step-edit";
+  requestId: string;
+  session: string;
+  edits: StepEdit[];
+  apply?: boolean;
+}
+
+/** Kernel -> view: the recomputed steps, or why the edit was refused (plain text). */
+export interface StepsUpdateMessage {
+  action: "steps-update";
+  requestId: string;
+  payload?: StepsPayload;
+  error?: string;
+}
+
+export const STEP_EDIT_SCHEMA_V1: JsonSchema = {
+  $id: "https://deltalab.dev/schemas/comm-step-edit.v1.json",
+  type: "object",
+  required: ["action", "requestId", "session", "edits"],
+  additionalProperties: false,
+  properties: {
+    action: { const: "step-edit" },
+    requestId: name,
+    session: name,
+    edits: {
+      type: "array",
+      maxItems: 10000,
+      items: {
+        type: "object",
+        required: ["matrix", "index", "value"],
+        additionalProperties: false,
+        properties: { matrix: name, index: { type: "integer", minimum: 0 }, value: { type: "number" } },
+      },
+    },
+    apply: { type: "boolean" },
+  },
+};
+
+/** A schema nested in another: without its $id, which a validator registers once only. */
+function withoutId(schema: JsonSchema): JsonSchema {
+  const copy = { ...schema };
+  delete copy.$id;
+  return copy;
+}
+
+export const STEPS_UPDATE_SCHEMA_V1: JsonSchema = {
+  $id: "https://deltalab.dev/schemas/comm-steps-update.v1.json",
+  type: "object",
+  required: ["action", "requestId"],
+  additionalProperties: false,
+  properties: {
+    action: { const: "steps-update" },
+    requestId: name,
+    payload: withoutId(STEPS_SCHEMA_V1),
+    error: { type: "string", maxLength: 2000 },
+  },
+};

@@ -17,7 +17,7 @@ import {
   type StepSample,
   type SupervisedData,
 } from "@deltalab/core";
-import { STEPS_MIME_TYPE_V1, type StepsPayload } from "@deltalab/core/payloads";
+import { STEPS_MIME_TYPE_V1, type StepEdit, type StepsPayload } from "@deltalab/core/payloads";
 import { checkBindingName } from "./context";
 import { asSupervisedData } from "./data";
 import { asModel } from "./model";
@@ -37,12 +37,7 @@ export interface StepsResult {
   payload: StepsPayload;
 }
 
-/** One entry changed by the reader: the matrix (by its name in the payload), the entry (row-major) and the value. */
-export interface StepEdit {
-  matrix: string;
-  index: number;
-  value: number;
-}
+export type { StepEdit };
 
 interface StepSession {
   model: Sequential;

@@ -1,11 +1,13 @@
+import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
 import { Conv2dLayer, ModelObjective, sequential, type Sequential } from "@deltalab/core";
-import { STEPS_MIME_TYPE_V1, type StepsPayload } from "@deltalab/core/payloads";
+import { STEPS_MIME_TYPE_V1, STEPS_UPDATE_SCHEMA_V1, type StepsPayload } from "@deltalab/core/payloads";
 import { createCommandRegistry } from "../../../kernel/src/commands";
 import { memoryContext } from "../../../kernel/src/commands/context";
 import { CommandUsageError } from "../../../kernel/src/commands/registry";
 import { StepSessions, stepThrough, type StepsResult } from "../../../kernel/src/commands/step";
 import { JUPYTER_DISPLAY } from "../../../kernel/src/execution/display";
+import { surfaceCommTarget } from "../../../kernel/src/surface-comm";
 
 const bundle = (value: unknown) =>
   (value as { [JUPYTER_DISPLAY]: () => Record<string, unknown> })[JUPYTER_DISPLAY]();
@@ -150,5 +152,74 @@ describe("editing a stepper", () => {
       "the new value of conv.b[0] must be a finite number, got NaN",
     );
     expect(() => sessions.recompute("steps-99", [])).toThrow('no stepper "steps-99" in this kernel');
+  });
+});
+
+describe("the deltalab comm's step-edit", () => {
+  function exchange(data: Record<string, unknown>, sessions?: StepSessions) {
+    const sent: Record<string, unknown>[] = [];
+    const comm = {
+      id: "c1",
+      target: "deltalab",
+      send: (m: Record<string, unknown>) => sent.push(m),
+      close: () => {},
+    };
+    const target = surfaceCommTarget(
+      () => {
+        throw new Error("no surfaces here");
+      },
+      () => {},
+      sessions ? (session, edits, apply) => sessions.recompute(session, edits, apply) : undefined,
+    );
+    target.message(comm, data);
+    return sent;
+  }
+
+  it("answers with the recomputed steps, valid against the update schema", () => {
+    const sessions = new StepSessions();
+    const id = stepThrough(handNetwork(), sample, {}, sessions).payload.session!;
+    const [reply] = exchange(
+      {
+        action: "step-edit",
+        requestId: "r1",
+        session: id,
+        edits: [{ matrix: "target", index: 0, value: 0.2 }],
+      },
+      sessions,
+    );
+    const validate = new Ajv({ allowUnionTypes: true, strict: true }).compile(STEPS_UPDATE_SCHEMA_V1);
+    expect(validate(JSON.parse(JSON.stringify(reply))), JSON.stringify(validate.errors)).toBe(true);
+    const payload = (reply as { payload: StepsPayload }).payload;
+    expect(values(payload, "target")).toEqual([0.2]);
+    expect(payload.session).toBe(id);
+  });
+
+  it("answers a refused edit or a kernel without steppers with the reason", () => {
+    const sessions = new StepSessions();
+    const id = stepThrough(handNetwork(), sample, {}, sessions).payload.session!;
+    expect(
+      exchange(
+        { action: "step-edit", requestId: "r2", session: id, edits: [{ matrix: "x", index: 0, value: 1 }] },
+        sessions,
+      ),
+    ).toEqual([
+      {
+        action: "steps-update",
+        requestId: "r2",
+        error: '"x" cannot be edited: only the input, the target and a layer\'s W or b can',
+      },
+    ]);
+    expect(exchange({ action: "step-edit", requestId: "r3", session: id, edits: [] })).toEqual([
+      { action: "steps-update", requestId: "r3", error: "this kernel cannot edit steppers" },
+    ]);
+    expect(
+      exchange({ action: "step-edit", requestId: "r4", session: id, edits: [{ index: 0 }] }, sessions),
+    ).toEqual([
+      {
+        action: "steps-update",
+        requestId: "r4",
+        error: "each edit needs a matrix name, an entry index and a number",
+      },
+    ]);
   });
 });
