@@ -58,7 +58,11 @@ export async function startKernel(connectionFile: string): Promise<void> {
   const outputs: OutputRouter = new OutputRouter((parent, msgType, content) =>
     protocol.publish(parent, msgType, content),
   );
-  bindCellContext({ outputs, signal: () => executor.signal });
+  bindCellContext({
+    outputs,
+    signal: () => executor.signal,
+    runInterruptibly: (work) => executor.runInterruptibly(work),
+  });
   const comms = new CommRegistry((msgType, content) => outputs.publishComm(msgType, content));
   // The commands load the whole engine (core, shaders, mathjs): loaded by the first cell or view that needs them.
   let commands:

@@ -222,6 +222,8 @@ LONG_RUNS = {
     "%train": "%train net shirts --optimizer recording --epochs 1000 --batch 8",
     "%surface": "%surface net shirts --grid 41 --samples 256 --device cpu",
     "%race": "%race net shirts --optimizers momentum,adam --iterations 150 --samples 256 --grid 5 --device cpu",
+    # A batch method runs synchronously through the core's minimize: the interrupt has to stop it mid-run.
+    "%race (L-BFGS)": "%race net shirts --optimizers lbfgs --iterations 150 --samples 256 --grid 5 --device cpu",
     "%tune": "%tune matmul --shape 256,256,256 --strategy exhaustive --runs 50",
 }
 

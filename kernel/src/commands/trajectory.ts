@@ -6,6 +6,8 @@
  */
 import { minimize, surfaces, type Objective, type TestSurface, type TrajectoryPoint } from "@deltalab/core";
 import type { Optimizer } from "./optimizers";
+import { cellContext } from "../execution/context";
+import { isSigintError } from "../execution/errors";
 import { UsageError } from "./parse";
 
 export interface RunRecord {
@@ -32,6 +34,11 @@ function maxAbs(v: Float64Array): number {
   return m;
 }
 
+/**
+ * A batch method's run through the core's synchronous `minimize`, under the cell context's `runInterruptibly`, so
+ * that an interrupt stops even a long run on a network; the iterates recorded so far are then kept, with the reason
+ * "interrupted".
+ */
 function methodRun(
   objective: Objective,
   x0: Float64Array,
@@ -39,23 +46,43 @@ function methodRun(
   options: RunOptions,
 ): RunRecord {
   const started = performance.now();
-  const result = minimize(objective, Float64Array.from(x0), optimizer.method, {
-    maxIterations: options.iterations,
-    gradientTolerance: options.gradientTolerance ?? 1e-8,
-    trajectoryEvery: 1,
-    callback: (info) => {
-      options.onIteration?.(info.iteration);
-      return options.signal?.aborted === true;
-    },
-  });
-  return {
-    optimizer: optimizer.label,
-    trajectory: result.trajectory,
-    reason: result.reason,
-    gradientNorm: result.gradientNorm,
-    evaluations: result.functionEvaluations + result.gradientEvaluations,
-    elapsedMs: performance.now() - started,
-  };
+  const seen: TrajectoryPoint[] = [];
+  let last = { gradientNorm: Number.NaN, evaluations: 0 };
+  const run = () =>
+    minimize(objective, Float64Array.from(x0), optimizer.method, {
+      maxIterations: options.iterations,
+      gradientTolerance: options.gradientTolerance ?? 1e-8,
+      trajectoryEvery: 1,
+      callback: (info) => {
+        seen.push({ iteration: info.iteration, x: Float64Array.from(info.x), f: info.f });
+        last = {
+          gradientNorm: info.gradientNorm,
+          evaluations: info.functionEvaluations + info.gradientEvaluations,
+        };
+        options.onIteration?.(info.iteration);
+        return options.signal?.aborted === true;
+      },
+    });
+  try {
+    const result = cellContext().runInterruptibly(run);
+    return {
+      optimizer: optimizer.label,
+      trajectory: result.trajectory,
+      reason: result.reason,
+      gradientNorm: result.gradientNorm,
+      evaluations: result.functionEvaluations + result.gradientEvaluations,
+      elapsedMs: performance.now() - started,
+    };
+  } catch (error) {
+    if (!isSigintError(error)) throw error;
+    return {
+      optimizer: optimizer.label,
+      trajectory: seen,
+      reason: "interrupted",
+      ...last,
+      elapsedMs: performance.now() - started,
+    };
+  }
 }
 
 /**

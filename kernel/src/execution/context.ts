@@ -10,6 +10,11 @@ export interface CellContext {
   readonly outputs: Outputs;
   /** The interrupt signal of the cell running now. */
   signal(): AbortSignal;
+  /**
+   * Runs long synchronous work so that an interrupt stops it (throwing; the signal is then aborted). Only for work
+   * whose partial state nobody keeps, e.g. an optimizer run on its own copy of the parameters.
+   */
+  runInterruptibly<T>(work: () => T): T;
 }
 
 const standalone: CellContext = {
@@ -19,6 +24,7 @@ const standalone: CellContext = {
     stream: (name, text) => (name === "stdout" ? process.stdout : process.stderr).write(text),
   },
   signal: () => new AbortController().signal,
+  runInterruptibly: (work) => work(),
 };
 
 let bound: CellContext = standalone;

@@ -38,6 +38,13 @@ export function diagnosticsError(cell: string, diagnostics: Diagnostic[]): CellE
   };
 }
 
+const SIGINT_CODE = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+
+/** Whether `error` is vm's "interrupted by SIGINT" (code run with breakOnSigint). */
+export function isSigintError(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === SIGINT_CODE;
+}
+
 /** The error for an interrupted cell. */
 export function interruptedError(): CellError {
   return {

@@ -7,9 +7,17 @@
  * an asynchronous cell is raced against the interrupt signal, which long-running commands also watch.
  */
 import { Script } from "node:vm";
-import { AWAITING_CELL, OUTSIDE_VM, setPhase, UNDER_VM, type PhaseCell } from "../phase";
+import {
+  AWAITING_CELL,
+  OUTSIDE_VM,
+  readPhase,
+  setPhase,
+  UNDER_VM,
+  type Phase,
+  type PhaseCell,
+} from "../phase";
 import { createNodeConverter, quickInfoText, type CompletionInfo, type Converter } from "../tslab";
-import { diagnosticsError, interruptedError, thrownError, type CellError } from "./errors";
+import { diagnosticsError, interruptedError, isSigintError, thrownError, type CellError } from "./errors";
 import { mapEmittedLines } from "./lines";
 import type { CellModules } from "./modules";
 
@@ -22,7 +30,9 @@ export type ExecutionResult =
 const CELL_SLOT = "deltalab.cell";
 /** The cell's code goes on the line after this prefix, so script line i + 1 is emitted line i. */
 const scriptPrefix = (isAsync: boolean) => `(${isAsync ? "async " : ""}function (exports, require) {\n`;
-const SIGINT_CODE = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+/** The global slot through which `runInterruptibly` hands its work to the script that runs it. */
+const WORK_SLOT = "deltalab.interruptible";
+const runWork = new Script(`globalThis[Symbol.for("${WORK_SLOT}")]()`, { filename: "deltalab-command" });
 
 /** The cell's variables: TypeScript emits `Object.defineProperty` for re-exported imports, kept rewritable here. */
 function createLocals(): Record<string, unknown> {
@@ -34,10 +44,6 @@ function createLocals(): Record<string, unknown> {
       return true;
     },
   });
-}
-
-function isSigintError(error: unknown): boolean {
-  return error instanceof Error && "code" in error && error.code === SIGINT_CODE;
 }
 
 export class CellExecutor {
@@ -79,6 +85,29 @@ export class CellExecutor {
 
   interrupt(): void {
     this.interruption.abort();
+  }
+
+  /**
+   * Runs synchronous work of the kernel's own (an optimizer run of a command, which computes on its own copies) so
+   * that SIGINT stops it as it stops a cell's loop: under vm with breakOnSigint, which keeps process.on("SIGINT")
+   * listeners from running, so the interrupt signal is aborted here. Throws the interruption error.
+   */
+  runInterruptibly<T>(work: () => T): T {
+    const slots = globalThis as unknown as Record<symbol, unknown>;
+    const slot = Symbol.for(WORK_SLOT);
+    const previous = slots[slot];
+    const phase = this.phase ? (readPhase(this.phase) as Phase) : OUTSIDE_VM;
+    slots[slot] = work;
+    setPhase(this.phase, UNDER_VM);
+    try {
+      return runWork.runInThisContext({ breakOnSigint: true }) as T;
+    } catch (error) {
+      if (isSigintError(error)) this.interrupt();
+      throw error;
+    } finally {
+      setPhase(this.phase, phase);
+      slots[slot] = previous;
+    }
   }
 
   /** Starts a new cell: a fresh interrupt signal for everything the cell runs. */
