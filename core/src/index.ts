@@ -16,6 +16,7 @@ export * from "./optim/linesearch/strongwolfe";
 export * from "./optim/linesearch/exact";
 export * from "./optim/linestep";
 export * from "./optim/gradient-descent";
+export * from "./optim/benchmark";
 export * from "./optim/nonlinear-cg";
 export * from "./optim/bfgs";
 export * from "./optim/lbfgs";
