@@ -14,6 +14,7 @@ Environment (scripts/hub.mjs fills in the defaults):
   DELTALAB_HUB_USERS             comma-separated user names allowed to log in; empty: any name
   DELTALAB_HUB_IP, DELTALAB_HUB_PORT                 where the students connect (127.0.0.1:8000)
   DELTALAB_HUB_API_PORT, DELTALAB_HUB_PROXY_API_PORT the hub's and the proxy's own ports (8081, 8001)
+  DELTALAB_HUB_EXTRA_CONFIG      a configuration file of yours, loaded last (e.g. a real authenticator)
 """
 
 import os
@@ -84,3 +85,11 @@ def copy_course_notebooks(spawner) -> None:
 
 
 c.Spawner.pre_spawn_hook = copy_course_notebooks
+
+
+# The teacher's own settings last, so that they win (docs/deploy.md shows OAuth this way).
+extra_config = os.environ.get("DELTALAB_HUB_EXTRA_CONFIG")
+if extra_config:
+    if not Path(extra_config).is_file():
+        raise SystemExit(f"jupyterhub_config.py: DELTALAB_HUB_EXTRA_CONFIG={extra_config} is not a file")
+    load_subconfig(extra_config)  # noqa: F821 (provided by traitlets when it loads this file)

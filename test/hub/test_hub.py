@@ -184,12 +184,19 @@ class PeakMemory(threading.Thread):
 def memory_of(hub: Hub, user: str) -> dict:
     server = hub.server_of(user)
     tree = [server, *server.children(recursive=True)]
-    rss = pss = 0
+    rss = pss = kernels_rss = 0
     for process in tree:
         info = process.memory_full_info()
         rss += info.rss
         pss += info.pss
-    return {"processes": len(tree), "rss_mib": rss / 2**20, "pss_mib": pss / 2**20}
+        if process is not server:
+            kernels_rss += info.rss
+    return {
+        "processes": len(tree),
+        "rss_mib": rss / 2**20,
+        "pss_mib": pss / 2**20,
+        "kernels_rss_mib": kernels_rss / 2**20,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -204,14 +211,16 @@ def classroom(hub: Hub) -> dict[str, StudentRun]:
     memory = {}
     for user, run in by_user.items():
         if run.failure is None:
-            memory[user] = {**memory_of(hub, user), "peak_rss_mib": sampler.peak_rss_mib.get(user, 0.0)}
+            now = memory_of(hub, user)
+            memory[user] = {**now, "peak_rss_mib": max(now["rss_mib"], sampler.peak_rss_mib.get(user, 0.0))}
     lines = []
     for user, run in by_user.items():
         if user in memory:
             m = memory[user]
             lines.append(
                 f"{user}: {m['rss_mib']:.0f} MiB resident ({m['pss_mib']:.0f} MiB proportional, peak "
-                f"{m['peak_rss_mib']:.0f} MiB resident) in {m['processes']} processes; login to first cell's "
+                f"{m['peak_rss_mib']:.0f} MiB resident) in {m['processes']} processes, "
+                f"{m['kernels_rss_mib']:.0f} MiB of it the kernel; login to first cell's "
                 f"result {run.login_to_first_result_s:.1f} s, to the last {run.login_to_last_result_s:.1f} s"
             )
         else:
