@@ -61,12 +61,30 @@ export function bfgsUpdate(H: Float64Array, s: Float64Array, y: Float64Array, Hy
  * the curvature condition s^T y > 0 (eq. 177) fails numerically. If the search fails along -H g, H is reset to the
  * identity and the search retried once along -g.
  */
+/** The largest dense inverse Hessian BFGS will allocate: 8,192 parameters (512 MiB of doubles). */
+export const BFGS_MAX_PARAMETERS = 8192;
+
+/**
+ * BFGS's n x n matrix grows with the square of the parameters: for a network it would be tens of gigabytes, and the
+ * allocation fails deep inside the run with a message that names no cause. Refused up front, with the way out.
+ */
+function checkDenseSize(n: number): void {
+  if (n <= BFGS_MAX_PARAMETERS) return;
+  const gigabytes = (n * n * 8) / 2 ** 30;
+  throw new RangeError(
+    `BFGS keeps a dense ${n} x ${n} inverse Hessian approximation (${gigabytes.toFixed(1)} GiB for ${n} ` +
+      `parameters); it takes at most ${BFGS_MAX_PARAMETERS} parameters. Use L-BFGS (lbfgs), which keeps a few ` +
+      "vector pairs instead, for a network.",
+  );
+}
+
 export function bfgs(options: LineSearchedOptions = {}): Method<BfgsState> {
   const search = options.lineSearch ?? strongWolfe();
   const initialStep = options.initialStep ?? quasiNewtonInitialStep();
   return {
     name: "bfgs",
     initialState(problem, x0) {
+      checkDenseSize(x0.length);
       const s0 = initialIterate(problem, x0);
       const n = s0.x.length;
       const H = new Float64Array(n * n);
