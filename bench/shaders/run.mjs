@@ -1,5 +1,5 @@
 // Tunes the convolution (forward, input delta, parameter gradient) on the reference shapes and a matrix product,
-// then runs the seed 004 section 9 experiments on the current WebGPU adapter. Each operator is tuned twice, by the
+// then runs Hedberg's section 9 experiments on the current WebGPU adapter. Each operator is tuned twice, by the
 // model's top k (interleaved across kernel families) and by k random candidates; the untuned default is measured in
 // every run, so each row compares tuned and default under the same conditions.
 // Usage: npm run build && node bench/shaders/run.mjs [output.json]
@@ -178,7 +178,7 @@ function markdown() {
     "Evaluated counts the default, which every run measures. Failed checks in this run: " +
       `${rows.reduce((sum, r) => sum + r.failedChecks, 0)}.`,
     "",
-    "## Seed 004 section 9: one launch against one per connection",
+    "## Hedberg section 9: one launch against one per connection",
     "",
     "| connectivity | size | launches | one launch ms | several launches ms |",
     "|---|---|---|---|---|",
@@ -187,7 +187,7 @@ function markdown() {
         `| ${r.connectivity} | ${r.size} | ${r.launches} | ${ms(r.singleLaunchMs)} | ${ms(r.multipleLaunchesMs)} |`,
     ),
     "",
-    "## Seed 004 section 9: workgroup memory against filter size",
+    "## Hedberg section 9: workgroup memory against filter size",
     "",
     "| filter | direct ms | tiled ms | direct / tiled |",
     "|---|---|---|---|",

@@ -2,7 +2,7 @@
 
 /**
  * The convolution cases (NCHW, Float32). Forward FLOPs: 2 N Cout Hout Wout Cin kh kw, one multiply and one add per
- * term of the product W mat(P_phi P_pad vec Z) of seed 000 eq. 2 (d_out x kh kw d_in times kh kw d_in x Hout Wout,
+ * term of the product W mat(P_phi P_pad vec Z) of Lin's conv-layer slides eq. 2 (d_out x kh kw d_in times kh kw d_in x Hout Wout,
  * per image); each backward (to the input, to the filters) is a product of the same sizes and is counted the same.
  */
 export const CONV_CASES = [

@@ -87,7 +87,7 @@ function cpuConv(core, c, op, runs) {
   if (op === "backward-filter") {
     return measure(() => layer.backward(a.params, a.x, a.y, a.dy, null, a.grad, n), runs);
   }
-  // The layer has no call for the input delta alone: its backward writes dX and dW together (seed 004 eq. 7-8).
+  // The layer has no call for the input delta alone: its backward writes dX and dW together (Hedberg eq. 7-8).
   return measure(() => layer.backward(a.params, a.x, a.y, a.dy, a.dx, a.grad, n), runs).then((t) =>
     withNote(t, "one call computing dX and dW together (the layer has no dX-only call)"),
   );

@@ -12,7 +12,7 @@ function backwardAt(name: "relu" | "leaky-relu", x: number): number {
 }
 
 describe("activations", () => {
-  it("takes ReLU'(0) as 0 (seed 001, after Krizhevsky et al. 2012)", () => {
+  it("takes ReLU'(0) as 0 (Lin, matrix-form slides, after Krizhevsky et al. 2012)", () => {
     expect(backwardAt("relu", 0)).toBe(0);
     expect(backwardAt("relu", 1e-9)).toBe(1);
   });

@@ -36,7 +36,7 @@ function expectMatches(fast: ReturnType<typeof pass>, reference: ReturnType<type
   expectClose(fast.gradient, reference.gradient, ulps * BATCH);
 }
 
-/** Convolutions with a partial table and per-map kernels (seed 004 Remark 2), stride and padding. */
+/** Convolutions with a partial table and per-map kernels (Hedberg Remark 2), stride and padding. */
 const SHARED_SPEC: ModelSpec = {
   inputShape: [3, 13, 11],
   dtype: "float32",

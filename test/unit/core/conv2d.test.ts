@@ -7,8 +7,8 @@ function randomArray(length: number, random: SeededRandom): Float64Array {
 }
 
 describe("conv2d forward", () => {
-  it("matches the 3x3 image and 2x2 filter of seed 002 written out by hand", () => {
-    // Seed 002: z1 = c1 p1 + c2 p2 + c3 p4 + c4 p5, z2 = c1 p2 + c2 p3 + c3 p5 + c4 p6, z3 = c1 p4 + ..., z4 = c1 p5 + ...
+  it("matches the 3x3 image and 2x2 filter of the hand-derivation notes written out by hand", () => {
+    // Hand-derivation notes: z1 = c1 p1 + c2 p2 + c3 p4 + c4 p5, z2 = c1 p2 + c2 p3 + c3 p5 + c4 p6, z3 = c1 p4 + ..., z4 = c1 p5 + ...
     const p = [0.3, -1.2, 0.7, 2.0, 0.1, -0.4, 1.5, -0.9, 0.6];
     const [c1, c2, c3, c4] = [0.5, -0.25, 1.5, 0.75];
     const layer = new Conv2dLayer("conv", [1, 3, 3], { filters: 1, kernel: 2 });
@@ -29,7 +29,7 @@ describe("conv2d forward", () => {
     for (let k = 0; k < 4; k++) expect(y[k]).toBeCloseTo(expected[k], 14);
   });
 
-  it("places omega_{oc}[u, v] at o + d_out (u + kh v + kh kw c) of vec(W) with a full table (seed 001)", () => {
+  it("places omega_{oc}[u, v] at o + d_out (u + kh v + kh kw c) of vec(W) with a full table (Lin, matrix-form slides)", () => {
     const layer = new Conv2dLayer("conv", [3, 5, 5], { filters: 4, kernel: [2, 3] });
     expect(layer.weightIndex(1, 2, 1, 2)).toBe(1 + 4 * (1 + 2 * 2 + 2 * 3 * 2));
     expect(layer.parameterCount).toBe(4 * 2 * 3 * 3 + 4);
@@ -160,7 +160,7 @@ describe("conv2d configuration errors", () => {
   });
 });
 
-describe("conv2d lowered to GEMM (seed 001 eq. 1, 4) agrees with the direct loops of eq. 61", () => {
+describe("conv2d lowered to GEMM (Lin, matrix-form slides eq. 1, 4) agrees with the direct loops of eq. 61", () => {
   const variants: [string, [number, number, number], Conv2dAttrs][] = [
     ["full table", [3, 6, 5], { filters: 4, kernel: 3 }],
     ["stride and padding", [2, 7, 6], { filters: 3, kernel: [3, 2], stride: [2, 1], padding: [1, 2] }],

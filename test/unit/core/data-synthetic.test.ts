@@ -67,7 +67,7 @@ describe("Gaussian blobs", () => {
   });
 });
 
-describe("the 3x3 images of seed 002", () => {
+describe("the 3x3 images of the hand-derivation notes", () => {
   it("draws a full bar in a row for label 1 and in a column for label 0", () => {
     const { images, labels, shape } = tinyImages({ count: 40, noise: 0, seed: 5 });
     expect(shape).toEqual([40, 1, 3, 3]);

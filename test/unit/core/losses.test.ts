@@ -11,7 +11,7 @@ import {
 
 /**
  * The output delta dr/dz of every (loss, output activation) pair, where z is the input of the last layer:
- * checked against central differences of r(t, phi(z)) and against the closed forms of seed 004 Table 3.
+ * checked against central differences of r(t, phi(z)) and against the closed forms of Hedberg's Table 3.
  */
 /** Pre-activations: any sign for MSE; in (0, 1) for the cross-entropies, where every activation's output is a probability. */
 const zAnySign = [0.3, -0.8, 1.1];
@@ -62,7 +62,7 @@ describe("output deltas against central differences", () => {
   }
 });
 
-describe("output deltas against seed 004 Table 3", () => {
+describe("output deltas against Hedberg Table 3", () => {
   const z = zAnySign;
 
   it("(MSE, Linear): -(t - y)", () => {

@@ -96,7 +96,7 @@ function randomArray(length: number, random: SeededRandom): Float64Array {
 }
 
 /**
- * The direct convolution of seed 004 eq. 60-62 is the engine's Conv2dLayer. Its parameters hold vec(W) in the same
+ * The direct convolution of Hedberg eq. 60-62 is the engine's Conv2dLayer. Its parameters hold vec(W) in the same
  * order as ours for a full table, and leave out the zero blocks of a partial one; `weightIndex` maps between them.
  * The layer is asked for its direct loops: its default lowers to im2col + GEMM, the very path checked here.
  */
@@ -245,7 +245,7 @@ describe("the backward of the matrix form", () => {
   }
 });
 
-describe("the backward agrees with the direct layer's (seed 004 eq. 74, 79-81)", () => {
+describe("the backward agrees with the direct layer's (Hedberg eq. 74, 79-81)", () => {
   for (const [k, c] of [...cases, ...randomCases(10, 2027)].entries()) {
     it(`im2col + GEMM gives the layer's weight, bias and input gradients: ${c.name}`, () => {
       const { g, params, x, outLength, random } = setUp(c, 500 + k);
@@ -270,7 +270,7 @@ describe("the backward agrees with the direct layer's (seed 004 eq. 74, 79-81)",
   }
 });
 
-describe("a whole layer of seed 000 eq. 2: convolution, tanh, max pooling through P_pool", () => {
+describe("a whole layer of Lin's conv-layer slides eq. 2: convolution, tanh, max pooling through P_pool", () => {
   // Z_next = mat(P_pool vec(tanh(S))), P_pool chosen by the input; with r = sum(G .* Z_next),
   // dr/dS = tanh'(S) .* mat(P_pool^T vec(G)) and dr/dvec(Z) = P_pad^T P_phi^T vec(W^T dr/dS).
   const g = convGeometry({ inChannels: 2, height: 7, width: 6, outChannels: 3, kernel: 2, padding: 1 });

@@ -17,7 +17,7 @@ import {
   SparseMatrix,
 } from "@deltalab/core";
 
-describe("seed 000's size table", () => {
+describe("Lin's conv-layer slides' size table", () => {
   it("follows a LeNet-5 first layer through padding, convolution, activation and pooling", () => {
     const conv = convGeometry({
       inChannels: 1,
@@ -89,7 +89,7 @@ describe("the explicit matrices", () => {
     padding: 1,
   });
 
-  it("have the sizes of seed 001: P_phi is hhd a_out b_out x d a_pad b_pad, P_pad is d a_pad b_pad x d a b", () => {
+  it("have the sizes of Lin's matrix-form slides: P_phi is hhd a_out b_out x d a_pad b_pad, P_pad is d a_pad b_pad x d a b", () => {
     const pad = paddingMatrix(conv);
     const phi = phiMatrix(conv);
     expect([pad.rows, pad.cols, pad.nnz]).toEqual([2 * 6 * 7, 2 * 4 * 5, 2 * 4 * 5]);
@@ -109,12 +109,12 @@ describe("the explicit matrices", () => {
     expect(Array.from(padded)).toEqual([0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0]);
   });
 
-  it("turn a 3x3 image into the sums of seed 002: z_1 = c1 p1 + c2 p2 + c3 p4 + c4 p5, and so on", () => {
+  it("turn a 3x3 image into the sums of the hand-derivation notes: z_1 = c1 p1 + c2 p2 + c3 p4 + c4 p5, and so on", () => {
     const form = new ConvMatrixForm(
       convGeometry({ inChannels: 1, height: 3, width: 3, outChannels: 1, kernel: 2 }),
     );
     const [c1, c2, c3, c4] = [0.5, -1, 2, 3];
-    const p = [0, 1.5, -2, 0.25, 4, -1, 3, 0.5, 2, -3]; // p[1..9], row by row as in seed 002
+    const p = [0, 1.5, -2, 0.25, 4, -1, 3, 0.5, 2, -3]; // p[1..9], row by row as in the hand-derivation notes
     // vec(Z) runs down the columns; vec(W) lists (u, v) = (0,0), (1,0), (0,1), (1,1): c1, c3, c2, c4.
     const vecZ = [p[1], p[4], p[7], p[2], p[5], p[8], p[3], p[6], p[9]];
     const S = form.forward([c1, c3, c2, c4], [0], vecZ);
@@ -123,8 +123,8 @@ describe("the explicit matrices", () => {
     expect(Array.from(S)).toEqual([z(1, 2, 4, 5), z(4, 5, 7, 8), z(2, 3, 5, 6), z(5, 6, 8, 9)]);
   });
 
-  it("give seed 002's gradient df/dc_1 for its 3x3 network (conv, sigmoid, average pooling, squared loss)", () => {
-    // f = ((z_1 + z_2 + z_3 + z_4) / 4 - y)^2, z_k = sigmoid(window_k . c). Seed 002 writes
+  it("give the hand-derivation notes' gradient df/dc_1 for its 3x3 network (conv, sigmoid, average pooling, squared loss)", () => {
+    // f = ((z_1 + z_2 + z_3 + z_4) / 4 - y)^2, z_k = sigmoid(window_k . c). The hand-derivation notes write
     // df/dc_1 = 1/2 sqrt(f) sum_k z_k (1 - z_k) p_(first pixel of window k); sqrt(f) must be the signed residual.
     const form = new ConvMatrixForm(
       convGeometry({ inChannels: 1, height: 3, width: 3, outChannels: 1, kernel: 2 }),
@@ -158,7 +158,7 @@ describe("the explicit matrices", () => {
 });
 
 describe("pooling through P_pool", () => {
-  // Seed 003's example: a 4x4 single depth slice, 2x2 max pooling with stride 2 gives [[6, 8], [3, 4]].
+  // The CNN lecture's example: a 4x4 single depth slice, 2x2 max pooling with stride 2 gives [[6, 8], [3, 4]].
   const slice = [
     [1, 1, 2, 4],
     [5, 6, 7, 8],
@@ -168,7 +168,7 @@ describe("pooling through P_pool", () => {
   const vecSlice = [0, 1, 2, 3].flatMap((col) => slice.map((row) => row[col]));
   const pool = poolGeometry({ channels: 1, height: 4, width: 4, kernel: 2 });
 
-  it("reproduces seed 003's max-pooling example", () => {
+  it("reproduces the CNN lecture's max-pooling example", () => {
     const P = maxPoolMatrix(pool, vecSlice);
     expect([P.rows, P.cols, P.nnz]).toEqual([4, 16, 4]);
     // vec of [[6, 8], [3, 4]] runs down the columns.
@@ -219,7 +219,7 @@ describe("pooling through P_pool", () => {
     });
   }
 
-  it("averages seed 002's four convolution outputs with one row of 1/4", () => {
+  it("averages the hand-derivation notes' four convolution outputs with one row of 1/4", () => {
     const P = averagePoolMatrix(poolGeometry({ channels: 1, height: 2, width: 2, kernel: 2 }));
     expect(Array.from(P.toDense())).toEqual([0.25, 0.25, 0.25, 0.25]);
   });

@@ -12,7 +12,7 @@ function apply(name: string, image: (row: number, col: number) => number): Float
   return y;
 }
 
-describe("seed 003's filter table", () => {
+describe("the CNN lecture's filter table", () => {
   it("blurs keep a constant image constant (their weights sum to 1)", () => {
     for (const name of ["box-blur", "gaussian-blur", "sharpen"]) {
       for (const value of apply(name, () => 3)) expect(value).toBeCloseTo(3, 12);

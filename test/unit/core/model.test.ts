@@ -11,7 +11,7 @@ import {
   toDocumentVec,
 } from "@deltalab/core";
 
-describe("parameters theta = [vec(W^1); b^1; ...; vec(W^L); b^L] (seed 001)", () => {
+describe("parameters theta = [vec(W^1); b^1; ...; vec(W^L); b^L] (Lin, matrix-form slides)", () => {
   it("a two-layer MLP computes W^2 tanh(W^1 x + b^1) + b^2 with W^l = mat(theta segment)", () => {
     const model = sequential({
       inputShape: [3],
@@ -36,7 +36,7 @@ describe("parameters theta = [vec(W^1); b^1; ...; vec(W^L); b^L] (seed 001)", ()
     expect(model.predict(x)[0]).toBeCloseTo(expected, 14);
   });
 
-  it("with the document's flatten order, a dense layer computes W vec(Z) + b with W = mat(theta segment) (seed 000)", () => {
+  it("with the document's flatten order, a dense layer computes W vec(Z) + b with W = mat(theta segment) (Lin, conv-layer slides)", () => {
     const model = sequential({
       inputShape: [2, 3, 4],
       layers: [

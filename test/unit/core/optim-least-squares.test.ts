@@ -42,7 +42,7 @@ describe("Levenberg-Marquardt", () => {
   });
 
   it("handles zero Jacobian columns through the truncated pseudo-inverse in both precisions", () => {
-    // MGH 34: columns 1 and n of J vanish, so J^T J + lambda diag(J^T J) is singular (seed 004 section 4.2).
+    // MGH 34: columns 1 and n of J vanish, so J^T J + lambda diag(J^T J) is singular (Hedberg section 4.2).
     const p = mghProblems().find((q) => q.number === 34)!;
     for (const precision of ["float64", "float32"] as const) {
       const r = runMethod(p, p.start, levenbergMarquardt({ precision }));

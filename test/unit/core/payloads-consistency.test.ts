@@ -1,6 +1,7 @@
 import {
   LOSS_SURFACE_MIME_TYPE_V1,
   LossSurfacePayload,
+  STEPS_MIME_TYPE_V1,
   lossSurfaceProblems,
   TRAINING_MIME_TYPE_V1,
   trainingProblems,
@@ -12,7 +13,12 @@ import { surfacePayload, trainingPayload, tuningPayload } from "../extension/fix
 
 describe("payload mime types", () => {
   it("carry the vendor prefix and the version v1", () => {
-    for (const mime of [LOSS_SURFACE_MIME_TYPE_V1, TUNING_TABLE_MIME_TYPE_V1, TRAINING_MIME_TYPE_V1]) {
+    for (const mime of [
+      LOSS_SURFACE_MIME_TYPE_V1,
+      TUNING_TABLE_MIME_TYPE_V1,
+      TRAINING_MIME_TYPE_V1,
+      STEPS_MIME_TYPE_V1,
+    ]) {
       expect(mime).toMatch(/^application\/vnd\.deltalab\.[a-z-]+\.v1\+json$/);
     }
   });

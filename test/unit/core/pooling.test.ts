@@ -12,7 +12,7 @@ const run = (
 };
 
 describe("pooling and sub-sampling", () => {
-  it("max pooling reproduces the seed 003 example", () => {
+  it("max pooling reproduces the CNN lecture example", () => {
     const layer = new MaxPoolLayer("pool", [1, 4, 4], { size: 2 });
     const x = [1, 1, 2, 4, 5, 6, 7, 8, 3, 2, 1, 0, 1, 2, 3, 4];
     expect(run(layer, x)).toEqual([6, 8, 3, 4]);

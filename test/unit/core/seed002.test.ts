@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { Conv2dLayer, ModelObjective, sequential } from "@deltalab/core";
 
 /**
- * Seed 002's small convolutional network: a 3x3 image p1..p9, one 2x2 filter c1..c4, sigmoid, average pooling of
+ * The hand-derivation notes' small convolutional network: a 3x3 image p1..p9, one 2x2 filter c1..c4, sigmoid, average pooling of
  * the four outputs, loss f = ((z1 + z2 + z3 + z4) / 4 - y)^2. The document derives
  *   df/dc1 = 2 (zbar - y) (1/4) sum_k sigma(s_k) (1 - sigma(s_k)) p(k, 1)
  * (printed as "1/2 sqrt(f) (...)", which drops the sign of zbar - y), with p(k, 1) the pixel under c1 for output k:
  * p1, p2, p4, p5.
  */
-describe("seed 002: one 2x2 filter, sigmoid, average pooling", () => {
+describe("the hand-derivation notes: one 2x2 filter, sigmoid, average pooling", () => {
   const p = [0.9, -0.3, 0.4, 0.2, -0.7, 0.5, 0.1, 0.8, -0.6];
   const c = [0.3, -0.5, 0.8, 0.1];
   const y = 0.9; // above every sigmoid average here, so zbar - y < 0 and the printed sqrt(f) form has the wrong sign
@@ -60,10 +60,10 @@ describe("seed 002: one 2x2 filter, sigmoid, average pooling", () => {
 });
 
 /**
- * Seed 002's single-layer network: z_j = sigma(s_j^T x) for three hidden units, f = (w^T z - y)^2, with
+ * The hand-derivation notes' single-layer network: z_j = sigma(s_j^T x) for three hidden units, f = (w^T z - y)^2, with
  * df/dw = 2 (w^T z - y) z and df/ds_j = 2 (w^T z - y) w_j sigma(s_j^T x) (1 - sigma(s_j^T x)) x.
  */
-describe("seed 002: two inputs, three sigmoid units, a linear output", () => {
+describe("the hand-derivation notes: two inputs, three sigmoid units, a linear output", () => {
   it("gives the document's df/dw and df/ds", () => {
     const x = [0.7, -1.3];
     const S = [

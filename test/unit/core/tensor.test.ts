@@ -12,7 +12,7 @@ describe("tensor layout", () => {
     expect(() => new Tensor([2, 3], new Float64Array(5))).toThrow(/needs 6 elements, data has 5/);
   });
 
-  it("vec stacks the columns of a matrix (seed 001 eq. 5)", () => {
+  it("vec stacks the columns of a matrix (Lin, matrix-form slides eq. 5)", () => {
     // M = [[1, 2, 3], [4, 5, 6]] row-major; its columns are (1, 4), (2, 5), (3, 6).
     expect(Array.from(vec([1, 2, 3, 4, 5, 6], 2, 3))).toEqual([1, 4, 2, 5, 3, 6]);
   });
@@ -35,7 +35,7 @@ describe("conversion to the documents' Z^{in,i}", () => {
     }
   }
 
-  it("orders Z^{in,i} columns with the first spatial index fastest and stacks them (seed 001)", () => {
+  it("orders Z^{in,i} columns with the first spatial index fastest and stacks them (Lin, matrix-form slides)", () => {
     // Z^{in,i} = [z_{1,1,c} z_{2,1,c} z_{3,1,c} z_{1,2,c} ...] per row c: columns (h, w) = (0,0), (1,0), (2,0), (0,1), ...
     const columns: number[][] = [];
     for (let w = 0; w < W; w++) {

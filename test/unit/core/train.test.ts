@@ -27,7 +27,7 @@ const mlp = () =>
   }).initialize(4);
 
 describe("training", () => {
-  it("learns XOR with SGD and momentum (seed 004 eq. 121)", () => {
+  it("learns XOR with SGD and momentum (Hedberg eq. 121)", () => {
     const model = mlp();
     const before = evaluate(model, xor, { loss: "cross-entropy" });
     train(model, xor, {

@@ -115,7 +115,7 @@ function geometryOf(c: Case): ConvGeometry {
   });
 }
 
-/** The reference: the layer's direct loops (seed 004 eq. 61, 79-81) in Float64. */
+/** The reference: the layer's direct loops (Hedberg eq. 61, 79-81) in Float64. */
 function reference(c: Case, x: Float32Array, params: Float32Array, dy: Float32Array) {
   const layer = new Conv2dLayer("reference", [c.inChannels, c.height, c.width], {
     filters: c.outChannels,

@@ -185,7 +185,7 @@ describe("%gradcheck", () => {
 });
 
 describe("%matrices", () => {
-  it("gives P_phi one non-zero per row, h*h*d_in*a_out*b_out rows (seed 001 eq. 4)", () => {
+  it("gives P_phi one non-zero per row, h*h*d_in*a_out*b_out rows (Lin, matrix-form slides eq. 4)", () => {
     const g = convGeometry({ inChannels: 2, height: 5, width: 5, outChannels: 3, kernel: 3, padding: 1 });
     const result = layerMatrices(g);
     expect(result.P_phi.rows).toBe(3 * 3 * 2 * 5 * 5);

@@ -13,7 +13,7 @@ describe("derive", () => {
   it("gives the closed-form gradient of a tanh neuron's squared error", () => {
     const result = derive("r = (tanh(w*x + b) - t)^2 / 2", { wrt: ["w", "b"], at: point });
     const y = Math.tanh(point.w * point.x + point.b);
-    const delta = (y - point.t) * (1 - y * y); // seed 004 eq. 14 with phi = tanh
+    const delta = (y - point.t) * (1 - y * y); // Hedberg eq. 14 with phi = tanh
     expect(result.gradients[0]?.analytic).toBeCloseTo(delta * point.x, 12); // eq. 38
     expect(result.gradients[1]?.analytic).toBeCloseTo(delta, 12); // eq. 39
   });

@@ -47,7 +47,7 @@ const limits: AlgorithmFourLimits = {
   maxPadding: 4,
 };
 
-describe("global-memory access model (seed 004 sec. 10.1.2)", () => {
+describe("global-memory access model (Hedberg sec. 10.1.2)", () => {
   it("counts the tiled convolution's accesses as a walk over its work groups does (with R = F - 1)", () => {
     for (const [x, y, padX, padY] of [
       [2, 2, 0, 0],

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { kernelLaunchExperiment, workgroupMemoryExperiment } from "@deltalab/shaders";
 import { testDevice } from "./support";
 
-describe("experiments of seed 004 section 9", () => {
+describe("experiments of Hedberg section 9", () => {
   it("one launch per connection reproduces the single launch's output maps (Figures 2-4 setup)", async () => {
     const gpu = await testDevice();
     const rows = await kernelLaunchExperiment(gpu, { sizes: [12], kernel: 3, warmup: 0, runs: 1 });
