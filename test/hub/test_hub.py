@@ -36,6 +36,7 @@ CELL_TIMEOUT = 600
 class StudentRun:
     user: str
     token: str = ""
+    kernel_id: str = ""
     login_to_first_result_s: float | None = None
     login_to_last_result_s: float | None = None
     cells: list[dict] = field(default_factory=list)
@@ -117,6 +118,15 @@ def execute(ws: websocket.WebSocket, session: str, code: str) -> dict:
     return result
 
 
+def connect(hub: Hub, user: str, token: str, kernel_id: str) -> websocket.WebSocket:
+    """The websocket of a kernel on `user`'s server, through the hub's proxy."""
+    return websocket.create_connection(
+        f"{hub.url.replace('http://', 'ws://')}/user/{user}/api/kernels/{kernel_id}/channels",
+        header=[f"Authorization: token {token}"],
+        timeout=CELL_TIMEOUT,
+    )
+
+
 def run_student(hub: Hub, user: str) -> StudentRun:
     run = StudentRun(user)
     try:
@@ -137,12 +147,8 @@ def run_student(hub: Hub, user: str) -> StudentRun:
             timeout=120,
         )
         assert session.status_code == 201, f"{user}: session answered {session.status_code} {session.text}"
-        kernel_id = session.json()["kernel"]["id"]
-        ws = websocket.create_connection(
-            f"{base.replace('http://', 'ws://')}/api/kernels/{kernel_id}/channels",
-            header=[f"Authorization: token {run.token}"],
-            timeout=CELL_TIMEOUT,
-        )
+        run.kernel_id = session.json()["kernel"]["id"]
+        ws = connect(hub, user, run.token, run.kernel_id)
         try:
             session_id = uuid.uuid4().hex
             for index, cell in enumerate(c for c in notebook.cells if c.cell_type == "code"):
@@ -342,3 +348,16 @@ def test_a_wrong_password_or_no_token_gets_nothing(hub, classroom):
         timeout=60,
     )
     assert stranger.status_code == 403, "a name outside DELTALAB_HUB_USERS got a token"
+
+
+def test_a_failing_cell_is_seen_as_failing(hub, classroom):
+    """The check that every welcome cell succeeded would see a failure: a cell that throws, sent the same way."""
+    user = hub.users[-1]
+    run = classroom[user]
+    ws = connect(hub, user, run.token, run.kernel_id)
+    try:
+        result = execute(ws, uuid.uuid4().hex, 'throw new Error("a deliberate failure")')
+    finally:
+        ws.close()
+    assert result["reply"]["status"] == "error"
+    assert any("a deliberate failure" in error for error in result["errors"]), result
