@@ -1,9 +1,10 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import lossSurface from "./lossSurface";
+import steps from "./steps";
 import training from "./training";
 import tuningTable from "./tuningTable";
 
 /** The deltalab mime renderers, one per payload mime type. */
-const extensions: IRenderMime.IExtension[] = [lossSurface, tuningTable, training];
+const extensions: IRenderMime.IExtension[] = [lossSurface, tuningTable, training, steps];
 
 export default extensions;
