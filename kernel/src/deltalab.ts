@@ -42,6 +42,14 @@ export {
 } from "./commands/optimizers";
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from "./commands/gradcheck";
 export {
+  benchmark,
+  mghBenchmarkSet,
+  summarizeBenchmark,
+  type BenchOptions,
+  type BenchReport,
+  type BenchSummaryRow,
+} from "./commands/bench";
+export {
   layerGeometry,
   layerMatrices,
   patternPng,

@@ -1,4 +1,5 @@
 /** Every command of the kernel, in one registry (`%help` lists them). */
+import { benchSpec } from "./bench";
 import { dataSpec } from "./data";
 import { deriveSpec } from "./derive";
 import { gradcheckSpec } from "./gradcheck";
@@ -21,6 +22,7 @@ export function createCommandRegistry(
   steps?: StepSessions,
 ): CommandRegistry {
   const registry = new CommandRegistry([
+    benchSpec(),
     dataSpec,
     deriveSpec,
     gradcheckSpec,

@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import {
+  initialIterate,
+  mghProblems,
+  minimize,
+  type IterateState,
+  type Method,
+  type Objective,
+} from "@deltalab/core";
+import { benchSpec, type BenchReport } from "../../../kernel/src/commands/bench";
+import { memoryContext } from "../../../kernel/src/commands/context";
+import { CommandRegistry } from "../../../kernel/src/commands/registry";
+
+/** A Barzilai-Borwein gradient method as a cell would write it: x+ = x - alpha g, alpha = s^T s / s^T y. */
+function barzilaiBorwein(): Method<IterateState & { alpha: number }> {
+  return {
+    name: "bb",
+    initialState(problem, x0) {
+      const s = initialIterate(problem, x0);
+      let gg = 0;
+      for (const v of s.g) gg += v * v;
+      return { ...s, alpha: 1e-3 / Math.sqrt(gg) };
+    },
+    updateState(problem, state) {
+      const n = state.x.length;
+      const x = Float64Array.from(state.x, (v, i) => v - state.alpha * state.g[i]);
+      const g = new Float64Array(n);
+      const f = problem.valueAndGradient(x, g);
+      let ss = 0;
+      let sy = 0;
+      for (let i = 0; i < n; i++) {
+        const s = x[i] - state.x[i];
+        ss += s * s;
+        sy += s * (g[i] - state.g[i]);
+      }
+      state.alpha = sy > 0 ? ss / sy : state.alpha;
+      state.x.set(x);
+      state.g.set(g);
+      state.f = f;
+      return { progress: true };
+    },
+  };
+}
+
+const eager = () => new CommandRegistry([benchSpec({ showAfterMs: 0, updateEveryMs: 0 })]);
+const mgh = mghProblems();
+const cellSet = [1, 5].map((number) => {
+  const p = mgh.find((q) => q.number === number)!;
+  return { name: p.name, objective: p as Objective, start: p.start, minimum: p.minimum };
+});
+
+/** Evaluations to pass f <= fL + tau (f0 - fL), from the test's own record of f at each new point. */
+function ownCount(
+  objective: Objective,
+  start: Float64Array,
+  method: "bfgs",
+  tau: number,
+  fL: number,
+): number {
+  const seen = new Set<string>();
+  const fs: number[] = [];
+  const see = (x: Float64Array, f: number) => {
+    const key = Array.from(x).join(",");
+    if (seen.has(key)) return;
+    seen.add(key);
+    fs.push(f);
+  };
+  const counted: Objective = {
+    dim: objective.dim,
+    value: (x) => {
+      const f = objective.value(x);
+      see(x, f);
+      return f;
+    },
+    valueAndGradient: (x, g) => {
+      const f = objective.valueAndGradient(x, g);
+      see(x, f);
+      return f;
+    },
+  };
+  minimize(counted, start, method, { gradientTolerance: 1e-5, maxIterations: 1000, trajectoryEvery: 0 });
+  const target = fL + tau * (fs[0] - fL);
+  let best = Infinity;
+  for (let k = 0; k < fs.length; k++) {
+    best = Math.min(best, fs[k]);
+    if (best <= target) return k + 1;
+  }
+  return Infinity;
+}
+
+describe("%bench", () => {
+  it("benches a cell-written method against built-ins on a set given in a cell", async () => {
+    const context = memoryContext({ problems: cellSet, bb: barzilaiBorwein() });
+    const report = (await eager().run(
+      { name: "bench", args: ["problems", "--optimizers", "bb,bfgs", "--tau", "1e-4"], line: 0 },
+      context,
+    )) as BenchReport;
+    expect(report.result.complete).toBe(true);
+    expect(report.result.solvers).toEqual(["bb", "bfgs"]);
+    const bfgs = report.summary[1];
+    expect(bfgs.solved).toBe(2);
+    const own = cellSet.map((p) => ownCount(p.objective, p.start, "bfgs", 1e-4, p.minimum));
+    expect(bfgs.medianEvaluations).toBe((own[0] + own[1]) / 2);
+    const text = String(context.displayed.at(-1)?.bundle["text/plain"]);
+    expect(text).toMatch(/%bench on problems: done: 4 runs/);
+  });
+
+  it("keeps the finished runs when interrupted", async () => {
+    const controller = new AbortController();
+    const context = memoryContext({ problems: cellSet }, controller.signal);
+    const display = context.outputs.display.bind(context.outputs);
+    (context.outputs as { display: typeof display }).display = (bundle, options) => {
+      display(bundle, options);
+      if (String(bundle["text/plain"]).includes("3/4 runs")) controller.abort();
+    };
+    const report = (await eager().run(
+      { name: "bench", args: ["problems", "--optimizers", "lbfgs,bfgs"], line: 0 },
+      context,
+    )) as BenchReport;
+    expect(report.result.complete).toBe(false);
+    expect(report.result.runs).toHaveLength(3);
+    expect(String(context.displayed.at(-1)?.bundle["text/plain"])).toMatch(/interrupted: 3 runs kept/);
+    // the summary counts only the problem every optimizer finished
+    expect(report.summary.map((r) => r.solved)).toEqual([1, 1]);
+  });
+
+  it("says what a problem set must be", async () => {
+    const context = memoryContext({ notASet: [1, 2] });
+    await expect(eager().run({ name: "bench", args: ["notASet"], line: 0 }, context)).rejects.toThrow(
+      /notASet is not a problem set: expected a non-empty array of \{ name, objective, start/,
+    );
+    await expect(
+      eager().run({ name: "bench", args: ["mgh", "--scale", "3"], line: 0 }, memoryContext()),
+    ).rejects.toThrow(/--scale must be 1, 10 or 100/);
+  });
+});
