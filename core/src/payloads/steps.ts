@@ -5,7 +5,7 @@ export const STEPS_MIME_TYPE_V1 = "application/vnd.deltalab.steps.v1+json";
 
 /**
  * A matrix a step reads or writes. Values are row-major. An image of d channels and h x w pixels is the d x (h w)
- * matrix of the matrix-form lecture (one row per channel), its columns in the engine's order (row-major pixels);
+ * matrix of Lin's matrix-form slides (one row per channel), its columns in the engine's order (row-major pixels);
  * `grid` = [h, w] asks the view to draw each row as an h x w picture.
  */
 export interface StepMatrix {

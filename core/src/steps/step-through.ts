@@ -5,7 +5,7 @@
  * intermediate matrices of a convolution that the layers do not keep (pad(Z), phi(Z), dr/dphi(Z)) and, for every
  * written entry, which read entries made it.
  *
- * A convolution is shown in the matrix form of the CNN lecture: pad(Z) (P_pad), phi(Z) (P_phi, eq. 4),
+ * A convolution is shown in the matrix form of Lin's matrix-form slides: pad(Z) (P_pad), phi(Z) (P_phi, eq. 4),
  * S = W phi(Z) + b 1^T (eq. 1); backward dr/dW = dr/dS phi(Z)^T, dr/db = dr/dS 1, dr/dphi(Z) = W^T dr/dS,
  * dr/dpad(Z) = P_phi^T dr/dphi(Z) and dr/dZ = P_pad^T dr/dpad(Z) (Hedberg eq. 74 and 79-81 in matrix form).
  */
@@ -30,22 +30,22 @@ export interface StepSample {
 }
 
 export interface TraceStepsOptions {
-  /** Default "mse" (the loss of the hand-derivation lecture). */
+  /** Default "mse" (the loss of the hand-derivation notes). */
   readonly loss?: LossName;
   /** Plain-text title of the view. */
   readonly title?: string;
 }
 
-/** The documents the steps cite (their entries in docs/references.md). */
+/** The documents the steps cite, by their short names and anchors in docs/references.md. */
 const REFERENCES = "docs/references.md";
 function hedberg(equation: string): StepReference {
-  return { citation: `Hedberg, Generalized Convolutional Neural Network, ${equation}`, href: REFERENCES };
+  return { citation: `Hedberg ${equation}`, href: `${REFERENCES}#hedberg-2015` };
 }
 function matrixLecture(equation: string): StepReference {
-  return { citation: `CNN lecture, Matrix Operations, ${equation}`, href: REFERENCES };
+  return { citation: `Lin, matrix-form slides ${equation}`, href: `${REFERENCES}#lin-matrix-form` };
 }
 function summaryLecture(equation: string): StepReference {
-  return { citation: `CNN lecture, Summary of a Convolutional Layer, ${equation}`, href: REFERENCES };
+  return { citation: `Lin, conv-layer slides ${equation}`, href: `${REFERENCES}#lin-conv-layer` };
 }
 
 const tex = (symbol: string, layer: string) => `${symbol}_{\\mathrm{${layer.replace(/_/g, "\\_")}}}`;
@@ -126,7 +126,7 @@ class StepBook {
   }
 }
 
-/** The conv layer's W as the lecture's d_out x (kh kw d_in) matrix (zeros where the connection table has none). */
+/** The conv layer's W as the matrix-form slides' d_out x (kh kw d_in) matrix (zeros where the connection table has none). */
 function convWeights(layer: Conv2dLayer, params: ArrayLike<number>): Float64Array {
   const R = layer.kernelHeight * layer.kernelWidth * layer.inChannels;
   const W = new Float64Array(layer.outChannels * R);
@@ -650,7 +650,7 @@ function forwardStep(
       ...base,
       title: `${layer.name}: the maps stacked into one vector`,
       equation: `${outTex} = \\mathrm{vec}(${inTex})`,
-      reference: summaryLecture("the first fully-connected layer's input"),
+      reference: summaryLecture("(Fully-Connected Layer I)"),
       links: [{ kind: "gather", input, sources: linearSources(layer, params) }],
     };
   }

@@ -149,7 +149,7 @@ function editedParameters(
     return params;
   }
   if (layer instanceof Conv2dLayer) {
-    // The view's W is the lecture's d_out x (kh kw d_in) matrix, column r = u + kh (v + kw c).
+    // The view's W is the matrix-form slides' d_out x (kh kw d_in) matrix, column r = u + kh (v + kw c).
     const R = layer.kernelHeight * layer.kernelWidth * layer.inChannels;
     check(layer.outChannels * R);
     const o = Math.floor(edit.index / R);

@@ -38,7 +38,7 @@ function numericGradient(model: Sequential, input: number[], target: number[], l
 }
 
 /**
- * The hand-derivation lecture's network: a 3x3 image p1..p9, one 2x2 filter c1..c4 (no bias), sigmoid, average
+ * The hand-derivation notes' network: a 3x3 image p1..p9, one 2x2 filter c1..c4 (no bias), sigmoid, average
  * pooling of the four outputs, f = (zbar - y)^2 (our MSE is f / 2).
  */
 describe("traceSteps on the 3x3 image / 2x2 filter network", () => {
@@ -96,7 +96,7 @@ describe("traceSteps on the 3x3 image / 2x2 filter network", () => {
     expect(payload.steps.filter((s) => s.pass === "forward")).toHaveLength(6);
   });
 
-  it("puts the pixels under each window in a column of phi, as the lecture's z_1 = sigma(c1 p1 + c2 p2 + c3 p4 + c4 p5)", () => {
+  it("puts the pixels under each window in a column of phi, as the notes' z_1 = sigma(c1 p1 + c2 p2 + c3 p4 + c4 p5)", () => {
     const payload = traceSteps(buildRowMajor(), { input: p, target: [y] });
     const phi = matrix(payload, "conv.phi");
     expect([phi.rows, phi.cols]).toEqual([4, 4]);
@@ -118,7 +118,7 @@ describe("traceSteps on the 3x3 image / 2x2 filter network", () => {
     expect(payload.lossValue).toBeCloseTo(0.5 * (zbar - y) ** 2, 14);
   });
 
-  it("gives the lecture's df/dc_i (halved, for r = f/2) in dr/dW", () => {
+  it("gives the notes' df/dc_i (halved, for r = f/2) in dr/dW", () => {
     const payload = traceSteps(buildRowMajor(), { input: p, target: [y] });
     const s = windows.map((w) => w.reduce((sum, pixel, i) => sum + c[i] * p[pixel - 1], 0));
     const zbar = s.map(sigma).reduce((a, b) => a + b, 0) / 4;
@@ -142,7 +142,7 @@ describe("traceSteps on the 3x3 image / 2x2 filter network", () => {
   });
 });
 
-/** The lecture's two-input, three-sigmoid-unit network with a linear output: f = (w^T z - y)^2. */
+/** The hand-derivation notes' two-input, three-sigmoid-unit network with a linear output: f = (w^T z - y)^2. */
 describe("traceSteps on the one-hidden-layer network", () => {
   it("gives df/dw = 2 (w^T z - y) z and df/ds_j = 2 (w^T z - y) w_j z_j (1 - z_j) x, halved", () => {
     const x = [0.7, -1.3];

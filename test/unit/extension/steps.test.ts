@@ -56,8 +56,8 @@ describe("the stepper view", () => {
       p.steps[0].equation,
     );
     const link = widget.node.querySelector(".jp-deltalab-steps-citation a") as HTMLAnchorElement;
-    expect(link.textContent).toBe("CNN lecture, Matrix Operations, eq. 4");
-    expect(link.getAttribute("href")).toBe("docs/references.md");
+    expect(link.textContent).toBe("Lin, matrix-form slides eq. 4");
+    expect(link.getAttribute("href")).toBe("docs/references.md#lin-matrix-form");
     const names = [...widget.node.querySelectorAll("figure")].map((f) => (f as HTMLElement).dataset.name);
     expect(names).toEqual(["input", "conv.phi"]);
     // Each cell shows its entry; the image is drawn as its 3x3 grid.

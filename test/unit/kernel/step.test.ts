@@ -18,7 +18,7 @@ const values = (payload: StepsPayload, name: string) => {
   return found.values;
 };
 
-/** The hand-derivation lecture's 3x3 image, 2x2 filter, sigmoid and average pooling. */
+/** The hand-derivation notes' 3x3 image, 2x2 filter, sigmoid and average pooling. */
 function handNetwork(): Sequential {
   return sequential({
     inputShape: [1, 3, 3],
@@ -50,7 +50,7 @@ describe("%step", () => {
     expect(payload.loss).toBe("mse");
     const text = shown["text/plain"] as string;
     expect(text.split("\n")).toHaveLength(1 + payload.steps.length);
-    expect(text).toContain("CNN lecture, Matrix Operations, eq. 4");
+    expect(text).toContain("[Lin, matrix-form slides eq. 4]");
     expect(text).not.toMatch(/seed 00/);
   });
 
