@@ -9,3 +9,4 @@ export * from "./comm";
 export * from "./tuningTable";
 export * from "./training";
 export * from "./steps";
+export * from "./profiles";

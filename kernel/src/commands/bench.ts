@@ -17,6 +17,7 @@ import {
   type BenchmarkRun,
   type BenchmarkSolver,
 } from "@deltalab/core";
+import { PROFILES_MIME_TYPE_V1, type ProfilesPayload } from "@deltalab/core/payloads";
 import { checkBindingName, type CommandContext } from "./context";
 import { htmlTable, textTable } from "./html";
 import { resolveOptimizer } from "./optimizers";
@@ -52,6 +53,39 @@ export interface BenchReport {
   tau: number;
   result: BenchmarkResult;
   summary: BenchSummaryRow[];
+  /** What the profile view draws (PROFILES_MIME_TYPE_V1). */
+  payload: ProfilesPayload;
+}
+
+/** The tolerances the profile view's slider offers (the --tau of the table is added when not among them). */
+export const PROFILE_TAUS = [1e-1, 1e-3, 1e-5, 1e-7];
+
+/** The profile view's payload: costs at each tau of the problems every solver finished, and every run's curve. */
+export function profilesPayload(title: string, result: BenchmarkResult, tau: number): ProfilesPayload {
+  const taus = [...new Set([...PROFILE_TAUS, tau])].sort((a, b) => b - a);
+  const finished = result.problems
+    .map((_, p) => p)
+    .filter((p) =>
+      result.solvers.every((_, s) => result.runs.some((r) => r.problem === p && r.solver === s)),
+    );
+  const run = (p: number, s: number) => result.runs.find((r) => r.problem === p && r.solver === s);
+  return {
+    title,
+    solvers: result.solvers,
+    problems: finished.map((p) => ({ name: result.problems[p].name, dim: result.problems[p].dim })),
+    taus,
+    costs: taus.map((t) => {
+      const costs = benchmarkCosts(result, t);
+      return finished.map((p) => costs[p].map((c) => (Number.isFinite(c) ? c : null)));
+    }),
+    curves: finished.map((p) =>
+      result.solvers.map((_, s) => {
+        const history = (run(p, s)?.history ?? []).filter((h) => Number.isFinite(h.f));
+        return { evaluations: history.map((h) => h.evaluations), f: history.map((h) => h.f) };
+      }),
+    ),
+    complete: result.complete,
+  };
 }
 
 /** The MGH problems at x0, 10 x0 or 100 x0. The known minimum applies only to the standard start. */
@@ -158,7 +192,16 @@ export async function benchmark(
     runs,
     complete,
   };
-  return displayable({ title, tau, result, summary: summarizeBenchmark(result, tau) }, benchBundle);
+  return displayable(
+    {
+      title,
+      tau,
+      result,
+      summary: summarizeBenchmark(result, tau),
+      payload: profilesPayload(title, result, tau),
+    },
+    benchBundle,
+  );
 }
 
 function benchBundle(report: BenchReport) {
@@ -187,7 +230,11 @@ function benchBundle(report: BenchReport) {
     share(r.data25),
     share(r.data100),
   ]);
-  return { "text/plain": textTable(headers, rows, caption), "text/html": htmlTable(headers, rows, caption) };
+  return {
+    [PROFILES_MIME_TYPE_V1]: report.payload,
+    "text/plain": textTable(headers, rows, caption),
+    "text/html": htmlTable(headers, rows, caption),
+  };
 }
 
 export function benchSpec(progressOptions: ProgressOptions = {}): CommandSpec {

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import {
   LOSS_SURFACE_MIME_TYPE_V1,
+  PROFILES_MIME_TYPE_V1,
   STEPS_MIME_TYPE_V1,
   TRAINING_MIME_TYPE_V1,
   TUNING_TABLE_MIME_TYPE_V1,
@@ -17,6 +18,7 @@ describe("the deltalab mime extension", () => {
       [[TUNING_TABLE_MIME_TYPE_V1], true],
       [[TRAINING_MIME_TYPE_V1], true],
       [[STEPS_MIME_TYPE_V1], true],
+      [[PROFILES_MIME_TYPE_V1], true],
     ]);
   });
 });

@@ -7,6 +7,8 @@ import {
   type Method,
   type Objective,
 } from "@deltalab/core";
+import { PROFILES_SCHEMA_V1, profilesProblems } from "@deltalab/core/payloads";
+import { readPayload } from "../../../extension/src/validate";
 import { benchSpec, type BenchReport } from "../../../kernel/src/commands/bench";
 import { memoryContext } from "../../../kernel/src/commands/context";
 import { CommandRegistry } from "../../../kernel/src/commands/registry";
@@ -103,6 +105,15 @@ describe("%bench", () => {
     expect(bfgs.medianEvaluations).toBe((own[0] + own[1]) / 2);
     const text = String(context.displayed.at(-1)?.bundle["text/plain"]);
     expect(text).toMatch(/%bench on problems: done: 4 runs/);
+    // the profile view's payload passes its schema and cross-field checks, with the table's tau among its taus
+    const read = readPayload(JSON.parse(JSON.stringify(report.payload)), {
+      name: "profiles",
+      schema: PROFILES_SCHEMA_V1,
+      problems: profilesProblems,
+    });
+    expect(read.ok, read.ok ? "" : read.error).toBe(true);
+    const t = report.payload.taus.indexOf(1e-4);
+    expect(report.payload.costs[t].map((row) => row[1])).toEqual(own);
   });
 
   it("keeps the finished runs when interrupted", async () => {

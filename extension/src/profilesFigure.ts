@@ -1,0 +1,236 @@
+import type { ProfilesPayload } from "@deltalab/core/payloads";
+import type { Figure, Trace } from "./plotly";
+import { formatNumber, plotlyText } from "./text";
+import type { Theme } from "./theme";
+
+const PALETTE = ["#1f77b4", "#ef6c00", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+
+/** A step function: share of problems (of `count`) whose value is <= x, at each distinct finite value. */
+export function stepProfile(
+  values: readonly number[],
+  count: number,
+  start: number,
+): { x: number[]; y: number[] } {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const x = [start];
+  const y = [finite.filter((v) => v <= start).length / count];
+  finite.forEach((v, i) => {
+    if (v <= start) return;
+    if (x[x.length - 1] === v) y[y.length - 1] = (i + 1) / count;
+    else {
+      x.push(v);
+      y.push((i + 1) / count);
+    }
+  });
+  return { x, y };
+}
+
+/**
+ * Dolan-More ratios r_{p,s} = t_{p,s} / min_s t_{p,s} of one cost table (Infinity where not solved or where no
+ * solver solved the problem), as ratios[s][p].
+ */
+export function performanceRatios(
+  costs: readonly (readonly (number | null)[])[],
+  solvers: number,
+): number[][] {
+  const ratios = Array.from({ length: solvers }, () => [] as number[]);
+  for (const row of costs) {
+    const finite = row.filter((c): c is number => c !== null);
+    const best = finite.length ? Math.min(...finite) : Infinity;
+    row.forEach((c, s) => ratios[s].push(c === null || !Number.isFinite(best) ? Infinity : c / best));
+  }
+  return ratios;
+}
+
+/** More-Wild's kappa_{p,s} = t_{p,s} / (n_p + 1), as kappas[s][p]. */
+export function simplexGradients(payload: ProfilesPayload, t: number): number[][] {
+  return payload.solvers.map((_, s) =>
+    payload.costs[t].map((row, p) =>
+      row[s] === null ? Infinity : (row[s] as number) / (payload.problems[p].dim + 1),
+    ),
+  );
+}
+
+/** The slider's starting tau: 1e-3 when offered, else the first. */
+export function defaultTau(payload: ProfilesPayload): number {
+  const i = payload.taus.indexOf(1e-3);
+  return i >= 0 ? i : 0;
+}
+
+/**
+ * Three panels: the performance profile rho_s(tau) (Dolan-More) and the data profile d_s(kappa) (More-Wild) of the
+ * tolerance chosen on the slider, and the convergence curves (lowest f so far against evaluations) of the problem
+ * chosen in the menu. Each (tau, solver) pair has its own two traces, shown or hidden by the slider.
+ */
+export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
+  const S = payload.solvers.length;
+  const P = payload.problems.length;
+  const shown = defaultTau(payload);
+  const data: Trace[] = [];
+  payload.taus.forEach((tau, t) => {
+    const ratios = performanceRatios(payload.costs[t], S);
+    const kappas = simplexGradients(payload, t);
+    for (let s = 0; s < S; s++) {
+      const color = PALETTE[s % PALETTE.length];
+      const name = plotlyText(payload.solvers[s]);
+      const perf = stepProfile(ratios[s], P, 1);
+      const dat = stepProfile(kappas[s], P, 0);
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        name,
+        legendgroup: name,
+        showlegend: true,
+        visible: t === shown,
+        x: perf.x,
+        y: perf.y,
+        line: { color, width: 2, shape: "hv" },
+        xaxis: "x",
+        yaxis: "y",
+        hovertemplate: `${name}<br>ratio %{x:.3g}: %{y:.0%} of problems<extra>tau ${formatNumber(tau)}</extra>`,
+      });
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        name,
+        legendgroup: name,
+        showlegend: false,
+        visible: t === shown,
+        x: dat.x,
+        y: dat.y,
+        line: { color, width: 2, shape: "hv" },
+        xaxis: "x2",
+        yaxis: "y2",
+        hovertemplate: `${name}<br>%{x:.3g} simplex gradients: %{y:.0%} solved<extra>tau ${formatNumber(tau)}</extra>`,
+      });
+    }
+  });
+  const profileTraces = data.length;
+  const curves = payload.curves ?? [];
+  curves.forEach((row, p) => {
+    row.forEach((curve, s) => {
+      const name = plotlyText(payload.solvers[s]);
+      data.push({
+        type: "scatter",
+        mode: "lines+markers",
+        name,
+        legendgroup: name,
+        showlegend: false,
+        visible: p === 0,
+        x: curve.evaluations,
+        y: curve.f,
+        line: { color: PALETTE[s % PALETTE.length], width: 1.5, shape: "hv" },
+        marker: { size: 3 },
+        xaxis: "x3",
+        yaxis: "y3",
+        hovertemplate: `${name}<br>%{x} evaluations: f %{y:.4g}<extra>${plotlyText(payload.problems[p].name)}</extra>`,
+      });
+    });
+  });
+  const profileIndices = Array.from({ length: profileTraces }, (_, i) => i);
+  const curveIndices = Array.from({ length: data.length - profileTraces }, (_, i) => profileTraces + i);
+  const axis = { color: theme.foreground, gridcolor: theme.grid, zerolinecolor: theme.grid };
+  const hasCurves = curveIndices.length > 0;
+  const status = payload.complete ? "" : " (interrupted: the runs finished so far)";
+  return {
+    data,
+    layout: {
+      title: { text: plotlyText(`${payload.title ?? "optimizer profiles"}${status}`) },
+      uirevision: "profiles",
+      xaxis: { ...axis, type: "log", title: { text: "tau (ratio to the best solver)" }, domain: [0, 0.46] },
+      yaxis: {
+        ...axis,
+        range: [0, 1.02],
+        title: { text: "rho(tau)" },
+        tickformat: ".0%",
+        domain: hasCurves ? [0.45, 1] : [0, 1],
+      },
+      xaxis2: {
+        ...axis,
+        title: { text: "kappa (simplex gradients, n + 1 evaluations)" },
+        domain: [0.54, 1],
+        anchor: "y2",
+      },
+      yaxis2: {
+        ...axis,
+        range: [0, 1.02],
+        title: { text: "d(kappa)" },
+        tickformat: ".0%",
+        anchor: "x2",
+        domain: hasCurves ? [0.45, 1] : [0, 1],
+      },
+      ...(hasCurves
+        ? {
+            xaxis3: { ...axis, title: { text: "evaluations" }, anchor: "y3", domain: [0, 1] },
+            yaxis3: {
+              ...axis,
+              type: "log",
+              title: { text: "lowest f so far" },
+              anchor: "x3",
+              domain: [0, 0.3],
+            },
+            updatemenus: [
+              {
+                type: "dropdown",
+                x: 0,
+                y: 0.36,
+                xanchor: "left",
+                active: 0,
+                buttons: payload.problems.map((problem, p) => ({
+                  label: plotlyText(problem.name),
+                  method: "restyle",
+                  args: [
+                    { visible: curveIndices.map((i) => Math.floor((i - profileTraces) / S) === p) },
+                    curveIndices,
+                  ],
+                })),
+              },
+            ],
+          }
+        : {}),
+      sliders: [
+        {
+          active: shown,
+          currentvalue: { prefix: "tau = " },
+          pad: { t: 50 },
+          steps: payload.taus.map((tau, t) => ({
+            label: formatNumber(tau),
+            method: "restyle",
+            args: [{ visible: profileIndices.map((i) => Math.floor(i / (2 * S)) === t) }, profileIndices],
+          })),
+        },
+      ],
+      paper_bgcolor: theme.background,
+      plot_bgcolor: theme.background,
+      font: { family: theme.fontFamily, color: theme.foreground, size: theme.fontSize },
+      legend: { orientation: "h", y: 1.12 },
+      margin: { l: 60, r: 20, t: 70, b: 40 },
+      height: hasCurves ? 640 : 420,
+    },
+    config: { responsive: false, displaylogo: false },
+  };
+}
+
+/** Per solver and tau: problems solved and the median evaluations where solved (the table under the plot). */
+export function profileTable(payload: ProfilesPayload): { headers: string[]; rows: string[][] } {
+  const headers = [
+    "optimizer",
+    ...payload.taus.map((tau) => `tau ${formatNumber(tau)}: solved, median evals`),
+  ];
+  const rows = payload.solvers.map((solver, s) => [
+    solver,
+    ...payload.costs.map((table) => {
+      const solved = table
+        .map((row) => row[s])
+        .filter((c): c is number => c !== null)
+        .sort((a, b) => a - b);
+      const mid = Math.floor(solved.length / 2);
+      const median =
+        solved.length === 0
+          ? "-"
+          : String(solved.length % 2 ? solved[mid] : (solved[mid - 1] + solved[mid]) / 2);
+      return `${solved.length}/${payload.problems.length}, ${median}`;
+    }),
+  ]);
+  return { headers, rows };
+}

@@ -1,0 +1,123 @@
+// @vitest-environment jsdom
+import "./domPolyfills";
+import { PROFILES_MIME_TYPE_V1, type ProfilesPayload } from "@deltalab/core/payloads";
+import { dataProfile, performanceProfile } from "@deltalab/core";
+import { MimeModel } from "@jupyterlab/rendermime/lib/mimemodel";
+import { describe, expect, it } from "vitest";
+import { RenderedProfiles } from "../../../extension/src/profiles";
+import { fakePlotly } from "./fakePlotly";
+
+const model = (payload: unknown) => new MimeModel({ data: { [PROFILES_MIME_TYPE_V1]: payload as never } });
+
+/** Two solvers on four problems (n = 1, 4, 9, 2); at tau = 1e-3 problem 3 is solved by neither. */
+function payload(): ProfilesPayload {
+  return {
+    title: "hand-made",
+    solvers: ["a", "b"],
+    problems: [
+      { name: "p0", dim: 1 },
+      { name: "p1", dim: 4 },
+      { name: "p2", dim: 9 },
+      { name: "p3", dim: 2 },
+    ],
+    taus: [1e-1, 1e-3],
+    costs: [
+      [
+        [4, 8],
+        [10, 5],
+        [20, 10],
+        [3, null],
+      ],
+      [
+        [10, 20],
+        [30, 15],
+        [null, 40],
+        [null, null],
+      ],
+    ],
+    curves: [0, 1, 2, 3].map(() => [
+      { evaluations: [1, 3, 10], f: [5, 1, 0.01] },
+      { evaluations: [1, 2], f: [5, 0.5] },
+    ]),
+    complete: true,
+  };
+}
+
+async function render(value: unknown) {
+  const plotly = fakePlotly();
+  const widget = new RenderedProfiles({ loadPlotly: plotly.load });
+  await widget.renderModel(model(value));
+  return { widget, plotly };
+}
+
+describe("RenderedProfiles", () => {
+  it("draws the performance and data profiles of the slider's tau, worked by hand", async () => {
+    const { plotly } = await render(payload());
+    const traces = plotly.last().data;
+    // 2 taus x 2 solvers x (performance, data) + 4 problems x 2 solvers' curves
+    expect(traces).toHaveLength(16);
+    const visible = traces.filter((t) => t.visible === true && t.xaxis !== "x3");
+    // tau = 1e-3: ratios a = (1, 2, inf, inf), b = (2, 1, 1, inf)
+    expect(visible.map((t) => [t.name, t.xaxis, t.x, t.y])).toEqual([
+      ["a", "x", [1, 2], [0.25, 0.5]],
+      ["a", "x2", [0, 5, 6], [0, 0.25, 0.5]],
+      ["b", "x", [1, 2], [0.5, 0.75]],
+      ["b", "x2", [0, 3, 4, 10], [0, 0.25, 0.5, 0.75]],
+    ]);
+    // the same values from the core's own profile functions at the trace's break points
+    const costs = payload().costs[1].map((row) => row.map((c) => c ?? Infinity));
+    expect(performanceProfile(costs, [1, 2])).toEqual([
+      [0.25, 0.5],
+      [0.5, 0.75],
+    ]);
+    expect(dataProfile(costs, [1, 4, 9, 2], [3, 4, 5, 6, 10])).toEqual([
+      [0, 0, 0.25, 0.5, 0.5],
+      [0.25, 0.5, 0.5, 0.5, 0.75],
+    ]);
+  });
+
+  it("offers every tau on the slider and every problem in the menu", async () => {
+    const { plotly } = await render(payload());
+    const layout = plotly.last().layout as Record<string, never>;
+    const slider = (layout.sliders as { active: number; steps: { label: string; args: unknown[] }[] }[])[0];
+    expect(slider.active).toBe(1);
+    expect(slider.steps.map((s) => s.label)).toEqual(["0.1", "0.001"]);
+    expect(slider.steps[0].args).toEqual([
+      { visible: [true, true, true, true, false, false, false, false] },
+      [0, 1, 2, 3, 4, 5, 6, 7],
+    ]);
+    const menu = (layout.updatemenus as { buttons: { label: string; args: unknown[] }[] }[])[0];
+    expect(menu.buttons.map((b) => b.label)).toEqual(["p0", "p1", "p2", "p3"]);
+    expect(menu.buttons[1].args[0]).toEqual({
+      visible: [false, false, true, true, false, false, false, false],
+    });
+  });
+
+  it("tabulates solved counts and median evaluations per tau", async () => {
+    const { widget } = await render(payload());
+    const rows = [...widget.node.querySelectorAll("tbody tr")].map((tr) =>
+      [...tr.querySelectorAll("td")].map((td) => td.textContent),
+    );
+    expect(rows).toEqual([
+      ["a", "4/4, 7", "2/4, 20"],
+      ["b", "3/4, 8", "3/4, 20"],
+    ]);
+  });
+
+  it("shows an error box for costs that do not match the problems", async () => {
+    const bad = payload();
+    bad.costs[0].pop();
+    const { widget, plotly } = await render(bad);
+    expect(widget.node.querySelector(".jp-deltalab-error")?.textContent).toContain(
+      "costs[0] has 3 rows, there are 4 problems",
+    );
+    expect(plotly.calls.react).toBe(0);
+  });
+
+  it("shows an error box for a tau outside (0, 1]", async () => {
+    const bad = payload();
+    bad.taus[0] = 0;
+    const { widget } = await render(bad);
+    expect(widget.node.querySelector(".jp-deltalab-error")?.textContent).toContain("/taus/0");
+  });
+});
