@@ -42,6 +42,22 @@ export {
 } from "./commands/optimizers";
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from "./commands/gradcheck";
 export {
+  exercise,
+  isExercise,
+  Exercise,
+  type CheckResult,
+  type ExerciseSpec,
+  type HintResult,
+  type SolutionResult,
+} from "./exercises/exercise";
+export {
+  compareAnswer,
+  type Answer,
+  type FormulaOptions,
+  type Tolerance,
+  type Verdict,
+} from "./exercises/answer";
+export {
   benchmark,
   mghBenchmarkSet,
   summarizeBenchmark,

@@ -1,5 +1,6 @@
 /** Every command of the kernel, in one registry (`%help` lists them). */
 import { benchSpec } from "./bench";
+import { checkSpec } from "./check";
 import { dataSpec } from "./data";
 import { deriveSpec } from "./derive";
 import { gradcheckSpec } from "./gradcheck";
@@ -23,6 +24,7 @@ export function createCommandRegistry(
 ): CommandRegistry {
   const registry = new CommandRegistry([
     benchSpec(),
+    checkSpec,
     dataSpec,
     deriveSpec,
     gradcheckSpec,
