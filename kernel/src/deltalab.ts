@@ -59,6 +59,8 @@ export {
 } from "./exercises/answer";
 export {
   benchmark,
+  benchReport,
+  profilesPayload,
   mghBenchmarkSet,
   summarizeBenchmark,
   type BenchOptions,

@@ -192,6 +192,15 @@ export async function benchmark(
     runs,
     complete,
   };
+  return benchReport(title, result, tau);
+}
+
+/**
+ * The report of a benchmark result (the table and the profile view) — also for results put together in a cell,
+ * e.g. deltalab's runs beside scipy's reference runs.
+ */
+export function benchReport(title: string, result: BenchmarkResult, tau = 1e-3): BenchReport {
+  if (!(tau > 0 && tau < 1)) throw new UsageError(`tau must lie in (0, 1), got ${tau}`);
   return displayable(
     {
       title,
