@@ -27,6 +27,8 @@ export interface ExerciseSpec {
 export interface CheckResult {
   title: string;
   correct: boolean;
+  /** False when the answer could not be read (none yet, wrong kind, unparseable); such a try is not counted. */
+  readable: boolean;
   /** The verdict's explanation (never the expected answer). */
   message: string;
   /** Counted tries so far (readable answers only). */
@@ -56,14 +58,14 @@ function answerText(answer: Answer): string {
 }
 
 function checkBundle(result: CheckResult) {
-  const verdict = result.correct ? "right" : "wrong";
+  const verdict = result.correct ? "right" : result.readable ? "wrong" : "not checked";
   const lines = [`${verdict}: ${result.title}`, result.message];
   if (result.hint) lines.push(`hint ${result.hintNumber} of ${result.hintCount}: ${result.hint}`);
-  if (!result.correct)
+  if (!result.correct && result.readable)
     lines.push(
       "(try again; .hint() for the next hint, .solution() or %check NAME --solution for the answer)",
     );
-  const color = result.correct ? "#1a7f37" : "#b42318";
+  const color = result.correct ? "#1a7f37" : result.readable ? "#b42318" : "#6e6e6e";
   const html =
     `<div class="deltalab-check"><p><strong style="color:${color}">${verdict}</strong>: ${escapeHtml(result.title)}</p>` +
     `<p>${escapeHtml(result.message)}</p>` +
@@ -111,6 +113,7 @@ export class Exercise {
     const result: CheckResult = {
       title: this.spec.title,
       correct: verdict.correct,
+      readable: verdict.readable,
       message: verdict.message,
       attempts: this.tries,
       hintCount: hints.length,

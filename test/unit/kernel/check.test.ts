@@ -136,6 +136,15 @@ describe("exercise", () => {
     expect(ex.check("16e9")).toMatchObject({ correct: true, attempts: 3 });
   });
 
+  it("does not count a missing answer as a try", () => {
+    const ex = make();
+    const result = ex.check(undefined);
+    expect(result).toMatchObject({ correct: false, readable: false, attempts: 0 });
+    expect(String(result[JUPYTER_DISPLAY]()["text/plain"])).toMatch(
+      /^not checked: .*\nthere is no answer yet/,
+    );
+  });
+
   it("shows the answer only when asked", () => {
     expect(String(make().solution()[JUPYTER_DISPLAY]()["text/plain"])).toContain("answer: 16000000000");
   });
