@@ -1,9 +1,14 @@
 import type { ProfilesPayload } from "@deltalab/core/payloads";
 import type { Figure, Trace } from "./plotly";
-import { formatNumber, plotlyText } from "./text";
+import { plotlyText } from "./text";
 import type { Theme } from "./theme";
 
 const PALETTE = ["#1f77b4", "#ef6c00", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+
+/** tau as written in the literature: 0.1, 1e-3, 1e-5 (no trailing zeros). */
+export function formatTau(tau: number): string {
+  return tau >= 0.01 ? String(tau) : tau.toExponential();
+}
 
 /** A step function: share of problems (of `count`) whose value is <= x, at each distinct finite value. */
 export function stepProfile(
@@ -87,7 +92,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
         line: { color, width: 2, shape: "hv" },
         xaxis: "x",
         yaxis: "y",
-        hovertemplate: `${name}<br>ratio %{x:.3g}: %{y:.0%} of problems<extra>tau ${formatNumber(tau)}</extra>`,
+        hovertemplate: `${name}<br>ratio %{x:.3g}: %{y:.0%} of problems<extra>tau ${formatTau(tau)}</extra>`,
       });
       data.push({
         type: "scatter",
@@ -101,7 +106,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
         line: { color, width: 2, shape: "hv" },
         xaxis: "x2",
         yaxis: "y2",
-        hovertemplate: `${name}<br>%{x:.3g} simplex gradients: %{y:.0%} solved<extra>tau ${formatNumber(tau)}</extra>`,
+        hovertemplate: `${name}<br>%{x:.3g} simplex gradients: %{y:.0%} solved<extra>tau ${formatTau(tau)}</extra>`,
       });
     }
   });
@@ -194,7 +199,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
           currentvalue: { prefix: "tau = " },
           pad: { t: 50 },
           steps: payload.taus.map((tau, t) => ({
-            label: formatNumber(tau),
+            label: formatTau(tau),
             method: "restyle",
             args: [{ visible: profileIndices.map((i) => Math.floor(i / (2 * S)) === t) }, profileIndices],
           })),
@@ -213,10 +218,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
 
 /** Per solver and tau: problems solved and the median evaluations where solved (the table under the plot). */
 export function profileTable(payload: ProfilesPayload): { headers: string[]; rows: string[][] } {
-  const headers = [
-    "optimizer",
-    ...payload.taus.map((tau) => `tau ${formatNumber(tau)}: solved, median evals`),
-  ];
+  const headers = ["optimizer", ...payload.taus.map((tau) => `tau ${formatTau(tau)}: solved, median evals`)];
   const rows = payload.solvers.map((solver, s) => [
     solver,
     ...payload.costs.map((table) => {

@@ -81,7 +81,7 @@ describe("RenderedProfiles", () => {
     const layout = plotly.last().layout as Record<string, never>;
     const slider = (layout.sliders as { active: number; steps: { label: string; args: unknown[] }[] }[])[0];
     expect(slider.active).toBe(1);
-    expect(slider.steps.map((s) => s.label)).toEqual(["0.1", "0.001"]);
+    expect(slider.steps.map((s) => s.label)).toEqual(["0.1", "1e-3"]);
     expect(slider.steps[0].args).toEqual([
       { visible: [true, true, true, true, false, false, false, false] },
       [0, 1, 2, 3, 4, 5, 6, 7],
