@@ -113,6 +113,9 @@ export function axisValues(name: string, axis: GridAxis): number[] {
   );
 }
 
+/** How long one evaluation of grid points may run before the next sees the event loop (an interrupt), in ms. */
+const SLICE_MS = 200;
+
 /** The loss over the grid of `options.x` x `options.y` on `plane`, row by row (rows follow y, as in the payload). */
 export async function computeGrid(
   source: Objective | PlaneEvaluator,
@@ -130,6 +133,10 @@ export async function computeGrid(
     throw new RangeError(`rowsPerBatch must be a positive integer, got ${rowsPerBatch}`);
   }
   const grid: LossGrid = { x, y: [], loss: [], complete: false, plannedRows: yPlanned.length };
+  // Points per evaluation, sized from the last one to take about SLICE_MS: one point first, then whole batches of
+  // rows while points are quick (test functions), a few points at a time when they are slow (a network), so that
+  // an interrupt is seen within about SLICE_MS.
+  let slice = 1;
   for (let start = 0; start < yPlanned.length; start += rowsPerBatch) {
     if (options.signal?.aborted) break;
     const rows = yPlanned.slice(start, start + rowsPerBatch);
@@ -140,7 +147,22 @@ export async function computeGrid(
       beta.fill(b, r * x.length, (r + 1) * x.length);
     });
     const out = new Float64Array(alpha.length);
-    await evaluator.evaluate(plane, alpha, beta, out);
+    let from = 0;
+    while (from < out.length && !options.signal?.aborted) {
+      const to = Math.min(out.length, from + slice);
+      const began = performance.now();
+      await evaluator.evaluate(
+        plane,
+        alpha.subarray(from, to),
+        beta.subarray(from, to),
+        out.subarray(from, to),
+      );
+      const elapsed = performance.now() - began;
+      slice = Math.max(1, Math.floor(((to - from) * SLICE_MS) / Math.max(elapsed, 1e-3)));
+      from = to;
+      if (from < out.length) await yieldToEventLoop();
+    }
+    if (from < out.length) break; // a batch cut short by an abort is not kept
     rows.forEach((b, r) => {
       grid.y.push(b);
       grid.loss.push(Array.from(out.subarray(r * x.length, (r + 1) * x.length), finiteOrNull));

@@ -8,7 +8,7 @@ import {
   type Objective,
   type PlaneEvaluator,
 } from "@deltalab/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 /** f(theta) = 1/2 theta^T A theta + b^T theta with A = M^T M + I, in R^n. */
 function quadratic(n: number, seed: number) {
@@ -111,12 +111,12 @@ describe("computeGrid", () => {
     expect(grid.complete).toBe(false);
   });
 
-  it("lets an abort arriving from a timer stop the grid, since it yields between rows", async () => {
+  it("lets an abort arriving from a timer stop the grid, since it yields between evaluations", async () => {
     const controller = new AbortController();
-    let rows = 0;
+    let points = 0;
     const slow: PlaneEvaluator = {
       evaluate(_plane, alpha, _beta, out) {
-        rows++;
+        points += alpha.length;
         const until = Date.now() + 5;
         while (Date.now() < until);
         out.fill(alpha.length);
@@ -129,11 +129,12 @@ describe("computeGrid", () => {
       signal: controller.signal,
     });
     expect(grid.complete).toBe(false);
-    expect(grid.loss.length).toBe(rows);
-    expect(rows).toBeLessThan(10_000);
+    // Whole rows only: the points of a row cut short by the abort are dropped.
+    expect(grid.loss.length).toBe(Math.floor(points / 2));
+    expect(grid.loss.length).toBeLessThan(10_000);
   });
 
-  it("passes whole batches of rows to an asynchronous evaluator", async () => {
+  it("passes whole batches of rows to a quick asynchronous evaluator, once it has timed one point", async () => {
     const sizes: number[] = [];
     const evaluator: PlaneEvaluator = {
       async evaluate(_plane, alpha, beta, out) {
@@ -147,7 +148,7 @@ describe("computeGrid", () => {
       y: { min: 0, max: 4, count: 5 },
       rowsPerBatch: 2,
     });
-    expect(sizes).toEqual([4, 4, 2]);
+    expect(sizes).toEqual([1, 3, 4, 2]);
     expect(grid.loss[3]).toEqual([30, 31]);
   });
 
@@ -254,5 +255,77 @@ describe("interpolateLine", () => {
     const q = quadratic(2, 4);
     const a = Float64Array.from([1, 2]);
     await expect(interpolateLine(q.objective, a, Float64Array.from(a))).rejects.toThrow(/same point/);
+  });
+});
+
+describe("computeGrid on a slow objective", () => {
+  /** A plane evaluator whose every point costs `msPerPoint` on a fake clock; f = alpha + 10 beta. */
+  function slowEvaluator(msPerPoint: number, clock: { now: number }) {
+    const calls: number[] = [];
+    const evaluator: PlaneEvaluator = {
+      evaluate(_plane, alpha, beta, out) {
+        calls.push(alpha.length);
+        clock.now += msPerPoint * alpha.length;
+        for (let k = 0; k < alpha.length; k++) out[k] = alpha[k] + 10 * beta[k];
+      },
+    };
+    return { evaluator, calls };
+  }
+  const plane = {
+    center: Float64Array.of(0, 0),
+    d1: Float64Array.of(1, 0),
+    d2: Float64Array.of(0, 1),
+  };
+  const axes = { x: { min: 0, max: 4, count: 5 }, y: { min: 0, max: 2, count: 3 } };
+
+  it("evaluates a few points at a time when points are slow, and gets every value right", async () => {
+    const clock = { now: 0 };
+    const spy = vi.spyOn(performance, "now").mockImplementation(() => clock.now);
+    try {
+      const { evaluator, calls } = slowEvaluator(100, clock);
+      const grid = await computeGrid(evaluator, plane, axes);
+      expect(Math.max(...calls)).toBeLessThanOrEqual(2); // 200 ms a slice: two points of 100 ms
+      expect(calls.reduce((a, b) => a + b, 0)).toBe(15);
+      expect(grid.loss).toEqual([
+        [0, 1, 2, 3, 4],
+        [10, 11, 12, 13, 14],
+        [20, 21, 22, 23, 24],
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("stops within the row it is in once the signal is aborted, keeping only whole rows", async () => {
+    const clock = { now: 0 };
+    const spy = vi.spyOn(performance, "now").mockImplementation(() => clock.now);
+    try {
+      const controller = new AbortController();
+      const { evaluator, calls } = slowEvaluator(100, clock);
+      const aborting: PlaneEvaluator = {
+        evaluate(p, alpha, beta, out) {
+          evaluator.evaluate(p, alpha, beta, out);
+          if (calls.length === 2) controller.abort();
+        },
+      };
+      const grid = await computeGrid(aborting, plane, { ...axes, signal: controller.signal });
+      expect(calls).toHaveLength(2);
+      expect(grid.y).toEqual([]);
+      expect(grid.complete).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("takes whole rows at once when points are quick", async () => {
+    const clock = { now: 0 };
+    const spy = vi.spyOn(performance, "now").mockImplementation(() => clock.now);
+    try {
+      const { evaluator, calls } = slowEvaluator(0.001, clock);
+      await computeGrid(evaluator, plane, axes);
+      expect(calls).toEqual([1, 4, 5, 5]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
