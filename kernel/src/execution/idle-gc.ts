@@ -10,6 +10,7 @@ import { runInNewContext } from "node:vm";
 
 /** How long the kernel must have been idle before it collects. */
 const IDLE_MS = 1000;
+const SECOND_COLLECTION_MS = 200;
 
 export class IdleCollector {
   private timer: NodeJS.Timeout | undefined;
@@ -25,8 +26,13 @@ export class IdleCollector {
   idle(): void {
     this.busy();
     this.timer = setTimeout(() => {
-      this.timer = undefined;
       this.collect();
+      // A second collection, once the first one's sweeping is done, returns the freed pages to the system.
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.collect();
+      }, SECOND_COLLECTION_MS);
+      this.timer.unref();
     }, this.idleMs);
     this.timer.unref();
   }
