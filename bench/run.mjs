@@ -10,6 +10,8 @@
 //   node bench/run.mjs --rerender         write results.md and the README's table again from results.json
 //   --impl <a,b>                          only these implementations (names in bench/workloads/registry.mjs,
 //                                         plus pytorch, kernels)
+//   --merge                               with --impl or --only: put the rows measured into results.json in place of
+//                                         the recorded ones (the report names them, with their date and commit)
 // Quick and full runs first set up what is missing: the workspace build, bench/node_modules, bench/.venv-torch.
 // They write bench/results/results.{json,md} and bench/results/machine.json.
 import { spawn, spawnSync } from "node:child_process";
@@ -23,17 +25,18 @@ const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
 
 function parseArgs(argv) {
-  const options = { mode: "quick", only: undefined, impl: undefined };
+  const options = { mode: "quick", only: undefined, impl: undefined, merge: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--smoke" || arg === "--quick" || arg === "--full") options.mode = arg.slice(2);
+    else if (arg === "--merge") options.merge = true;
     else if (arg === "--only" || arg === "--impl") {
       const value = argv[++i];
       if (value === undefined) throw new Error(`${arg} needs a value`);
       options[arg.slice(2)] = arg === "--impl" ? value.split(",") : value;
     } else
       throw new Error(
-        `unknown argument ${JSON.stringify(arg)}; expected --smoke, --quick, --full, --only <text>, --impl <names>`,
+        `unknown argument ${JSON.stringify(arg)}; expected --smoke, --quick, --full, --only <text>, --impl <names>, --merge`,
       );
   }
   return options;
@@ -188,6 +191,7 @@ async function main() {
   const text = report.markdown(analysis) + report.setupNotes(analysis);
   if (options.only !== undefined || options.impl !== undefined) {
     console.log(text);
+    if (options.merge) mergeIntoResults(analysis, report);
     return;
   }
   const out = join(bench, "results");
@@ -241,6 +245,35 @@ if (process.argv.includes("--readme")) {
   rerender().catch(fail);
 } else {
   main().catch(fail);
+}
+
+/**
+ * Replaces the recorded rows that a partial run (--impl, --only) measured again, and notes which rows were
+ * re-measured, when and at which commit, so that the report never passes them off as part of the first run.
+ */
+function mergeIntoResults(partial, report) {
+  const file = join(bench, "results", "results.json");
+  const recorded = JSON.parse(readFileSync(file, "utf8"));
+  const keys = partial.rows.map((row) => row.key);
+  recorded.rows = [...recorded.rows.filter((row) => !keys.includes(row.key)), ...partial.rows];
+  Object.assign(recorded.implementations, partial.implementations);
+  const { commit, uncommittedChanges, loadAverageAtStart, loadAverageAtEnd } = partial.machine;
+  recorded.remeasured = [
+    ...(recorded.remeasured ?? []).filter((entry) => !entry.keys.every((key) => keys.includes(key))),
+    {
+      keys,
+      startedAt: partial.startedAt,
+      command: `node bench/run.mjs ${process.argv.slice(2).join(" ")}`,
+      commit,
+      uncommittedChanges,
+      loadAverageAtStart,
+      loadAverageAtEnd,
+    },
+  ];
+  writeFileSync(file, `${JSON.stringify(recorded, null, 1)}\n`);
+  const text = report.markdown(recorded) + report.setupNotes(recorded);
+  writeFileSync(join(bench, "results", "results.md"), text);
+  updateReadme(text);
 }
 
 /** Writes results.md and the README's table again from results.json (after a change to the report's wording). */

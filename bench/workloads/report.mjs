@@ -254,6 +254,7 @@ export function markdown(analysis) {
     out.push(
       "",
       "Jupyter kernels, driven by jupyter_client (median [min–max]; start-up: separate launches):",
+      ...remeasuredNote(analysis, kernelRows),
       "",
       table(
         ["", ...kernels.map(([, label]) => label), "tslab ÷ deltalab"],
@@ -270,6 +271,19 @@ export function markdown(analysis) {
   }
   out.push("");
   return out.join("\n");
+}
+
+/** A line naming the run that measured `rows` again after the recorded one, if one did. */
+function remeasuredNote(analysis, rows) {
+  const entry = (analysis.remeasured ?? []).find((e) => rows.some((row) => e.keys.includes(row.key)));
+  if (!entry) return [];
+  const load = (l) => (l ?? []).map((v) => v.toFixed(2)).join(" / ");
+  return [
+    "",
+    `These rows were measured again on ${entry.startedAt.slice(0, 16).replace("T", " ")} UTC by \`${entry.command}\`, ` +
+      `at commit ${entry.commit}${entry.uncommittedChanges ? " with uncommitted changes" : ""}, load average ` +
+      `${load(entry.loadAverageAtStart)} at the start and ${load(entry.loadAverageAtEnd)} at the end.`,
+  ];
 }
 
 function kernelRatio(row) {
