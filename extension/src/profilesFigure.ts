@@ -72,14 +72,25 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
   const P = payload.problems.length;
   const shown = defaultTau(payload);
   const data: Trace[] = [];
+  const ratiosAt = payload.taus.map((_, t) => performanceRatios(payload.costs[t], S));
+  const kappasAt = payload.taus.map((_, t) => simplexGradients(payload, t));
+  // every curve runs to the right edge of its panel, where the last step's level is the share solved at all
+  const edge = (tables: number[][][], least: number) =>
+    1.05 * Math.max(least, ...tables.flat(2).filter((v) => Number.isFinite(v)));
+  const ratioEdge = edge(ratiosAt, 2);
+  const kappaEdge = edge(kappasAt, 1);
+  const extend = (c: { x: number[]; y: number[] }, to: number) => ({
+    x: [...c.x, to],
+    y: [...c.y, c.y[c.y.length - 1]],
+  });
   payload.taus.forEach((tau, t) => {
-    const ratios = performanceRatios(payload.costs[t], S);
-    const kappas = simplexGradients(payload, t);
+    const ratios = ratiosAt[t];
+    const kappas = kappasAt[t];
     for (let s = 0; s < S; s++) {
       const color = PALETTE[s % PALETTE.length];
       const name = plotlyText(payload.solvers[s]);
-      const perf = stepProfile(ratios[s], P, 1);
-      const dat = stepProfile(kappas[s], P, 0);
+      const perf = extend(stepProfile(ratios[s], P, 1), ratioEdge);
+      const dat = extend(stepProfile(kappas[s], P, 0), kappaEdge);
       data.push({
         type: "scatter",
         mode: "lines",
@@ -148,7 +159,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
         range: [0, 1.02],
         title: { text: "rho(tau)" },
         tickformat: ".0%",
-        domain: hasCurves ? [0.45, 1] : [0, 1],
+        domain: hasCurves ? [0.52, 1] : [0, 1],
       },
       xaxis2: {
         ...axis,
@@ -162,7 +173,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
         title: { text: "d(kappa)" },
         tickformat: ".0%",
         anchor: "x2",
-        domain: hasCurves ? [0.45, 1] : [0, 1],
+        domain: hasCurves ? [0.52, 1] : [0, 1],
       },
       ...(hasCurves
         ? {
@@ -178,8 +189,9 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
               {
                 type: "dropdown",
                 x: 0,
-                y: 0.36,
+                y: 0.365,
                 xanchor: "left",
+                yanchor: "top",
                 active: 0,
                 buttons: payload.problems.map((problem, p) => ({
                   label: plotlyText(problem.name),

@@ -57,12 +57,13 @@ describe("RenderedProfiles", () => {
     // 2 taus x 2 solvers x (performance, data) + 4 problems x 2 solvers' curves
     expect(traces).toHaveLength(16);
     const visible = traces.filter((t) => t.visible === true && t.xaxis !== "x3");
-    // tau = 1e-3: ratios a = (1, 2, inf, inf), b = (2, 1, 1, inf)
+    // tau = 1e-3: ratios a = (1, 2, inf, inf), b = (2, 1, 1, inf); kappas a = (5, 6, inf, inf), b = (10, 3, 4, inf).
+    // Each curve runs on to 1.05 x the largest finite value over every tau (ratio 2, kappa 10).
     expect(visible.map((t) => [t.name, t.xaxis, t.x, t.y])).toEqual([
-      ["a", "x", [1, 2], [0.25, 0.5]],
-      ["a", "x2", [0, 5, 6], [0, 0.25, 0.5]],
-      ["b", "x", [1, 2], [0.5, 0.75]],
-      ["b", "x2", [0, 3, 4, 10], [0, 0.25, 0.5, 0.75]],
+      ["a", "x", [1, 2, 2.1], [0.25, 0.5, 0.5]],
+      ["a", "x2", [0, 5, 6, 10.5], [0, 0.25, 0.5, 0.5]],
+      ["b", "x", [1, 2, 2.1], [0.5, 0.75, 0.75]],
+      ["b", "x2", [0, 3, 4, 10, 10.5], [0, 0.25, 0.5, 0.75, 0.75]],
     ]);
     // the same values from the core's own profile functions at the trace's break points
     const costs = payload().costs[1].map((row) => row.map((c) => c ?? Infinity));
