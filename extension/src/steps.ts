@@ -91,6 +91,9 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
     this.addClass("jp-deltalab-steps");
     this.png = new PngWriteBack(options.pngDelayMs);
     this.node.tabIndex = 0;
+    // JupyterLab's notebook shortcuts (Enter, arrows in command mode) would take the keys meant for the view and
+    // for an entry being edited: Lumino skips its shortcuts for events from inside this attribute.
+    this.node.dataset.lmSuppressShortcuts = "true";
     this.node.addEventListener("keydown", (event) => this.onKey(event));
     const element = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = "") => {
       const node = document.createElement(tag);
@@ -426,7 +429,11 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
     input.value = String(matrix.values[k]);
     input.className = "jp-deltalab-steps-input";
     input.setAttribute("aria-label", `new value of ${matrix.name}[${k}]`);
+    // Removing a focused input fires its blur (in Chrome, while it is still attached): finish once only.
+    let finished = false;
     const finish = (commit: boolean) => {
+      if (finished) return;
+      finished = true;
       input.remove();
       cell.textContent = formatEntry(matrix.values[k]);
       const value = Number(input.value);
@@ -443,9 +450,7 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
       if (event.key === "Enter") finish(true);
       if (event.key === "Escape") finish(false);
     });
-    input.addEventListener("blur", () => {
-      if (input.isConnected) finish(false);
-    });
+    input.addEventListener("blur", () => finish(false));
     cell.replaceChildren(input);
     input.focus();
   }
