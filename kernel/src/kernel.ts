@@ -37,6 +37,9 @@ function declarationTargets(): Record<string, string> {
   };
 }
 
+/** How long the kernel waits, idle, before it makes the TypeScript compiler. */
+const WARM_UP_AFTER_IDLE_MS = 300;
+
 export async function startKernel(connectionFile: string): Promise<void> {
   const connection = readConnectionFile(connectionFile);
   // WebGPU through Mesa on machines without a GPU needs a surfaceless EGL (FACTS.md); a GPU's backend ignores it.
@@ -87,14 +90,20 @@ export async function startKernel(connectionFile: string): Promise<void> {
     ),
   );
   const collector = new IdleCollector();
-  // The compiler is made once the kernel has answered its first requests (kernel_info), not before: Jupyter sees
-  // the kernel ready sooner, and the first cell, typed meanwhile, finds the compiler made.
-  let warmUp: (() => void) | undefined = () => {
-    try {
-      executor.warmUp();
-    } catch (error) {
-      outputs.log(`the compiler could not be prepared: ${(error as Error).message}`);
-    }
+  // The compiler is made once the kernel has been idle for a moment after its first requests (kernel_info), not
+  // before: Jupyter sees the kernel ready sooner, and a first cell typed meanwhile finds the compiler made. A
+  // request that arrives first (a notebook run at once) makes it itself; waiting for quiet keeps the making from
+  // holding up an interrupt sent right after a cell.
+  let warmUp: NodeJS.Timeout | undefined;
+  const scheduleWarmUp = () => {
+    warmUp = setTimeout(() => {
+      try {
+        executor.warmUp();
+      } catch (error) {
+        outputs.log(`the compiler could not be prepared: ${(error as Error).message}`);
+      }
+    }, WARM_UP_AFTER_IDLE_MS);
+    warmUp.unref();
   };
   const protocol: KernelProtocol = new KernelProtocol({
     sink: {
@@ -107,11 +116,13 @@ export async function startKernel(connectionFile: string): Promise<void> {
     history: new History(),
     shutdown: () => endKernel(),
     activity: {
-      busy: () => collector.busy(),
+      busy: () => {
+        collector.busy();
+        clearTimeout(warmUp);
+      },
       idle: () => {
         collector.idle();
-        if (warmUp) setImmediate(warmUp);
-        warmUp = undefined;
+        if (!executor.warm) scheduleWarmUp();
       },
     },
   });

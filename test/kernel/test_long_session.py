@@ -138,6 +138,52 @@ def test_the_reproduction_of_the_long_session_crash_runs_two_thousand_trivial_ce
         km.shutdown_kernel(now=True)
 
 
+def test_a_session_where_every_third_cell_fails_keeps_answering_in_order(tmp_path):
+    km, kc = start_kernel(cwd=tmp_path)
+    try:
+        previous = 0
+        for i in range(300):
+            failing = i % 3 == 2
+            code = f'throw new Error("wrong {i}")' if failing else f"const ok{i} = {i}; ok{i}"
+            reply, outputs = execute(kc, code)
+            content = reply["content"]
+            assert content["status"] == ("error" if failing else "ok"), (i, content)
+            assert content["execution_count"] > previous
+            previous = content["execution_count"]
+            if failing:
+                assert f"wrong {i}" in content["evalue"]
+            else:
+                assert last_text(outputs) == str(i)
+        assert km.is_alive()
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_the_heartbeat_is_answered_while_a_cell_blocks_the_thread(tmp_path):
+    import zmq
+
+    km, kc = start_kernel(cwd=tmp_path)
+    context = zmq.Context()
+    socket = context.socket(zmq.REQ)
+    socket.linger = 0
+    try:
+        socket.connect(f"{km.transport}://{km.ip}:{km.hb_port}")
+        msg_id = kc.execute("while (true) {}")
+        time.sleep(1)
+        for i in range(3):
+            socket.send(b"ping %d" % i)
+            assert socket.poll(2000), "no heartbeat answer within 2 s"
+            assert socket.recv() == b"ping %d" % i
+        kc.control_channel.send(kc.session.msg("interrupt_request", {}))
+        assert reply_to(kc, msg_id)["content"]["ename"] == "Interrupted"
+    finally:
+        socket.close()
+        context.term()
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 # --- load ----------------------------------------------------------------------------------------------------------
 
 

@@ -75,7 +75,13 @@ export class CellExecutor {
    * calls it once it has answered Jupyter's first requests: start-up is not held up by the compiler.
    */
   warmUp(): void {
+    if (this.warm) return;
     this.converter.convert("", "0");
+  }
+
+  /** Whether the converter has been made. */
+  get warm(): boolean {
+    return this.converterInstance !== undefined;
   }
 
   /** Aborted when the running cell is interrupted; long loops check it between steps. */

@@ -18,6 +18,8 @@ export interface HistoryRequest {
 
 /** Session number 0 means "this session" in requests, as in IPython; this session's entries carry 1. */
 const THIS_SESSION = 1;
+/** The most characters of one output kept: a cell whose value prints as 50 MB must not stay in memory for good. */
+export const HISTORY_OUTPUT_CHARS = 10_000;
 
 export class History {
   private readonly inputs: string[] = [];
@@ -30,7 +32,10 @@ export class History {
   }
 
   recordOutput(count: number, text: string): void {
-    if (count >= 1 && count <= this.inputs.length) this.outputs[count - 1] = text;
+    if (count < 1 || count > this.inputs.length) return;
+    const left = text.length - HISTORY_OUTPUT_CHARS;
+    this.outputs[count - 1] =
+      left > 0 ? `${text.slice(0, HISTORY_OUTPUT_CHARS)}... (${left} more characters not kept)` : text;
   }
 
   query(request: HistoryRequest): HistoryEntry[] {

@@ -4,7 +4,7 @@ import { bundleOf, normalizeBundle } from "../../../kernel/src/execution/display
 import { mapEmittedLines } from "../../../kernel/src/execution/lines";
 import { kernelSpec, parseInstallArgs } from "../../../kernel/src/install";
 import { CommRegistry } from "../../../kernel/src/protocol/comms";
-import { History } from "../../../kernel/src/protocol/history";
+import { History, HISTORY_OUTPUT_CHARS } from "../../../kernel/src/protocol/history";
 import { decode, encode, reply, WireError } from "../../../kernel/src/wire/message";
 
 const header = (msg_type: string) => ({
@@ -94,6 +94,17 @@ describe("history", () => {
     expect(history.query({ hist_access_type: "range", start: 1, stop: 2, output: true })).toEqual([
       [1, 1, ["1 + 1", "2"]],
     ]);
+  });
+
+  it("keeps only the start of a very long output, saying how much was left out", () => {
+    const long = new History();
+    long.record(1, '"x".repeat(50e6)');
+    long.recordOutput(1, "x".repeat(50e6));
+    const [entry] = long.query({ hist_access_type: "tail", n: 1, output: true });
+    const output = (entry?.[2] as [string, string])[1];
+    expect(output.length).toBeLessThan(20_000);
+    expect(output.startsWith("x".repeat(HISTORY_OUTPUT_CHARS))).toBe(true);
+    expect(output).toContain(`${50e6 - HISTORY_OUTPUT_CHARS} more characters not kept`);
   });
 });
 
