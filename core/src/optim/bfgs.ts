@@ -5,6 +5,13 @@ import { quasiNewtonInitialStep } from "./linesearch/initial";
 import { strongWolfe } from "./linesearch/strongwolfe";
 import { dot, lineStep, newLineMemory, type LineMemory } from "./linestep";
 
+/**
+ * How far a too-short trial step may grow per bracketing step in the quasi-Newton methods' strong Wolfe search
+ * (up to 50 times, at the cubic's extrapolated minimizer when it falls inside): a step that falls short is then
+ * usually the first iteration's, whose scale is unknown, and growing it 4 times at a time costs evaluations.
+ */
+export const QUASI_NEWTON_EXPANSION = 50;
+
 /** Pairs with s^T y <= CURVATURE_GUARD ||s|| ||y|| fail the curvature condition (eq. 177) and are skipped. */
 export const CURVATURE_GUARD = 1e-10;
 
@@ -79,7 +86,7 @@ function checkDenseSize(n: number): void {
 }
 
 export function bfgs(options: LineSearchedOptions = {}): Method<BfgsState> {
-  const search = options.lineSearch ?? strongWolfe();
+  const search = options.lineSearch ?? strongWolfe({ expansion: QUASI_NEWTON_EXPANSION });
   const initialStep = options.initialStep ?? quasiNewtonInitialStep();
   return {
     name: "bfgs",

@@ -1,4 +1,4 @@
-import { satisfiesCurvature } from "./bfgs";
+import { QUASI_NEWTON_EXPANSION, satisfiesCurvature } from "./bfgs";
 import type { Method, IterateState } from "./driver";
 import { initialIterate } from "./driver";
 import type { LineSearchedOptions } from "./gradient-descent";
@@ -57,7 +57,7 @@ export function lbfgs(options: LbfgsOptions = {}): Method<LbfgsState> {
   const m = options.memory ?? 10;
   if (!Number.isInteger(m) || m < 1)
     throw new RangeError(`L-BFGS memory must be a positive integer, got ${m}`);
-  const search = options.lineSearch ?? strongWolfe();
+  const search = options.lineSearch ?? strongWolfe({ expansion: QUASI_NEWTON_EXPANSION });
   const initialStep = options.initialStep ?? quasiNewtonInitialStep();
   return {
     name: `l-bfgs (m = ${m})`,

@@ -4,6 +4,7 @@ import {
   lbfgs,
   levenbergMarquardt,
   powellSingular,
+  quasiNewtonInitialStep,
   residualCosine,
   runMethod,
   strongWolfe,
@@ -63,5 +64,22 @@ describe("strong Wolfe search at the rounding level of phi(0)", () => {
     const r = runMethod(p, p.start, lbfgs(), { gradientTolerance: 1e-7, trajectoryEvery: 0 });
     expect(Math.abs(r.f - p.minimum)).toBeLessThanOrEqual(1e-4 * p.minimum);
     expect(r.functionEvaluations - r.iterations).toBeLessThan(15);
+  });
+});
+
+describe("the quasi-Newton methods' first trial step", () => {
+  const step = quasiNewtonInitialStep();
+  const at = (phi0: number, dphi0: number, iteration = 0) =>
+    step({ iteration, phi0, dphi0, previousPhi0: NaN, previousDphi0: NaN, previousAlpha: NaN });
+
+  it("is where the tangent line reaches 0, at least the unit-length step, at most a step of length 100", () => {
+    // ||g|| = 2: the unit-length step is 0.5; the tangent 8 - 4 alpha reaches 0 at alpha = 2
+    expect(at(8, -4)).toBe(2);
+    // f(x0) = 0 (nothing to gain by the tangent): the unit-length step
+    expect(at(0, -4)).toBe(0.5);
+    // a huge f(x0): the tangent step 1e6 is capped at length 100 (||g|| = 1)
+    expect(at(1e6, -1)).toBe(100);
+    // after the first iteration: alpha = 1, the quasi-Newton step
+    expect(at(8, -4, 3)).toBe(1);
   });
 });
