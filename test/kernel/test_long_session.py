@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+import zmq
 from nbclient import NotebookClient
 
 from conftest import ROOT, TIMEOUT, collect_iopub, execute, start_kernel
@@ -93,77 +94,63 @@ def run_from_point(kc, surface_id: str, comm_id: str, request_id: str) -> list[d
     return messages
 
 
-def test_two_thousand_cells_with_every_kind_of_output_in_order_without_growing(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        execute(kc, 'import { display, newDisplay, clearOutput } from "deltalab";')
-        surface_id, comm_id = open_surface_comm(kc)
-        first_count = None
-        previous_count = 0
-        rss_after_100 = None
-        for i in range(2000):
-            code, expected = CELL_KINDS[i % len(CELL_KINDS)]
-            reply, outputs = execute(kc, code.format(i=i))
-            content = reply["content"]
-            assert content["status"] == "ok", (i, content)
-            count = content["execution_count"]
-            assert count > previous_count, (i, count, previous_count)
-            previous_count = count
-            first_count = first_count or count
-            kinds = [m["msg_type"] for m in outputs if m["msg_type"] != "execute_input"]
-            assert kinds == expected, (i, code, kinds)
-            if i % 100 == 50:  # the surface view's comm, now and then, between cells
-                messages = run_from_point(kc, surface_id, comm_id, f"r{i}")
-                assert messages[-1] == {"action": "path-end", "requestId": f"r{i}", "reason": "converged"}
-            if i == 99:
-                rss_after_100 = rss_mb(km)
-        assert previous_count - first_count == 1999
-        rss_after_2000 = rss_mb(km)
-        print(f"kernel resident memory: {rss_after_100:.1f} MB after 100 cells, {rss_after_2000:.1f} MB after 2,000")
-        assert rss_after_2000 - rss_after_100 <= 100, (rss_after_100, rss_after_2000)
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_two_thousand_cells_with_every_kind_of_output_in_order_without_growing(fresh_kernel):
+    km, kc = fresh_kernel
+    execute(kc, 'import { display, newDisplay, clearOutput } from "deltalab";')
+    surface_id, comm_id = open_surface_comm(kc)
+    first_count = None
+    previous_count = 0
+    rss_after_100 = None
+    for i in range(2000):
+        code, expected = CELL_KINDS[i % len(CELL_KINDS)]
+        reply, outputs = execute(kc, code.format(i=i))
+        content = reply["content"]
+        assert content["status"] == "ok", (i, content)
+        count = content["execution_count"]
+        assert count > previous_count, (i, count, previous_count)
+        previous_count = count
+        first_count = first_count or count
+        kinds = [m["msg_type"] for m in outputs if m["msg_type"] != "execute_input"]
+        assert kinds == expected, (i, code, kinds)
+        if i % 100 == 50:  # the surface view's comm, now and then, between cells
+            messages = run_from_point(kc, surface_id, comm_id, f"r{i}")
+            assert messages[-1] == {"action": "path-end", "requestId": f"r{i}", "reason": "converged"}
+        if i == 99:
+            rss_after_100 = rss_mb(km)
+    assert previous_count - first_count == 1999
+    rss_after_2000 = rss_mb(km)
+    print(f"kernel resident memory: {rss_after_100:.1f} MB after 100 cells, {rss_after_2000:.1f} MB after 2,000")
+    assert rss_after_2000 - rss_after_100 <= 100, (rss_after_100, rss_after_2000)
 
 
-def test_the_reproduction_of_the_long_session_crash_runs_two_thousand_trivial_cells(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        for i in range(2000):
-            reply = kc.execute_interactive(f"1 + {i}", timeout=20, output_hook=lambda msg: None)
-            assert reply["content"]["status"] == "ok", (i, reply["content"])
-        assert km.is_alive()
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_the_reproduction_of_the_long_session_crash_runs_two_thousand_trivial_cells(fresh_kernel):
+    km, kc = fresh_kernel
+    for i in range(2000):
+        reply = kc.execute_interactive(f"1 + {i}", timeout=20, output_hook=lambda msg: None)
+        assert reply["content"]["status"] == "ok", (i, reply["content"])
+    assert km.is_alive()
 
 
-def test_a_session_where_every_third_cell_fails_keeps_answering_in_order(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        previous = 0
-        for i in range(300):
-            failing = i % 3 == 2
-            code = f'throw new Error("wrong {i}")' if failing else f"const ok{i} = {i}; ok{i}"
-            reply, outputs = execute(kc, code)
-            content = reply["content"]
-            assert content["status"] == ("error" if failing else "ok"), (i, content)
-            assert content["execution_count"] > previous
-            previous = content["execution_count"]
-            if failing:
-                assert f"wrong {i}" in content["evalue"]
-            else:
-                assert last_text(outputs) == str(i)
-        assert km.is_alive()
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_a_session_where_every_third_cell_fails_keeps_answering_in_order(fresh_kernel):
+    km, kc = fresh_kernel
+    previous = 0
+    for i in range(300):
+        failing = i % 3 == 2
+        code = f'throw new Error("wrong {i}")' if failing else f"const ok{i} = {i}; ok{i}"
+        reply, outputs = execute(kc, code)
+        content = reply["content"]
+        assert content["status"] == ("error" if failing else "ok"), (i, content)
+        assert content["execution_count"] > previous
+        previous = content["execution_count"]
+        if failing:
+            assert f"wrong {i}" in content["evalue"]
+        else:
+            assert last_text(outputs) == str(i)
+    assert km.is_alive()
 
 
-def test_the_heartbeat_is_answered_while_a_cell_blocks_the_thread(tmp_path):
-    import zmq
-
-    km, kc = start_kernel(cwd=tmp_path)
+def test_the_heartbeat_is_answered_while_a_cell_blocks_the_thread(fresh_kernel):
+    km, kc = fresh_kernel
     context = zmq.Context()
     socket = context.socket(zmq.REQ)
     socket.linger = 0
@@ -180,35 +167,29 @@ def test_the_heartbeat_is_answered_while_a_cell_blocks_the_thread(tmp_path):
     finally:
         socket.close()
         context.term()
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
 
 
 # --- load ----------------------------------------------------------------------------------------------------------
 
 
-def test_twenty_five_requests_sent_without_waiting_are_answered_in_order(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        ids = [kc.execute(f"console.log({i}); {i} * {i}") for i in range(25)]
-        replies = []
-        while len(replies) < len(ids):
-            msg = kc.get_shell_msg(timeout=TIMEOUT)
-            if msg["msg_type"] == "execute_reply":  # kernel_info replies of the start-up may come first
-                replies.append(msg)
-        assert [r["parent_header"]["msg_id"] for r in replies] == ids
-        assert all(r["content"]["status"] == "ok" for r in replies)
-        counts = [r["content"]["execution_count"] for r in replies]
-        assert counts == list(range(counts[0], counts[0] + 25))
-        results = {}
-        while len(results) < 25:
-            msg = kc.get_iopub_msg(timeout=TIMEOUT)
-            if msg["msg_type"] == "execute_result":
-                results[msg["parent_header"]["msg_id"]] = msg["content"]["data"]["text/plain"]
-        assert [results[i] for i in ids] == [str(i * i) for i in range(25)]
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_twenty_five_requests_sent_without_waiting_are_answered_in_order(fresh_kernel):
+    km, kc = fresh_kernel
+    ids = [kc.execute(f"console.log({i}); {i} * {i}") for i in range(25)]
+    replies = []
+    while len(replies) < len(ids):
+        msg = kc.get_shell_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "execute_reply":  # kernel_info replies of the start-up may come first
+            replies.append(msg)
+    assert [r["parent_header"]["msg_id"] for r in replies] == ids
+    assert all(r["content"]["status"] == "ok" for r in replies)
+    counts = [r["content"]["execution_count"] for r in replies]
+    assert counts == list(range(counts[0], counts[0] + 25))
+    results = {}
+    while len(results) < 25:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["msg_type"] == "execute_result":
+            results[msg["parent_header"]["msg_id"]] = msg["content"]["data"]["text/plain"]
+    assert [results[i] for i in ids] == [str(i * i) for i in range(25)]
 
 
 def test_eight_kernels_at_once_each_run_the_welcome_notebook():
@@ -338,105 +319,81 @@ def test_an_interrupt_stops_a_long_run_within_a_second_and_the_kernel_goes_on(cl
 # --- faults --------------------------------------------------------------------------------------------------------
 
 
-def test_a_cell_that_calls_process_exit_fails_and_the_kernel_keeps_its_variables(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        execute(kc, "const kept = 7;")
-        reply, _ = execute(kc, "process.exit(3)")
-        assert reply["content"]["status"] == "error"
-        assert reply["content"]["ename"] == "ProcessExit"
-        assert "keeps running" in reply["content"]["evalue"]
-        reply, outputs = execute(kc, "kept * 6")
-        assert last_text(outputs) == "42"
-        assert km.is_alive()
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_a_cell_that_calls_process_exit_fails_and_the_kernel_keeps_its_variables(fresh_kernel):
+    km, kc = fresh_kernel
+    execute(kc, "const kept = 7;")
+    reply, _ = execute(kc, "process.exit(3)")
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "ProcessExit"
+    assert "keeps running" in reply["content"]["evalue"]
+    reply, outputs = execute(kc, "kept * 6")
+    assert last_text(outputs) == "42"
+    assert km.is_alive()
 
 
 def stderr_text(outputs) -> str:
     return "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream" and m["content"]["name"] == "stderr")
 
 
-def test_a_timer_that_throws_is_reported_and_the_next_cell_works(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        reply, outputs = execute(
-            kc, 'setTimeout(() => { throw new Error("late failure"); }, 10);\nawait new Promise((r) => setTimeout(r, 200));'
-        )
-        assert reply["content"]["status"] == "ok"
-        assert "late failure" in stderr_text(outputs)
-        reply, outputs = execute(kc, "1 + 1")
-        assert last_text(outputs) == "2"
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_a_timer_that_throws_is_reported_and_the_next_cell_works(fresh_kernel):
+    km, kc = fresh_kernel
+    reply, outputs = execute(
+        kc, 'setTimeout(() => { throw new Error("late failure"); }, 10);\nawait new Promise((r) => setTimeout(r, 200));'
+    )
+    assert reply["content"]["status"] == "ok"
+    assert "late failure" in stderr_text(outputs)
+    reply, outputs = execute(kc, "1 + 1")
+    assert last_text(outputs) == "2"
 
 
-def test_a_timer_that_calls_process_exit_is_reported_and_the_kernel_lives(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        reply, outputs = execute(kc, "setTimeout(() => process.exit(1), 10);\nawait new Promise((r) => setTimeout(r, 200));")
-        assert reply["content"]["status"] == "ok"
-        assert "ProcessExit" in stderr_text(outputs)
-        assert km.is_alive()
-        reply, outputs = execute(kc, "2 + 2")
-        assert last_text(outputs) == "4"
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_a_timer_that_calls_process_exit_is_reported_and_the_kernel_lives(fresh_kernel):
+    km, kc = fresh_kernel
+    reply, outputs = execute(kc, "setTimeout(() => process.exit(1), 10);\nawait new Promise((r) => setTimeout(r, 200));")
+    assert reply["content"]["status"] == "ok"
+    assert "ProcessExit" in stderr_text(outputs)
+    assert km.is_alive()
+    reply, outputs = execute(kc, "2 + 2")
+    assert last_text(outputs) == "4"
 
 
-def test_an_unhandled_rejection_is_reported_to_its_cell(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        reply, outputs = execute(
-            kc, 'Promise.reject(new Error("nobody listens"));\nawait new Promise((r) => setTimeout(r, 100));'
-        )
-        assert reply["content"]["status"] == "ok"
-        assert "nobody listens" in stderr_text(outputs)
-        reply, outputs = execute(kc, "3 + 3")
-        assert last_text(outputs) == "6"
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_an_unhandled_rejection_is_reported_to_its_cell(fresh_kernel):
+    km, kc = fresh_kernel
+    reply, outputs = execute(
+        kc, 'Promise.reject(new Error("nobody listens"));\nawait new Promise((r) => setTimeout(r, 100));'
+    )
+    assert reply["content"]["status"] == "ok"
+    assert "nobody listens" in stderr_text(outputs)
+    reply, outputs = execute(kc, "3 + 3")
+    assert last_text(outputs) == "6"
 
 
-def test_a_fifty_megabyte_output_arrives_whole_and_the_kernel_goes_on(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        size = 50 * 1000 * 1000
-        reply, outputs = execute(kc, f'process.stdout.write("x".repeat({size}));', timeout=120)
-        assert reply["content"]["status"] == "ok"
-        assert sum(len(m["content"]["text"]) for m in outputs if m["msg_type"] == "stream") == size
-        reply, outputs = execute(kc, '"y".repeat(10)', timeout=60)
-        assert last_text(outputs) == "'yyyyyyyyyy'"
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def test_a_fifty_megabyte_output_arrives_whole_and_the_kernel_goes_on(fresh_kernel):
+    km, kc = fresh_kernel
+    size = 50 * 1000 * 1000
+    reply, outputs = execute(kc, f'process.stdout.write("x".repeat({size}));', timeout=120)
+    assert reply["content"]["status"] == "ok"
+    assert sum(len(m["content"]["text"]) for m in outputs if m["msg_type"] == "stream") == size
+    reply, outputs = execute(kc, '"y".repeat(10)', timeout=60)
+    assert last_text(outputs) == "'yyyyyyyyyy'"
 
 
-def test_restart_and_shutdown_end_the_process_and_a_restarted_kernel_works(tmp_path):
-    km, kc = start_kernel(cwd=tmp_path)
-    try:
-        first = kernel_process(km)
-        execute(kc, "const before = 1;")
-        km.restart_kernel(now=False)
-        kc.wait_for_ready(timeout=60)
-        first.wait(timeout=10)  # the old process has exited
-        reply, outputs = execute(kc, "typeof globalThis.before")
-        assert last_text(outputs) == "'undefined'"
-        second = kernel_process(km)
-        assert second.pid != first.pid
-        msg_id = kc.shutdown()
+def test_restart_and_shutdown_end_the_process_and_a_restarted_kernel_works(fresh_kernel):
+    km, kc = fresh_kernel
+    first = kernel_process(km)
+    execute(kc, "const before = 1;")
+    km.restart_kernel(now=False)
+    kc.wait_for_ready(timeout=60)
+    first.wait(timeout=10)  # the old process has exited
+    reply, outputs = execute(kc, "typeof globalThis.before")
+    assert last_text(outputs) == "'undefined'"
+    second = kernel_process(km)
+    assert second.pid != first.pid
+    msg_id = kc.shutdown()
+    reply = kc.get_control_msg(timeout=TIMEOUT)
+    while reply["parent_header"].get("msg_id") != msg_id:
         reply = kc.get_control_msg(timeout=TIMEOUT)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = kc.get_control_msg(timeout=TIMEOUT)
-        assert reply["content"] == {"status": "ok", "restart": False}
-        assert second.wait(timeout=10) == 0  # exits on its own, with status 0
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    assert reply["content"] == {"status": "ok", "restart": False}
+    assert second.wait(timeout=10) == 0  # exits on its own, with status 0
 
 
 ORPHAN_SCRIPT = """
