@@ -85,7 +85,15 @@ describe("the stepper with a running kernel", () => {
 
   beforeAll(async () => {
     rootDir = mkdtempSync(join(tmpdir(), "deltalab-steps-"));
-    writeFileSync(join(rootDir, "steps.ipynb"), notebookJson([setup, "%step net sample"]));
+    writeFileSync(
+      join(rootDir, "steps.ipynb"),
+      notebookJson([
+        setup,
+        "%step net sample",
+        "%data --as train\n%model lenet5 --input 28 --as lenet",
+        "%step lenet train",
+      ]),
+    );
     mkdirSync(screenshotDir, { recursive: true });
     lab = await startLab({ rootDir });
     browser = await startBrowser();
@@ -154,5 +162,26 @@ describe("the stepper with a running kernel", () => {
     await goTo(page, edited, "conv.dW");
     expect(await shown(page, "d.conv.W")).toEqual(values(edited, "d.conv.W"));
     await page.locator(".jp-deltalab-steps").screenshot({ path: join(screenshotDir, "steps-edit.png") });
+  });
+
+  it("draws LeNet-5's large matrices on a Fashion-MNIST image as heat maps with the value under the pointer", async () => {
+    await page.locator(".jp-Cell .jp-InputArea-editor").nth(2).click();
+    await page.keyboard.press("Shift+Enter");
+    await page.keyboard.press("Shift+Enter");
+    const view = page.locator(".jp-deltalab-steps").nth(1);
+    await view.locator("figure").first().waitFor({ timeout: 120_000 });
+    await view
+      .locator("select")
+      .selectOption({ label: "2. forward: C1: phi, every 5x5 sub-image as a column" });
+    const canvas = view.locator('figure[data-name="C1.phi"] canvas');
+    const size = await canvas.evaluate((c) => [
+      (c as HTMLCanvasElement).width,
+      (c as HTMLCanvasElement).height,
+    ]);
+    expect(size[0] / size[1]).toBeCloseTo(784 / 25, 5);
+    await canvas.hover({ position: { x: size[0] / 2, y: size[1] / 2 } });
+    const readout = await view.locator(".jp-deltalab-steps-readout").textContent();
+    expect(readout).toMatch(/^C1\.phi\[\d+, \d+\] = -?\d/);
+    await view.screenshot({ path: join(screenshotDir, "steps-lenet-heatmap.png") });
   });
 });
