@@ -30,20 +30,30 @@ interface InspectModule {
   printQuickInfo(info: QuickInfo): string;
 }
 
-const converterModule: ConverterModule = tslabRequire("./dist/converter");
-const inspectModule: InspectModule = tslabRequire("./dist/inspect");
+/**
+ * The converter and the TypeScript compiler load on first use: the control thread, which imports this file for
+ * the ZeroMQ binding, never loads them (the compiler alone is tens of megabytes per thread).
+ */
+function once<T>(load: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= load());
+}
+const converterModule = once((): ConverterModule => tslabRequire("./dist/converter"));
+const inspectModule = once((): InspectModule => tslabRequire("./dist/inspect"));
+const typescriptModule = once((): TypeScriptModule & typeof TypeScript =>
+  tslabRequire("@tslab/typescript-for-tslab"),
+);
 
-/** The version of tslab in use and of the TypeScript compiler it bundles. */
+/** The version of tslab in use and of the TypeScript compiler it bundles (read without loading them). */
 export const tslabVersion: string = tslabRequire("./package.json").version;
-const typescript: TypeScriptModule & typeof TypeScript = tslabRequire("@tslab/typescript-for-tslab");
-export const typescriptVersion: string = typescript.version;
+export const typescriptVersion: string = tslabRequire("@tslab/typescript-for-tslab/package.json").version;
 
 /**
  * A TypeScript-to-CommonJS converter for Node cells (tslab's `createConverter`), with the cell's source first
  * rewritten around two bugs of that converter (see `quotePropertyNames`).
  */
 export function createNodeConverter(): Converter {
-  const converter = converterModule.createConverter({ isJS: false, isBrowser: false });
+  const converter = converterModule().createConverter({ isJS: false, isBrowser: false });
   return {
     ...converter,
     convert: (previous, src) => converter.convert(previous, quotePropertyNames(src)),
@@ -62,7 +72,7 @@ export function createNodeConverter(): Converter {
  *   fails with "x is not defined". Written out as `{ "x": x }`, the value is an ordinary identifier.
  */
 export function quotePropertyNames(src: string): string {
-  const ts = typescript;
+  const ts = typescriptModule();
   const file = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, true);
   const edits: { start: number; end: number; text: string }[] = [];
   const visit = (node: TypeScript.Node): void => {
@@ -87,7 +97,7 @@ export function quotePropertyNames(src: string): string {
 
 /** Whether `src` is a complete cell, and the indent of the next line when it is not. */
 export function isCompleteCode(src: string): { completed: boolean; indent?: string } {
-  return converterModule.isCompleteCode(src);
+  return converterModule().isCompleteCode(src);
 }
 
 interface TypeScriptModule {
@@ -99,13 +109,14 @@ interface TypeScriptModule {
 
 /** Whether `src` has syntax errors (TypeScript's parser, as the converter uses it). */
 export function hasSyntaxErrors(src: string): boolean {
+  const typescript = typescriptModule();
   const parsed = typescript.createSourceFile("cell.ts", src, typescript.ScriptTarget.Latest);
   return (parsed.parseDiagnostics?.length ?? 0) > 0;
 }
 
 /** The text of a TypeScript quick-info (hover) result. */
 export function quickInfoText(info: QuickInfo): string {
-  return inspectModule.printQuickInfo(info);
+  return inspectModule().printQuickInfo(info);
 }
 
 /** The subset of TypeScript's `sys` that module resolution reads; patched to make `deltalab` resolvable. */
@@ -116,7 +127,9 @@ export interface FileSystemHost {
 }
 
 /** TypeScript's `sys` object as used by tslab's converter (each converter delegates to it). */
-export const typescriptSys: FileSystemHost = typescript.sys;
+export function typescriptSys(): FileSystemHost {
+  return typescriptModule().sys;
+}
 
 /** The parts of zeromq 6 that the kernel's wire layer uses. */
 export interface ZmqSocket extends AsyncIterable<Buffer[]> {

@@ -23,7 +23,7 @@ export function installTypeResolution(cwd: string, targets: Record<string, strin
     if (id.includes("/")) virtualDirectories.add(slashes(join(cwd, "node_modules", id.split("/")[0] ?? "")));
   }
   virtualDirectories.add(slashes(join(cwd, "node_modules")));
-  const sys = typescriptSys;
+  const sys = typescriptSys();
   const fileExists = sys.fileExists.bind(sys);
   const readFile = sys.readFile.bind(sys);
   const directoryExists = sys.directoryExists.bind(sys);
