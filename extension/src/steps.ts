@@ -285,7 +285,10 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
     if (written) box.dataset.written = "true";
     const caption = document.createElement("figcaption");
     const editable = matrix.editable && this.payload?.session ? " (double-click an entry to edit)" : "";
-    caption.textContent = `${matrix.name}: ${matrix.rows}\u00d7${matrix.cols}${editable}`;
+    const shape = matrix.grid
+      ? `${matrix.rows} map${matrix.rows === 1 ? "" : "s"} of ${matrix.grid[0]}\u00d7${matrix.grid[1]}`
+      : `${matrix.rows}\u00d7${matrix.cols}`;
+    caption.textContent = `${matrix.name}: ${shape}${editable}`;
     caption.title = matrix.tex;
     const drawn: DrawnMatrix = { matrix, lit: new Set() };
     const size = matrix.rows * matrix.cols;

@@ -169,6 +169,8 @@ function stepOptions(model: Sequential, options: StepThroughOptions) {
   const last = model.layers[model.layers.length - 1].layer;
   return {
     loss: options.loss ?? (last.kind === "softmax" ? "cross-entropy" : "mse"),
+    // A Float32 model's numbers have about 7 significant digits: the payload keeps those (a third of the size).
+    ...(model.dtype === "float32" ? { significantDigits: 7 } : {}),
     ...(options.title !== undefined ? { title: options.title } : {}),
   } as const;
 }

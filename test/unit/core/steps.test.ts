@@ -453,3 +453,27 @@ describe("traceSteps's errors", () => {
     );
   });
 });
+
+describe("traceSteps' significantDigits", () => {
+  const model = sequential({
+    inputShape: [3],
+    layers: [{ type: "dense", units: 2, activation: "tanh", name: "d" }],
+    dtype: "float64",
+  }).initialize(9);
+  const sample = { input: [0.123456789, -1.987654321, 2.5], target: [0.3, -0.1] };
+
+  it("keeps that many significant digits of every value", () => {
+    const full = traceSteps(model, sample);
+    const short = traceSteps(model, sample, { significantDigits: 3 });
+    full.matrices.forEach((m, i) =>
+      m.values.forEach((v, k) => expect(short.matrices[i].values[k]).toBe(Number(v.toPrecision(3)))),
+    );
+    expect(matrix(short, "input").values).toEqual([0.123, -1.99, 2.5]);
+  });
+
+  it("must be an integer from 1 to 17", () => {
+    expect(() => traceSteps(model, sample, { significantDigits: 0 })).toThrow(
+      "traceSteps: significantDigits must be an integer from 1 to 17, got 0",
+    );
+  });
+});

@@ -63,6 +63,8 @@ describe("the stepper view", () => {
     // Each cell shows its entry; the image is drawn as its 3x3 grid.
     const input = p.matrices.find((m) => m.name === "input")!;
     expect(cells(widget, "input").map((c) => Number(c.title))).toEqual(input.values);
+    const captions = [...widget.node.querySelectorAll("figcaption")].map((c) => c.textContent);
+    expect(captions).toEqual(["input: 1 map of 3\u00d73", "conv.phi: 4\u00d74"]);
   });
 
   it("moves by the buttons, the keyboard and the step list", async () => {
