@@ -5,9 +5,10 @@ import {
   profilesProblems,
 } from "@deltalab/core/payloads";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import type { PlotHost } from "./plotHost";
 import { Figure, loadPlotly, PlotlyLoader } from "./plotly";
 import { PlotPayloadWidget } from "./plotPayloadWidget";
-import { profilesFigure, profileTable } from "./profilesFigure";
+import { profilesFigure, profileTable, type ProfilesViewState } from "./profilesFigure";
 import type { Theme } from "./theme";
 
 export const MIME_TYPE = PROFILES_MIME_TYPE_V1;
@@ -21,6 +22,9 @@ export interface ViewOptions {
  * curves chosen from a menu, and a table of solved counts and median evaluations per tau.
  */
 export class RenderedProfiles extends PlotPayloadWidget<ProfilesPayload> {
+  private view: ProfilesViewState = {};
+  private clickHandlerAttached = false;
+
   constructor(options: ViewOptions = {}) {
     super(
       MIME_TYPE,
@@ -33,6 +37,8 @@ export class RenderedProfiles extends PlotPayloadWidget<ProfilesPayload> {
   protected async renderPayload(payload: ProfilesPayload, model: IRenderMime.IMimeModel): Promise<void> {
     this.payload = payload;
     this.model = model;
+    this.view = {};
+    this.clickHandlerAttached = false;
     this.node.replaceChildren(this.createPlot().node, this.renderTable(payload));
     await this.draw();
   }
@@ -56,8 +62,34 @@ export class RenderedProfiles extends PlotPayloadWidget<ProfilesPayload> {
   }
 
   protected figure(payload: ProfilesPayload, theme: Theme): Figure {
-    return profilesFigure(payload, theme);
+    return profilesFigure(payload, theme, this.view);
   }
+
+  /** A click on a profile's step shows that problem's convergence curves, keeping the slider where it is. */
+  protected override afterDraw(plot: PlotHost): void {
+    if (this.clickHandlerAttached || !plot.node.on) return;
+    plot.node.on("plotly_click", (event) => {
+      const problem = clickedProblem(event);
+      if (problem === undefined) return;
+      const sliders = (plot.node as unknown as { layout?: { sliders?: { active?: unknown }[] } }).layout
+        ?.sliders;
+      const tau = sliders?.[0]?.active;
+      this.view = { problem, ...(typeof tau === "number" ? { tau } : {}) };
+      void this.draw();
+    });
+    this.clickHandlerAttached = true;
+  }
+}
+
+/** The problem index a plotly_click on a profile point carries as customdata, if any. */
+export function clickedProblem(event: unknown): number | undefined {
+  if (typeof event !== "object" || event === null || !("points" in event) || !Array.isArray(event.points)) {
+    return undefined;
+  }
+  const first: unknown = event.points[0];
+  if (typeof first !== "object" || first === null || !("customdata" in first)) return undefined;
+  const p = first.customdata;
+  return typeof p === "number" && Number.isInteger(p) && p >= 0 ? p : undefined;
 }
 
 export const rendererFactory: IRenderMime.IRendererFactory = {

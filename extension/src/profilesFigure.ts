@@ -10,24 +10,34 @@ export function formatTau(tau: number): string {
   return tau >= 0.01 ? String(tau) : tau.toExponential();
 }
 
-/** A step function: share of problems (of `count`) whose value is <= x, at each distinct finite value. */
+/**
+ * A step function: share of problems (of `count`) whose value is <= x, at each distinct finite value; `problems`
+ * names, for each point, the problem whose value makes that step (null at the start point).
+ */
 export function stepProfile(
   values: readonly number[],
   count: number,
   start: number,
-): { x: number[]; y: number[] } {
-  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+): { x: number[]; y: number[]; problems: (number | null)[] } {
+  const finite = values
+    .map((v, p) => [v, p] as const)
+    .filter(([v]) => Number.isFinite(v))
+    .sort((a, b) => a[0] - b[0]);
   const x = [start];
-  const y = [finite.filter((v) => v <= start).length / count];
-  finite.forEach((v, i) => {
+  const y = [finite.filter(([v]) => v <= start).length / count];
+  const problems: (number | null)[] = [null];
+  finite.forEach(([v, p], i) => {
     if (v <= start) return;
-    if (x[x.length - 1] === v) y[y.length - 1] = (i + 1) / count;
-    else {
+    if (x[x.length - 1] === v) {
+      y[y.length - 1] = (i + 1) / count;
+      problems[problems.length - 1] = p;
+    } else {
       x.push(v);
       y.push((i + 1) / count);
+      problems.push(p);
     }
   });
-  return { x, y };
+  return { x, y, problems };
 }
 
 /**
@@ -62,15 +72,23 @@ export function defaultTau(payload: ProfilesPayload): number {
   return i >= 0 ? i : 0;
 }
 
+/** What the reader chose: the slider's tau (an index into taus) and the problem whose curves are shown. */
+export interface ProfilesViewState {
+  tau?: number;
+  problem?: number;
+}
+
 /**
  * Three panels: the performance profile rho_s(tau) (Dolan-More) and the data profile d_s(kappa) (More-Wild) of the
  * tolerance chosen on the slider, and the convergence curves (lowest f so far against evaluations) of the problem
- * chosen in the menu. Each (tau, solver) pair has its own two traces, shown or hidden by the slider.
+ * chosen in the menu (or by a click on a step of either profile: the problem that makes that step). Each (tau, solver)
+ * pair has its own two traces, shown or hidden by the slider; every profile point carries its problem as customdata.
  */
-export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
+export function profilesFigure(payload: ProfilesPayload, theme: Theme, view: ProfilesViewState = {}): Figure {
   const S = payload.solvers.length;
   const P = payload.problems.length;
-  const shown = defaultTau(payload);
+  const shown = view.tau !== undefined && view.tau < payload.taus.length ? view.tau : defaultTau(payload);
+  const chosen = view.problem !== undefined && view.problem < P ? view.problem : 0;
   const data: Trace[] = [];
   const ratiosAt = payload.taus.map((_, t) => performanceRatios(payload.costs[t], S));
   const kappasAt = payload.taus.map((_, t) => simplexGradients(payload, t));
@@ -79,9 +97,10 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
     1.05 * Math.max(least, ...tables.flat(2).filter((v) => Number.isFinite(v)));
   const ratioEdge = edge(ratiosAt, 2);
   const kappaEdge = edge(kappasAt, 1);
-  const extend = (c: { x: number[]; y: number[] }, to: number) => ({
+  const extend = (c: { x: number[]; y: number[]; problems: (number | null)[] }, to: number) => ({
     x: [...c.x, to],
     y: [...c.y, c.y[c.y.length - 1]],
+    problems: [...c.problems, null],
   });
   payload.taus.forEach((tau, t) => {
     const ratios = ratiosAt[t];
@@ -100,6 +119,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
         visible: t === shown,
         x: perf.x,
         y: perf.y,
+        customdata: perf.problems,
         line: { color, width: 2, shape: "hv" },
         xaxis: "x",
         yaxis: "y",
@@ -114,6 +134,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
         visible: t === shown,
         x: dat.x,
         y: dat.y,
+        customdata: dat.problems,
         line: { color, width: 2, shape: "hv" },
         xaxis: "x2",
         yaxis: "y2",
@@ -132,7 +153,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
         name,
         legendgroup: name,
         showlegend: false,
-        visible: p === 0,
+        visible: p === chosen,
         x: curve.evaluations,
         y: curve.f,
         line: { color: PALETTE[s % PALETTE.length], width: 1.5, shape: "hv" },
@@ -192,7 +213,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme): Figure {
                 y: 0.365,
                 xanchor: "left",
                 yanchor: "top",
-                active: 0,
+                active: chosen,
                 buttons: payload.problems.map((problem, p) => ({
                   label: plotlyText(problem.name),
                   method: "restyle",

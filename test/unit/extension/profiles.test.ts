@@ -94,6 +94,33 @@ describe("RenderedProfiles", () => {
     });
   });
 
+  it("shows the curves of the problem whose step is clicked, keeping the slider's tau", async () => {
+    const { widget, plotly } = await render(payload());
+    const traces = plotly.last().data;
+    // each profile point names the problem that makes its step (tau = 1e-3: traces 4-7 are a's and b's profiles;
+    // a's ratios 1, 2, inf, inf; b's ratios 2, 1, 1, inf; b's kappas 10, 3, 4, inf)
+    expect(traces[4].customdata).toEqual([null, 1, null]);
+    expect(traces[6].customdata).toEqual([null, 0, null]);
+    expect(traces[7].customdata).toEqual([null, 1, 2, 0, null]);
+    const graph = widget.node.querySelector(".jp-deltalab-plot") as HTMLElement & { layout?: unknown };
+    graph.layout = { sliders: [{ active: 0 }] }; // the reader moved the slider to tau = 0.1
+    plotly.handlers.get("plotly_click")!({ points: [{ customdata: 2, x: 4, y: 0.5 }] });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const redrawn = plotly.last();
+    const curvesShown = redrawn.data
+      .map((t, i) => (t.xaxis === "x3" && t.visible ? i : -1))
+      .filter((i) => i >= 0);
+    expect(curvesShown).toEqual([12, 13]);
+    const layout = redrawn.layout as { sliders: { active: number }[]; updatemenus: { active: number }[] };
+    expect(layout.updatemenus[0].active).toBe(2);
+    expect(layout.sliders[0].active).toBe(0);
+    // a click on a point that names no problem (a profile's start or end) changes nothing
+    const draws = plotly.calls.react;
+    plotly.handlers.get("plotly_click")!({ points: [{ customdata: null, x: 1, y: 0.25 }] });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(plotly.calls.react).toBe(draws);
+  });
+
   it("tabulates solved counts and median evaluations per tau", async () => {
     const { widget } = await render(payload());
     const rows = [...widget.node.querySelectorAll("tbody tr")].map((tr) =>
