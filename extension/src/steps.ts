@@ -547,9 +547,12 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
     const names = [...step.reads.filter((name) => name !== step.writes), step.writes];
     const shown = names.map((name) => this.matrices.get(name)!);
     const cell = (m: StepMatrix) => Math.max(1, Math.min(24, Math.floor(300 / Math.max(...drawingSize(m)))));
+    // Each matrix takes its drawing's width or its name's (12 px monospace, about 7.5 px a character).
+    const span = (m: StepMatrix) =>
+      Math.ceil(Math.max(drawingSize(m)[1] * cell(m), 7.5 * m.name.length)) + 24;
     const width = Math.max(
       640,
-      shown.reduce((sum, m) => sum + drawingSize(m)[1] * cell(m) + 24, 24),
+      shown.reduce((sum, m) => sum + span(m), 24),
     );
     const height = 90 + Math.max(...shown.map((m) => drawingSize(m)[0] * cell(m))) + 24;
     const canvas = document.createElement("canvas");
@@ -578,7 +581,7 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
         context.fillRect(x + col * size, 90 + row * size, size, size);
       });
       context.fillStyle = style.getPropertyValue("--jp-ui-font-color1").trim() || "#000000";
-      x += drawingSize(matrix)[1] * size + 24;
+      x += span(matrix);
     }
     return canvas.toDataURL("image/png").split(",")[1];
   }

@@ -4,8 +4,8 @@
  * the engine's numbers, and an edited pixel is recomputed by the kernel over the `deltalab` comm.
  */
 import { sequential, traceSteps, type ModelSpec } from "@deltalab/core";
-import type { StepsPayload } from "@deltalab/core/payloads";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { STEPS_MIME_TYPE_V1, type StepsPayload } from "@deltalab/core/payloads";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -183,5 +183,20 @@ describe("the stepper with a running kernel", () => {
     const readout = await view.locator(".jp-deltalab-steps-readout").textContent();
     expect(readout).toMatch(/^C1\.phi\[\d+, \d+\] = -?\d/);
     await view.screenshot({ path: join(screenshotDir, "steps-lenet-heatmap.png") });
+  });
+
+  it("writes a PNG of the current step into the output, so the saved notebook shows a picture", async () => {
+    await page.waitForTimeout(1500);
+    await page.locator(".jp-Cell .jp-InputPrompt").first().click();
+    await page.keyboard.press("Control+s");
+    await page.locator(".jp-mod-dirty").waitFor({ state: "detached", timeout: 30_000 });
+    const saved = JSON.parse(readFileSync(join(rootDir, "steps.ipynb"), "utf8"));
+    const output = saved.cells[1].outputs.find(
+      (o: { data?: Record<string, unknown> }) => o.data?.[STEPS_MIME_TYPE_V1],
+    );
+    const png = String(output.data["image/png"]);
+    expect(png).toMatch(/^iVBORw0KGgo/);
+    writeFileSync(join(screenshotDir, "steps-png-fallback.png"), Buffer.from(png, "base64"));
+    expect(String(output.data["text/plain"])).toContain("12 steps");
   });
 });
