@@ -199,4 +199,21 @@ describe("the stepper with a running kernel", () => {
     writeFileSync(join(screenshotDir, "steps-png-fallback.png"), Buffer.from(png, "base64"));
     expect(String(output.data["text/plain"])).toContain("12 steps");
   });
+
+  it("follows JupyterLab's dark theme", async () => {
+    const view = page.locator(".jp-deltalab-steps").first();
+    const colour = () => view.evaluate((node) => getComputedStyle(node).color);
+    const light = await colour();
+    await page.locator(".lm-MenuBar-itemLabel", { hasText: "Settings" }).click();
+    await page.locator(".lm-Menu-itemLabel", { hasText: /^Theme$/ }).click();
+    await page.locator(".lm-Menu-itemLabel", { hasText: /^JupyterLab Dark$/ }).click();
+    await page.waitForFunction(() => document.body.dataset.jpThemeLight === "false", null, {
+      timeout: 30_000,
+    });
+    await page.waitForTimeout(500);
+    const dark = await colour();
+    expect(dark).not.toBe(light);
+    await view.scrollIntoViewIfNeeded();
+    await view.screenshot({ path: join(screenshotDir, "steps-dark.png") });
+  });
 });
