@@ -312,7 +312,11 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
             cell.title = String(matrix.values[k]);
             cells[k] = cell;
             if (written) cell.addEventListener("mouseenter", () => this.hover(k));
-            if (matrix.editable) cell.addEventListener("dblclick", () => this.beginEdit(matrix, k, cell));
+            if (matrix.editable) {
+              cell.addEventListener("dblclick", () =>
+                this.beginEdit(matrix, k, cell, () => (cell.textContent = formatEntry(matrix.values[k]))),
+              );
+            }
           }
           grid.append(cell);
         }
@@ -336,6 +340,21 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
           this.parts.readout.textContent = `${matrix.name}[${k}] = ${matrix.values[k]}`;
       });
       if (written) canvas.addEventListener("mouseleave", () => this.hover(undefined));
+      if (matrix.editable) {
+        // A heat map has no cell to type in: the entry under the pointer gets a field below the map.
+        canvas.addEventListener("dblclick", (event) => {
+          const k = at(event);
+          if (k === undefined) return;
+          const field = document.createElement("div");
+          field.className = "jp-deltalab-steps-heatmap-edit";
+          const label = document.createElement("span");
+          label.textContent = `${matrix.name}[${k}] = `;
+          const host = document.createElement("span");
+          field.append(label, host);
+          box.append(field);
+          this.beginEdit(matrix, k, host, () => field.remove());
+        });
+      }
       drawn.canvas = canvas;
       body = canvas;
     }
@@ -420,10 +439,12 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
     this.parts.play.textContent = "Play";
   }
 
-  private beginEdit(matrix: StepMatrix, k: number, cell: HTMLElement): void {
+  /** Opens a field for entry k of `matrix` in `host`; `done` puts the view back when the field closes. */
+  private beginEdit(matrix: StepMatrix, k: number, host: HTMLElement, done: () => void): void {
     if (!this.payload?.session) {
+      done();
       this.parts.status.textContent =
-        "This output is not connected to a stepper in the running kernel; run the cell again to edit.";
+        "This view cannot recompute: only a view shown by %step in the running kernel can (run that cell again).";
       return;
     }
     const input = document.createElement("input");
@@ -438,7 +459,7 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
       if (finished) return;
       finished = true;
       input.remove();
-      cell.textContent = formatEntry(matrix.values[k]);
+      done();
       const value = Number(input.value);
       if (!commit) return;
       if (input.value.trim() === "" || !Number.isFinite(value)) {
@@ -454,7 +475,7 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
       if (event.key === "Escape") finish(false);
     });
     input.addEventListener("blur", () => finish(false));
-    cell.replaceChildren(input);
+    host.replaceChildren(input);
     input.focus();
   }
 

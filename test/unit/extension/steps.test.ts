@@ -42,6 +42,7 @@ const button = (widget: RenderedSteps, label: string) =>
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe("the stepper view", () => {
@@ -223,6 +224,45 @@ describe("editing through the kernel", () => {
     edit(widget, "input", 0, "");
     expect(widget.node.querySelector(".jp-deltalab-steps-status")?.textContent).toBe(
       '"" is not a number; input[0] is unchanged.',
+    );
+  });
+
+  it("edits an entry of a heat map (a large input) in a field below it", async () => {
+    // jsdom draws nothing (and says so for each canvas): the map is only clicked here.
+    vi.spyOn(HTMLCanvasElement.prototype, "getContext").mockReturnValue(null);
+    const model = sequential({
+      inputShape: [1, 21, 21],
+      layers: [
+        { type: "flatten", name: "flat" },
+        { type: "dense", units: 1, name: "out" },
+      ],
+      dtype: "float64",
+    }).initialize(2);
+    const large = traceSteps(model, { input: Array.from({ length: 441 }, (_, k) => k / 441), target: [0] });
+    const kernel = fakeKernel();
+    const widget = await render({ ...large, session: "steps-7" }, { kernel: () => kernel.kernel });
+    const canvas = widget.node.querySelector('figure[data-name="input"] canvas') as HTMLCanvasElement;
+    const scale = Number(canvas.dataset.scale);
+    const click = new MouseEvent("dblclick");
+    // Row 2, column 5 of the 21 x 21 picture: entry 2 * 21 + 5.
+    Object.defineProperty(click, "offsetX", { value: 5 * scale + scale / 2 });
+    Object.defineProperty(click, "offsetY", { value: 2 * scale + scale / 2 });
+    canvas.dispatchEvent(click);
+    const field = widget.node.querySelector(".jp-deltalab-steps-heatmap-edit") as HTMLElement;
+    expect(field.textContent).toBe("input[47] = ");
+    const input = field.querySelector("input") as HTMLInputElement;
+    input.value = "0.25";
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    expect(kernel.comms[0].sent[0]).toMatchObject({ edits: [{ matrix: "input", index: 47, value: 0.25 }] });
+    expect(widget.node.querySelector(".jp-deltalab-steps-heatmap-edit")).toBeNull();
+  });
+
+  it("says why a view without a stepper in the kernel cannot recompute", async () => {
+    const widget = await render(payload());
+    cells(widget, "input")[0].dispatchEvent(new MouseEvent("dblclick"));
+    expect(widget.node.querySelector(".jp-deltalab-steps-input")).toBeNull();
+    expect(widget.node.querySelector(".jp-deltalab-steps-status")?.textContent).toBe(
+      "This view cannot recompute: only a view shown by %step in the running kernel can (run that cell again).",
     );
   });
 });
