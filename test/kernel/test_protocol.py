@@ -330,6 +330,19 @@ def test_user_expressions_are_evaluated_after_the_cell(kernel):
     assert content["user_expressions"]["broken"]["ename"] == "TypeScriptError"
 
 
+def test_silent_blank_and_unhistoried_cells_take_no_execution_count(fresh_kernel):
+    # As IPython: silent runs publish nothing and, with store_history false and blank cells, leave the count alone.
+    _, kc = fresh_kernel
+    first = execute(kc, "1 + 1")[0]["content"]["execution_count"]
+    msg_id = kc.execute("let hidden = 41", silent=True)
+    assert reply_to(kc, msg_id)["content"]["status"] == "ok"
+    assert execute(kc, "   \n")[0]["content"]["execution_count"] == first
+    assert execute(kc, "hidden", store_history=False)[0]["content"]["execution_count"] == first
+    reply, outputs = execute(kc, "hidden + 1")
+    assert reply["content"]["execution_count"] == first + 1
+    assert outputs[-1]["content"]["data"]["text/plain"] == "42"
+
+
 def test_an_optimizer_written_in_a_cell_trains_like_a_built_in(kernel):
     _, kc = kernel
     code = (

@@ -151,7 +151,8 @@ export class KernelProtocol {
     const content = message.content;
     const code = String(content.code ?? "");
     const silent = content.silent === true;
-    const storeHistory = !silent && content.store_history !== false;
+    // As IPython: a blank cell runs nothing, so it takes no execution count and no place in the history.
+    const storeHistory = !silent && content.store_history !== false && code.trim() !== "";
     if (storeHistory) this.executionCount += 1;
     const count = this.executionCount;
     const { outputs, runner, history } = this.parts;
