@@ -20,6 +20,7 @@ import {
   entriesBehind,
   entryAt,
   formatEntry,
+  formatReadout,
   scaleOf,
   stepLabel,
   TABLE_LIMIT,
@@ -155,7 +156,7 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
     this.parts.readout.textContent =
       k === undefined || !written
         ? "Hover an entry of the written matrix to light the entries that made it."
-        : `${written.name}[${Math.floor(k / written.cols)}, ${k % written.cols}] = ${written.values[k]}`;
+        : `${written.name}[${Math.floor(k / written.cols)}, ${k % written.cols}] = ${formatReadout(written.values[k])}`;
   }
 
   override dispose(): void {
@@ -337,7 +338,7 @@ export class RenderedSteps extends PayloadWidget<StepsPayload> {
         const k = at(event);
         if (written) this.hover(k);
         else if (k !== undefined)
-          this.parts.readout.textContent = `${matrix.name}[${k}] = ${matrix.values[k]}`;
+          this.parts.readout.textContent = `${matrix.name}[${k}] = ${formatReadout(matrix.values[k])}`;
       });
       if (written) canvas.addEventListener("mouseleave", () => this.hover(undefined));
       if (matrix.editable) {

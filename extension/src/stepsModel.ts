@@ -61,6 +61,14 @@ export function formatEntry(value: number): string {
   return Number(value.toPrecision(4)).toString();
 }
 
+/**
+ * A value for the hover readout: as exact as the model keeps it, without the binary rounding noise of decimal inputs
+ * (0.1 + 0.07 reads 0.17, not 0.17000000000000015); 12 significant digits cover Float32 models entirely.
+ */
+export function formatReadout(value: number): string {
+  return Number.isFinite(value) ? Number(value.toPrecision(12)).toString() : String(value);
+}
+
 /** The largest magnitude in a matrix (1 for an all-zero one), for its colour scale. */
 export function scaleOf(matrix: StepMatrix): number {
   let largest = 0;

@@ -5,6 +5,7 @@ import { STEPS_MIME_TYPE_V1, type StepsPayload } from "@deltalab/core/payloads";
 import { MimeModel } from "@jupyterlab/rendermime/lib/mimemodel";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RenderedSteps, type StepsViewOptions } from "../../../extension/src/steps";
+import { formatReadout } from "../../../extension/src/stepsModel";
 import { fakeKernel } from "./fakeKernel";
 
 /** A real payload from the engine: the 3x3 image / 2x2 filter network with a bias, then a dense layer. */
@@ -145,6 +146,16 @@ describe("the stepper view", () => {
     expect(widget.node.querySelector(".jp-deltalab-steps-equation")?.textContent).toBe(
       `\\[${p.steps[0].equation}\\]`,
     );
+  });
+});
+
+describe("the hover readout", () => {
+  it("gives a value as exact as the model keeps it, without the rounding noise of decimal inputs", () => {
+    expect(formatReadout(0.1 + 0.07)).toBe("0.17");
+    expect(formatReadout(67.99999999999997)).toBe("68");
+    expect(formatReadout(Math.fround(0.1))).toBe("0.10000000149");
+    expect(formatReadout(-1.2345678901234e-9)).toBe("-1.23456789012e-9");
+    expect(formatReadout(Number.NaN)).toBe("NaN");
   });
 });
 
