@@ -35,3 +35,36 @@ def test_notebook_runs_without_errors(path):
         client.execute()
     except CellExecutionError as error:
         pytest.fail(f"{path.name}: a cell failed\n{error}")
+
+
+def test_the_gpu_notebook_says_why_it_skips_its_gpu_cells_when_no_adapter_opens(monkeypatch):
+    # An adapter name that matches nothing makes every WebGPU open fail, as on a machine without Mesa or a GPU.
+    monkeypatch.setenv("DELTALAB_WEBGPU_ADAPTER", "no adapter has this name")
+    path = NOTEBOOKS / "12-gpu-kernels-and-tuning.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        kernel_name="deltalab",
+        timeout=600,
+        startup_timeout=120,
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        pytest.fail(f"{path.name} without an adapter: a cell failed\n{error}")
+    printed = "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+    )
+    assert "No WebGPU adapter opened, so the GPU cells below are skipped" in printed
+    assert 'does not match "no adapter has this name"' in printed
+    gpu_cells = [cell for cell in notebook.cells if cell.cell_type == "code" and "if (gpu)" in cell.source]
+    assert gpu_cells, "the notebook has no cell that runs only with an adapter"
+    for cell in gpu_cells:
+        said = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+        assert "GPU cell skipped: no WebGPU adapter opened" in said, cell.source[:120]
