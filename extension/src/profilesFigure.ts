@@ -172,7 +172,13 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme, view: Pro
   return {
     data,
     layout: {
-      title: { text: plotlyText(`${payload.title ?? "optimizer profiles"}${status}`) },
+      // The title on the top line, the legend on the next one, so neither covers the other.
+      title: {
+        text: plotlyText(`${payload.title ?? "optimizer profiles"}${status}`),
+        yref: "container",
+        y: 0.99,
+        yanchor: "top",
+      },
       uirevision: "profiles",
       xaxis: { ...axis, type: "log", title: { text: "tau (ratio to the best solver)" }, domain: [0, 0.46] },
       yaxis: {
@@ -202,6 +208,7 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme, view: Pro
             yaxis3: {
               ...axis,
               type: "log",
+              exponentformat: "e",
               title: { text: "lowest f so far" },
               anchor: "x3",
               domain: [0, 0.3],
@@ -241,8 +248,8 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme, view: Pro
       paper_bgcolor: theme.background,
       plot_bgcolor: theme.background,
       font: { family: theme.fontFamily, color: theme.foreground, size: theme.fontSize },
-      legend: { orientation: "h", y: 1.12 },
-      margin: { l: 60, r: 20, t: 70, b: 40 },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      margin: { l: 60, r: 20, t: 90, b: 40 },
       height: hasCurves ? 640 : 420,
     },
     config: { responsive: false, displaylogo: false },
