@@ -1,4 +1,4 @@
-import type { ProfilesPayload } from "@deltalab/core/payloads";
+import type { ProfilesPayload, TrainingBenchmark } from "@deltalab/core/payloads";
 import type { Figure, Trace } from "./plotly";
 import { plotlyText } from "./text";
 import type { Theme } from "./theme";
@@ -85,6 +85,7 @@ export interface ProfilesViewState {
  * pair has its own two traces, shown or hidden by the slider; every profile point carries its problem as customdata.
  */
 export function profilesFigure(payload: ProfilesPayload, theme: Theme, view: ProfilesViewState = {}): Figure {
+  if (payload.training) return trainingBenchmarkFigure(payload, payload.training, theme);
   const S = payload.solvers.length;
   const P = payload.problems.length;
   const shown = view.tau !== undefined && view.tau < payload.taus.length ? view.tau : defaultTau(payload);
@@ -256,8 +257,100 @@ export function profilesFigure(payload: ProfilesPayload, theme: Theme, view: Pro
   };
 }
 
+/**
+ * A minibatch benchmark on one network: each solver's training loss against epochs (left) and against the seconds
+ * spent training (right), one colour per solver in both; a diverged run ends where it diverged.
+ */
+export function trainingBenchmarkFigure(
+  payload: ProfilesPayload,
+  training: TrainingBenchmark,
+  theme: Theme,
+): Figure {
+  const data: Trace[] = [];
+  training.runs.forEach((run, s) => {
+    const color = PALETTE[s % PALETTE.length];
+    const name = plotlyText(payload.solvers[s] + (run.diverged ? " (diverged)" : ""));
+    const common = {
+      type: "scatter" as const,
+      mode: "lines+markers",
+      name,
+      legendgroup: name,
+      y: run.loss,
+      visible: true,
+    };
+    data.push({
+      ...common,
+      x: run.epochs,
+      xaxis: "x",
+      yaxis: "y",
+      line: { color },
+      marker: { color, size: 5 },
+      showlegend: true,
+    });
+    data.push({
+      ...common,
+      x: run.seconds,
+      xaxis: "x2",
+      yaxis: "y2",
+      line: { color },
+      marker: { color, size: 5 },
+      showlegend: false,
+      hovertemplate: "%{x:.3g} s: loss %{y:.4g}<extra>%{fullData.name}</extra>",
+    });
+  });
+  const axis = { color: theme.foreground, gridcolor: theme.grid, zerolinecolor: theme.grid };
+  const status = payload.complete ? "" : " (interrupted: the epochs finished so far)";
+  return {
+    data,
+    layout: {
+      title: {
+        text: plotlyText(`${payload.title ?? "minibatch optimizers"}${status}`),
+        yref: "container",
+        y: 0.99,
+        yanchor: "top",
+      },
+      xaxis: { ...axis, title: { text: "epoch" }, domain: [0, 0.46], dtick: 1 },
+      yaxis: { ...axis, title: { text: `training loss (${training.samples} samples)` } },
+      xaxis2: { ...axis, title: { text: "seconds of training" }, domain: [0.54, 1], anchor: "y2" },
+      yaxis2: { ...axis, anchor: "x2", matches: "y" },
+      paper_bgcolor: theme.background,
+      plot_bgcolor: theme.background,
+      font: { family: theme.fontFamily, color: theme.foreground, size: theme.fontSize },
+      legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+      margin: { l: 60, r: 20, t: 90, b: 50 },
+      height: 420,
+    },
+    config: { responsive: false, displaylogo: false },
+  };
+}
+
+/** A minibatch benchmark's table: final loss, held-out accuracy, seconds, and the epochs to pass each tau. */
+function trainingTable(payload: ProfilesPayload, training: TrainingBenchmark) {
+  const headers = [
+    "optimizer",
+    "epochs",
+    "final loss",
+    "test accuracy",
+    "seconds",
+    ...payload.taus.map((tau) => `epochs to tau ${formatTau(tau)}`),
+  ];
+  const rows = training.runs.map((run, s) => {
+    const last = run.epochs.length - 1;
+    return [
+      payload.solvers[s],
+      `${run.epochs[last] ?? 0}${run.diverged ? " (diverged)" : ""}`,
+      last >= 0 ? Number(run.loss[last].toPrecision(4)).toString() : "-",
+      run.testAccuracy && last >= 0 ? run.testAccuracy[last].toFixed(3) : "-",
+      last >= 0 ? run.seconds[last].toFixed(2) : "-",
+      ...payload.costs.map((table) => String(table[0]?.[s] ?? "-")),
+    ];
+  });
+  return { headers, rows };
+}
+
 /** Per solver and tau: problems solved and the median evaluations where solved (the table under the plot). */
 export function profileTable(payload: ProfilesPayload): { headers: string[]; rows: string[][] } {
+  if (payload.training) return trainingTable(payload, payload.training);
   const headers = ["optimizer", ...payload.taus.map((tau) => `tau ${formatTau(tau)}: solved, median evals`)];
   const rows = payload.solvers.map((solver, s) => [
     solver,

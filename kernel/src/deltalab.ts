@@ -68,6 +68,12 @@ export {
   type BenchSummaryRow,
 } from "./commands/bench";
 export {
+  benchLenet5,
+  trainingProfilesPayload,
+  type TrainingBenchOptions,
+  type TrainingBenchReport,
+} from "./commands/benchTraining";
+export {
   layerGeometry,
   layerMatrices,
   patternPng,

@@ -37,26 +37,54 @@ function payload(): ProfilesPayload {
   };
 }
 
-function notebook(): string {
-  const nb = JSON.parse(notebookJson(["%bench mgh"]));
+/** A minibatch benchmark on LeNet-5 (%bench lenet5): made-up losses of three optimizers over three epochs. */
+function trainingPayload(): ProfilesPayload {
+  const loss = [
+    [2.36, 1.4, 1.05, 0.95],
+    [2.36, 0.98, 0.78, 0.7],
+    [2.36, 1.1, 0.82, 0.69],
+  ];
+  return {
+    title: "LeNet-5 on 1000 Fashion-MNIST images, batch 32",
+    solvers: ["sgd", "momentum", "adam"],
+    problems: [{ name: "LeNet-5 on 1000 Fashion-MNIST images", dim: 61706 }],
+    taus: [1e-1, 1e-3],
+    costs: [[[null, 3, 2]], [[null, null, 3]]],
+    complete: true,
+    training: {
+      samples: 1000,
+      batchSize: 32,
+      runs: loss.map((l, s) => ({
+        epochs: [0, 1, 2, 3],
+        seconds: [0, 1, 2, 3].map((e) => e * (0.2 + 0.02 * s)),
+        loss: l,
+        testAccuracy: [0.1, 0.6 + 0.03 * s, 0.66 + 0.03 * s, 0.7 + 0.02 * s],
+        diverged: false,
+      })),
+    },
+  };
+}
+
+function notebook(payloadOf: () => ProfilesPayload, command: string): string {
+  const nb = JSON.parse(notebookJson([command]));
   nb.metadata.deltalab_test_run = randomUUID();
   nb.cells[0].outputs = [
     {
       output_type: "display_data",
-      data: { [PROFILES_MIME_TYPE_V1]: payload(), "text/plain": ["<deltalab profiles>"] },
+      data: { [PROFILES_MIME_TYPE_V1]: payloadOf(), "text/plain": ["<deltalab profiles>"] },
       metadata: {},
     },
   ];
   return JSON.stringify(nb);
 }
 
-const visibleTraces = (page: Page) =>
-  page.evaluate(() => {
-    const graph = document.querySelector(".jp-deltalab-profiles .js-plotly-plot") as
+const visibleTraces = (page: Page, view = ".jp-deltalab-profiles") =>
+  page.evaluate((selector) => {
+    const graph = document.querySelector(`${selector} .js-plotly-plot`) as
       | (HTMLElement & { data?: { visible?: unknown; xaxis?: string; name?: string }[] })
       | null;
     return (graph?.data ?? []).filter((t) => t.visible === true).map((t) => `${t.name}@${t.xaxis}`);
-  });
+  }, view);
 
 describe("the profile view in JupyterLab", () => {
   let lab: Lab;
@@ -66,7 +94,8 @@ describe("the profile view in JupyterLab", () => {
 
   beforeAll(async () => {
     rootDir = mkdtempSync(join(tmpdir(), "deltalab-profiles-"));
-    writeFileSync(join(rootDir, "profiles.ipynb"), notebook());
+    writeFileSync(join(rootDir, "profiles.ipynb"), notebook(payload, "%bench mgh"));
+    writeFileSync(join(rootDir, "training.ipynb"), notebook(trainingPayload, "%bench lenet5"));
     mkdirSync(screenshotDir, { recursive: true });
     lab = await startLab({ rootDir });
     browser = await startBrowser();
@@ -140,5 +169,29 @@ describe("the profile view in JupyterLab", () => {
     await page
       .locator(".jp-deltalab-profiles")
       .screenshot({ path: join(screenshotDir, "extension-profiles-tau.png") });
+  });
+
+  it("draws a minibatch benchmark's loss against epochs and seconds, with its table", async () => {
+    const second = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    try {
+      await openNotebook(second, lab, "training.ipynb");
+      // the lab reopens the first notebook too; this one's view is in the panel on show
+      const selector = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-deltalab-profiles";
+      const view = second.locator(selector);
+      await view.scrollIntoViewIfNeeded();
+      await second.waitForFunction(
+        (s) => document.querySelector(`${s} .js-plotly-plot .scatterlayer`),
+        selector,
+      );
+      const shown = await visibleTraces(second, selector);
+      expect(shown).toEqual(["sgd@x", "sgd@x2", "momentum@x", "momentum@x2", "adam@x", "adam@x2"]);
+      const rows = await view.locator("tbody tr").allTextContents();
+      expect(rows).toHaveLength(3);
+      expect(rows[1]).toContain("0.7");
+      await second.waitForTimeout(300);
+      await view.screenshot({ path: join(screenshotDir, "extension-profiles-training.png") });
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -26,6 +26,39 @@ export interface ProfilesPayload {
   curves?: ProfileCurve[][];
   /** False when the benchmark was interrupted: the payload holds the runs finished so far. */
   complete: boolean;
+  /**
+   * A minibatch benchmark on one network instead of a problem set: each solver's loss on the training set after
+   * every epoch, against epochs and seconds. `problems` then holds the network (dim: its parameter count) and
+   * `costs[t][0][s]` the epochs solver s needed to pass the test at taus[t]; the view draws the loss curves.
+   */
+  training?: TrainingBenchmark;
+}
+
+export interface TrainingBenchmark {
+  samples: number;
+  batchSize: number;
+  /** runs[s]: solver s's measurements, epoch 0 being the common start. */
+  runs: TrainingBenchmarkCurve[];
+}
+
+export interface TrainingBenchmarkCurve {
+  epochs: number[];
+  /** Seconds spent training up to each epoch (evaluations left out). */
+  seconds: number[];
+  /** Mean loss over the training set. */
+  loss: number[];
+  /** Held-out accuracy (0..1), when there was held-out data. */
+  testAccuracy?: number[];
+  /** The run stopped at a non-finite loss or gradient. */
+  diverged: boolean;
+}
+
+/** The tolerances a profile view's slider offers by default. */
+export const PROFILE_TAUS = [1e-1, 1e-3, 1e-5, 1e-7];
+
+/** The slider's tolerances: the defaults and `tau` (the tolerance of the table), largest first. */
+export function profileTaus(tau: number): number[] {
+  return [...new Set([...PROFILE_TAUS, tau])].sort((a, b) => b - a);
 }
 
 const cost: JsonSchema = { type: ["integer", "null"], minimum: 1 };
@@ -71,6 +104,34 @@ export const PROFILES_SCHEMA_V1: JsonSchema = {
       },
     },
     complete: { type: "boolean" },
+    training: {
+      type: "object",
+      required: ["samples", "batchSize", "runs"],
+      additionalProperties: false,
+      properties: {
+        samples: { type: "integer", minimum: 1 },
+        batchSize: { type: "integer", minimum: 1 },
+        runs: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["epochs", "seconds", "loss", "diverged"],
+            additionalProperties: false,
+            properties: {
+              epochs: numberArray("epochs done at each measurement (0: the start)"),
+              seconds: numberArray("seconds spent training up to each measurement"),
+              loss: numberArray("mean loss over the training set"),
+              testAccuracy: {
+                type: "array",
+                description: "held-out accuracy (0..1) at each measurement",
+                items: { type: "number", minimum: 0, maximum: 1 },
+              },
+              diverged: { type: "boolean" },
+            },
+          },
+        },
+      },
+    },
   },
 };
 
@@ -101,6 +162,20 @@ export function profilesProblems(payload: ProfilesPayload): string[] {
           );
         }
       });
+    });
+  }
+  if (payload.training) {
+    const { runs } = payload.training;
+    if (runs.length !== S) problems.push(`training.runs has ${runs.length} runs, there are ${S} solvers`);
+    if (P !== 1) problems.push(`a training benchmark has one problem (the network), got ${P}`);
+    runs.forEach((run, s) => {
+      const n = run.epochs.length;
+      for (const key of ["seconds", "loss", "testAccuracy"] as const) {
+        const values = run[key];
+        if (values && values.length !== n) {
+          problems.push(`training.runs[${s}].${key} has ${values.length} values, epochs has ${n}`);
+        }
+      }
     });
   }
   return problems;

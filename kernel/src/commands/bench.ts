@@ -17,14 +17,15 @@ import {
   type BenchmarkRun,
   type BenchmarkSolver,
 } from "@deltalab/core";
-import { PROFILES_MIME_TYPE_V1, type ProfilesPayload } from "@deltalab/core/payloads";
+import { PROFILES_MIME_TYPE_V1, profileTaus, type ProfilesPayload } from "@deltalab/core/payloads";
 import { checkBindingName, type CommandContext } from "./context";
 import { htmlTable, textTable } from "./html";
 import { resolveOptimizer } from "./optimizers";
 import { UsageError } from "./parse";
 import { ProgressLine, timeLeft, type ProgressOptions } from "./progress";
 import { displayable } from "./result";
-import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
+import { benchLenet5 } from "./benchTraining";
+import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec, type ParsedArgs } from "./spec";
 
 export interface BenchOptions {
   /** More-Wild's tolerance tau of the convergence test f <= fL + tau (f0 - fL) (default 1e-3). */
@@ -57,12 +58,9 @@ export interface BenchReport {
   payload: ProfilesPayload;
 }
 
-/** The tolerances the profile view's slider offers (the --tau of the table is added when not among them). */
-export const PROFILE_TAUS = [1e-1, 1e-3, 1e-5, 1e-7];
-
 /** The profile view's payload: costs at each tau of the problems every solver finished, and every run's curve. */
 export function profilesPayload(title: string, result: BenchmarkResult, tau: number): ProfilesPayload {
-  const taus = [...new Set([...PROFILE_TAUS, tau])].sort((a, b) => b - a);
+  const taus = profileTaus(tau);
   const finished = result.problems
     .map((_, p) => p)
     .filter((p) =>
@@ -254,7 +252,8 @@ export function benchSpec(progressOptions: ProgressOptions = {}): CommandSpec {
       {
         name: "SET",
         description:
-          "mgh (the More-Garbow-Hillstrom problems) or a variable holding [{ name, objective, start }]",
+          "mgh (the More-Garbow-Hillstrom problems), lenet5 (minibatch optimizers training LeNet-5 on the " +
+          "committed Fashion-MNIST subset) or a variable holding [{ name, objective, start }]",
         optional: true,
       },
     ],
@@ -281,11 +280,29 @@ export function benchSpec(progressOptions: ProgressOptions = {}): CommandSpec {
         defaultText: "1000",
       },
       { name: "lr", kind: "number", description: "step size of the built-in first-order optimizers" },
+      { name: "epochs", kind: "integer", description: "lenet5: epochs of every run", defaultText: "3" },
+      { name: "batch", kind: "integer", description: "lenet5: minibatch size", defaultText: "32" },
+      {
+        name: "count",
+        kind: "integer",
+        description: "lenet5: training images taken from the subset",
+        defaultText: "2000",
+      },
+      {
+        name: "seed",
+        kind: "integer",
+        description: "lenet5: initial parameters and shuffling",
+        defaultText: "0",
+      },
       AS_OPTION,
     ],
-    examples: ["%bench mgh --optimizers bfgs,lbfgs,myMethod --tau 1e-5"],
+    examples: [
+      "%bench mgh --optimizers bfgs,lbfgs,myMethod --tau 1e-5",
+      "%bench lenet5 --optimizers sgd,momentum,adam,myTransform --epochs 3",
+    ],
     run: async (args, context: CommandContext) => {
       const [setName = "mgh"] = args.positional;
+      if (setName === "lenet5") return runLenet5(args, context, progressOptions);
       const scale = numberOption(args, "scale") ?? 1;
       const problems =
         setName === "mgh" ? mghBenchmarkSet(scale) : checkProblemSet(context.lookup(setName), setName);
@@ -322,4 +339,35 @@ export function benchSpec(progressOptions: ProgressOptions = {}): CommandSpec {
       return report;
     },
   };
+}
+
+/** `%bench lenet5`: minibatch optimizers only (a batch method needs the whole objective at every step). */
+async function runLenet5(args: ParsedArgs, context: CommandContext, progressOptions: ProgressOptions) {
+  const lr = numberOption(args, "lr");
+  const names = listOption(args, "optimizers") ?? ["sgd", "momentum", "adam"];
+  if (names.length === 0) throw new UsageError("--optimizers needs at least one optimizer");
+  const solvers = names.map((name) => {
+    const o = resolveOptimizer(name, context, { transformsOnly: true, ...(lr !== undefined ? { lr } : {}) });
+    if (o.kind !== "transform") throw new UsageError(`${name} is not a minibatch optimizer`);
+    return { name: o.label, transform: o.transform };
+  });
+  const progress = new ProgressLine(context.outputs, "%bench on LeNet-5", progressOptions);
+  const option = (name: string) => numberOption(args, name);
+  const report = await benchLenet5(solvers, {
+    ...(option("epochs") !== undefined ? { epochs: option("epochs") } : {}),
+    ...(option("batch") !== undefined ? { batchSize: option("batch") } : {}),
+    ...(option("count") !== undefined ? { count: option("count") } : {}),
+    ...(option("seed") !== undefined ? { seed: option("seed") } : {}),
+    ...(option("tau") !== undefined ? { tau: option("tau") } : {}),
+    signal: context.signal,
+    onProgress: (done, total, solver, epoch) =>
+      progress.update(
+        `${done}/${total} epochs measured (last: ${solver}, epoch ${epoch}) ` +
+          timeLeft(done, total, progress.elapsedMs()),
+      ),
+  });
+  progress.finish(report.result.complete ? "done" : "interrupted: the epochs finished so far are kept");
+  const as = stringOption(args, "as");
+  if (as) context.bind(checkBindingName(as), report, 'import("deltalab").TrainingBenchReport');
+  return report;
 }

@@ -149,3 +149,69 @@ describe("RenderedProfiles", () => {
     expect(widget.node.querySelector(".jp-deltalab-error")?.textContent).toContain("/taus/0");
   });
 });
+
+/** A minibatch benchmark of two solvers on one network; the second diverged after its first epoch. */
+function trainingPayload(): ProfilesPayload {
+  return {
+    title: "LeNet-5 made up",
+    solvers: ["sgd", "wild"],
+    problems: [{ name: "LeNet-5", dim: 61706 }],
+    taus: [1e-1, 1e-3],
+    costs: [[[2, null]], [[3, null]]],
+    complete: true,
+    training: {
+      samples: 2000,
+      batchSize: 32,
+      runs: [
+        {
+          epochs: [0, 1, 2, 3],
+          seconds: [0, 0.5, 1.1, 1.6],
+          loss: [2.3, 1.2, 0.8, 0.7],
+          testAccuracy: [0.1, 0.5, 0.6, 0.65],
+          diverged: false,
+        },
+        { epochs: [0, 1], seconds: [0, 0.4], loss: [2.3, 5.1], diverged: true },
+      ],
+    },
+  };
+}
+
+describe("RenderedProfiles of a minibatch benchmark", () => {
+  it("draws each solver's loss against epochs and against seconds, and no profiles", async () => {
+    const { plotly } = await render(trainingPayload());
+    const { data, layout } = plotly.last();
+    expect(data).toHaveLength(4);
+    expect(data.map((t) => [t.name, t.xaxis ?? "x"])).toEqual([
+      ["sgd", "x"],
+      ["sgd", "x2"],
+      ["wild (diverged)", "x"],
+      ["wild (diverged)", "x2"],
+    ]);
+    expect(data[0].x).toEqual([0, 1, 2, 3]);
+    expect(data[1].x).toEqual([0, 0.5, 1.1, 1.6]);
+    expect(data[1].y).toEqual([2.3, 1.2, 0.8, 0.7]);
+    expect(layout.sliders).toBeUndefined();
+    expect(JSON.stringify(layout)).toContain("seconds of training");
+  });
+
+  it("tabulates the final loss, the held-out accuracy, the seconds and the epochs to each tau", async () => {
+    const { widget } = await render(trainingPayload());
+    const rows = [...widget.node.querySelectorAll("tbody tr")].map((tr) =>
+      [...tr.querySelectorAll("td")].map((td) => td.textContent),
+    );
+    expect(rows).toEqual([
+      ["sgd", "3", "0.7", "0.650", "1.60", "2", "3"],
+      ["wild", "1 (diverged)", "5.1", "-", "0.40", "-", "-"],
+    ]);
+  });
+
+  it("shows an error box for a run whose columns differ in length", async () => {
+    const bad = trainingPayload();
+    bad.training?.runs[0].seconds.pop();
+    const { widget, plotly } = await render(bad);
+    expect(widget.node.querySelector(".jp-deltalab-error")?.textContent).toContain(
+      "training.runs[0].seconds has 3 values, epochs has 4",
+    );
+    expect(plotly.calls.react).toBe(0);
+  });
+});

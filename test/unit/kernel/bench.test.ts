@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  evaluate,
+  fromDataset,
   initialIterate,
+  lenet5,
+  loadFashionMnist,
   mghProblems,
   minimize,
+  type GradientTransform,
   type IterateState,
   type Method,
   type Objective,
@@ -10,6 +15,7 @@ import {
 import { PROFILES_SCHEMA_V1, profilesProblems } from "@deltalab/core/payloads";
 import { readPayload } from "../../../extension/src/validate";
 import { benchSpec, type BenchReport } from "../../../kernel/src/commands/bench";
+import type { TrainingBenchReport } from "../../../kernel/src/commands/benchTraining";
 import { memoryContext } from "../../../kernel/src/commands/context";
 import { CommandRegistry } from "../../../kernel/src/commands/registry";
 
@@ -143,5 +149,64 @@ describe("%bench", () => {
     await expect(
       eager().run({ name: "bench", args: ["mgh", "--scale", "3"], line: 0 }, memoryContext()),
     ).rejects.toThrow(/--scale must be 1, 10 or 100/);
+  });
+});
+
+describe("%bench lenet5", () => {
+  it("trains LeNet-5 with built-in and cell-written transforms from one start and draws their loss curves", async () => {
+    const halving: GradientTransform<null> = {
+      name: "halving",
+      init: () => null,
+      update: (g, state, _theta, step) => {
+        for (let j = 0; j < g.length; j++) step[j] = -0.005 * g[j];
+        return state;
+      },
+    };
+    const context = memoryContext({ halving });
+    const report = (await eager().run(
+      {
+        name: "bench",
+        args: ["lenet5", "--optimizers", "sgd,halving", "--epochs", "1", "--count", "64", "--batch", "16"],
+        line: 0,
+      },
+      context,
+    )) as TrainingBenchReport;
+    expect(report.result.complete).toBe(true);
+    expect(report.result.solvers).toEqual(["sgd", "halving"]);
+    expect(report.result.problem).toMatchObject({
+      samples: 64,
+      batchSize: 16,
+      parameters: lenet5({ inputSize: 28 }).parameterCount,
+    });
+    // both start where a fresh LeNet-5 starts on those 64 images
+    const images = fromDataset(loadFashionMnist({ subset: true, split: "train", limit: 64 }));
+    const start = evaluate(lenet5({ inputSize: 28, seed: 0 }), images, { loss: "cross-entropy" }).loss;
+    for (const run of report.result.runs) {
+      expect(run.points.map((p) => p.epoch)).toEqual([0, 1]);
+      expect(run.points[0].loss).toBeCloseTo(start, 5);
+      expect(run.points[1].testAccuracy).toBeGreaterThanOrEqual(0);
+    }
+    const read = readPayload(JSON.parse(JSON.stringify(report.payload)), {
+      name: "profiles",
+      schema: PROFILES_SCHEMA_V1,
+      problems: profilesProblems,
+    });
+    expect(read.ok, read.ok ? "" : read.error).toBe(true);
+    expect(String(context.displayed.at(-1)?.bundle["text/plain"])).toMatch(/%bench on LeNet-5: done/);
+    const display = (report as unknown as Record<symbol, () => Record<string, unknown>>)[
+      Symbol.for("Jupyter.display")
+    ];
+    const text = String(display()["text/plain"]);
+    expect(text).toMatch(/LeNet-5 on 64 Fashion-MNIST images, batch 16/);
+    expect(text).toMatch(/halving/);
+  });
+
+  it("takes minibatch optimizers only", async () => {
+    await expect(
+      eager().run({ name: "bench", args: ["lenet5", "--optimizers", "bfgs"], line: 0 }, memoryContext()),
+    ).rejects.toThrow(/unknown optimizer "bfgs": use one of sgd, momentum/);
+    await expect(
+      eager().run({ name: "bench", args: ["lenet5", "--count", "5000"], line: 0 }, memoryContext()),
+    ).rejects.toThrow(/--count must be an integer in 1\.\.2000, got 5000/);
   });
 });
