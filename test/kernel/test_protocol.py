@@ -54,6 +54,18 @@ def test_error_traceback_points_at_the_cells_lines(kernel):
     assert any("line 3" in line and "throw new RangeError" in line for line in error["traceback"])
 
 
+def test_a_runaway_recursion_fails_with_its_frame_once_and_the_kernel_goes_on(kernel):
+    _, kc = kernel
+    reply, outputs = execute(kc, "function deeper(n: number): number {\n  return deeper(n + 1) + 1;\n}\ndeeper(0)")
+    assert reply["content"]["ename"] == "RangeError"
+    assert "call stack" in reply["content"]["evalue"]
+    traceback = [m for m in outputs if m["msg_type"] == "error"][0]["content"]["traceback"]
+    frames = [line for line in traceback if "line 2 in deeper" in line]
+    assert len(frames) == 1, traceback
+    assert any("the frame above repeated" in line for line in traceback), traceback
+    assert execute(kc, "1 + 1")[1][-1]["content"]["data"]["text/plain"] == "2"
+
+
 def test_type_errors_are_reported_with_their_line(kernel):
     _, kc = kernel
     reply, _ = execute(kc, "const ok = 1;\nconst s: string = ok;")

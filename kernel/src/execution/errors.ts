@@ -82,7 +82,21 @@ export function thrownError(thrown: unknown, source?: CellSource): CellError {
       traceback.push(frame);
     }
   }
-  return { ename, evalue, traceback };
+  return { ename, evalue, traceback: foldRepeats(traceback) };
+}
+
+/** Runs of one frame repeated (a runaway recursion) shown once, then how often it repeats, as Python does. */
+function foldRepeats(lines: string[]): string[] {
+  const folded: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    let j = i + 1;
+    while (j < lines.length && lines[j] === lines[i]) j++;
+    folded.push(lines[i]);
+    if (j - i > 2) folded.push(`    [the frame above repeated ${j - i - 1} more times]`);
+    else if (j - i === 2) folded.push(lines[i]);
+    i = j;
+  }
+  return folded;
 }
 
 function rewriteCellFrame(frame: string, source: CellSource, cellLines: string[]): string | undefined {
