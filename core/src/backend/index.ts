@@ -1,9 +1,13 @@
 export { referenceBackend, type Backend } from "./backend";
+export type { CompileModel, DeviceCompileOptions, DeviceModel } from "./device";
 export {
   disposeSharedWasmBackend,
+  registerBackend,
+  registeredBackends,
   resolveBackend,
   sharedWasmBackend,
   type BackendChoice,
+  type BackendFactory,
   type BackendName,
 } from "./select";
 export { type WasmActivation } from "./wasm/arguments";

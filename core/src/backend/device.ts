@@ -1,0 +1,43 @@
+/**
+ * The model-level capability of a backend whose memory is not the host's (WebGPU): a whole model compiled for one
+ * batch size, with theta, activations and deltas resident on the device. A device runs asynchronously and a whole
+ * training step at a time (one submission), so it is not a per-layer `accelerate`: callers hand it a batch and await
+ * the batch's loss, its gradient, or the per-sample losses.
+ *
+ * The loss is the batch mean of seed 001 without regularization,
+ *
+ *   f_B(theta) = (1/B) sum_{i in B} r_i(theta),
+ *
+ * so a device gradient is the core's summed gradient divided by B. Inputs and targets are `batch` samples back to
+ * back in the model's layout, in Float32.
+ */
+import type { LossName } from "../losses";
+import type { Sequential } from "../model/sequential";
+
+export interface DeviceCompileOptions {
+  /** Samples per call. */
+  readonly batch: number;
+  /** The loss the model is trained or evaluated with; a device names the losses it has. */
+  readonly loss: LossName;
+  /** false: forward passes only (losses), no deltas or gradients on the device. Default true. */
+  readonly training?: boolean;
+}
+
+export interface DeviceModel {
+  readonly batch: number;
+  /** Whether `valueAndGradient` is available (compiled with `training`). */
+  readonly training: boolean;
+  /** r_i(theta) for each sample of one batch at the device's theta (a forward pass). */
+  losses(inputs: Float32Array, targets: Float32Array): Promise<Float32Array>;
+  /** f_B(theta) at the device's theta, with its gradient written into `gradient` (theta's order and length). */
+  valueAndGradient(inputs: Float32Array, targets: Float32Array, gradient: Float64Array): Promise<number>;
+  /** theta from the device, in the model's order. */
+  readParameters(): Promise<Float64Array>;
+  /** Copies theta (the model's order and length) to the device. */
+  writeParameters(theta: ArrayLike<number>): void;
+  /** Frees the device memory of the compiled model. */
+  dispose(): void;
+}
+
+/** What a backend with a device compiles: a model, for a batch size and a loss. */
+export type CompileModel = (model: Sequential, options: DeviceCompileOptions) => Promise<DeviceModel>;
