@@ -1,3 +1,4 @@
+export * from "./loop";
 export * from "./train";
 export * from "./evaluate";
 export * from "./benchmark";
