@@ -34,6 +34,9 @@ export * from "./train/layers";
 export * from "./train/gpuModel";
 export * from "./train/trainOnDevice";
 
+// WebGPU as a core backend: registers "webgpu" with @deltalab/core on import.
+export * from "./backend/webgpuBackend";
+
 // Auto-tuner.
 export * from "./tuner/accessModel";
 export * from "./tuner/operator";
@@ -52,5 +55,5 @@ export * from "./experiments/workgroupMemory";
 
 // Loss landscapes on the device.
 export * from "./landscape/planeKernels";
-export * from "./landscape/deviceNetwork";
+export * from "./landscape/planeData";
 export * from "./landscape/planeEvaluator";

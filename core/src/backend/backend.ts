@@ -17,7 +17,7 @@
  */
 import type { Layer } from "../layers/layer";
 import type { DType, FloatArray } from "../tensor";
-import type { CompileModel } from "./device";
+import type { CompileModel, CompileSurface, DeviceDescription } from "./device";
 
 export interface Backend {
   /** "reference", "wasm", "webgpu". */
@@ -28,6 +28,12 @@ export interface Backend {
   workspaceBuffer?(dtype: DType, length: number, owner: object): FloatArray;
   /** A model compiled onto the backend's device, for backends with memory of their own (device.ts). */
   compile?: CompileModel;
+  /** A loss-surface evaluator on the device for a model objective (device.ts). */
+  compileSurface?: CompileSurface;
+  /** Opens the backend's device (once) and describes it; rejects, saying why, when no device opens. */
+  openDevice?(): Promise<DeviceDescription>;
+  /** Frees what the backend holds (worker threads, a device); a later use may make them again. */
+  dispose?(): void;
 }
 
 /** The layers' own code. */

@@ -11,7 +11,9 @@
  * so a device gradient is the core's summed gradient divided by B. Inputs and targets are `batch` samples back to
  * back in the model's layout, in Float32.
  */
+import type { PlaneEvaluator } from "../landscape/grid";
 import type { LossName } from "../losses";
+import type { ModelObjective } from "../model/objective";
 import type { Sequential } from "../model/sequential";
 
 export interface DeviceCompileOptions {
@@ -41,3 +43,20 @@ export interface DeviceModel {
 
 /** What a backend with a device compiles: a model, for a batch size and a loss. */
 export type CompileModel = (model: Sequential, options: DeviceCompileOptions) => Promise<DeviceModel>;
+
+/** The device a backend runs on, as opened. */
+export interface DeviceDescription {
+  /** The adapter for people, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
+  readonly name: string;
+  /** True for an adapter that renders in software on the CPU (Mesa's llvmpipe), slower than the CPU backends. */
+  readonly software: boolean;
+}
+
+/** The fields of a model objective a device evaluator reads. */
+export type DeviceObjective = Pick<ModelObjective, "model" | "data" | "loss" | "regularization" | "dim">;
+
+/**
+ * A loss-surface evaluator on the backend's device for a model objective: f(center + alpha d1 + beta d2) with the
+ * same compiled forward pass as `compile`. Free it with `dispose`.
+ */
+export type CompileSurface = (objective: DeviceObjective) => Promise<PlaneEvaluator & { dispose(): void }>;

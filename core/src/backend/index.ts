@@ -1,5 +1,12 @@
 export { referenceBackend, type Backend } from "./backend";
-export type { CompileModel, DeviceCompileOptions, DeviceModel } from "./device";
+export type {
+  CompileModel,
+  CompileSurface,
+  DeviceCompileOptions,
+  DeviceDescription,
+  DeviceModel,
+  DeviceObjective,
+} from "./device";
 export {
   disposeSharedWasmBackend,
   registerBackend,

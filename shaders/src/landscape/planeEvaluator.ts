@@ -4,9 +4,11 @@
  *
  *   f(theta) = theta^T theta / (2C) + (1/l) sum_{i=1..l} xi_i(theta).
  *
- * The data and the plane stay on the device (deviceNetwork.ts). For each grid point theta is formed on the device,
- * layer by layer, the forward pass runs chunk by chunk over the samples, the fused softmax cross-entropy gives the
- * per-sample losses, and one workgroup adds them into the point's slot. A submission covers up to
+ * The model is compiled for the forward pass (train/gpuModel.ts, `training: false`): the same device kernels, by
+ * layer kind, as a training step. The data and the plane stay on the device (planeData.ts). For each grid point
+ * theta is formed on the device, in the compiled model's parameter buffers, layer by layer; the forward pass runs
+ * chunk by chunk over the samples, the fused softmax cross-entropy gives the per-sample losses, and one workgroup
+ * adds them into the point's slot. A submission covers up to
  * `pointsPerSubmission` points and reads back only their sums.
  *
  * The first layer's output needs no forward pass per point when that layer is a convolution or a dense layer: its
@@ -25,12 +27,19 @@
  *
  * The forward pass runs in Float32, so the values agree with the CPU objective to Float32 rounding.
  */
-import { Conv2dLayer, DenseLayer, type PlaneBasis, type PlaneEvaluator } from "@deltalab/core";
+import type { Conv2dLayer, DeviceObjective, PlaneBasis, PlaneEvaluator } from "@deltalab/core";
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
-import { DeviceNetwork, type DeviceNetworkOptions, type DeviceObjective } from "./deviceNetwork";
+import type { ConvForwardMethod } from "../ops/conv2d";
+import { GpuModel } from "../train/gpuModel";
+import type { LayerOptions } from "../train/layers";
+import { DeviceSamples, ParameterSlice, checkDeviceObjective } from "./planeData";
 import { lossAccumulateProgram, planeCombineProgram } from "./planeKernels";
 
-export interface DevicePlaneEvaluatorOptions extends DeviceNetworkOptions {
+export interface DevicePlaneEvaluatorOptions {
+  /** The forward method of the convolution layers, one for all or one per layer; default planeConvolution. */
+  readonly convolution?: LayerOptions["convolution"];
+  /** Samples per forward pass (default: all of them, at most 256). */
+  readonly chunkSize?: number;
   /** Grid points per submission and read-back (default 64). */
   readonly pointsPerSubmission?: number;
   /**
@@ -40,7 +49,23 @@ export interface DevicePlaneEvaluatorOptions extends DeviceNetworkOptions {
   readonly linearFirstLayer?: boolean;
 }
 
+/**
+ * The default forward method of a convolution in the plane evaluator: the direct kernel, 8 x 8 workgroups with 4
+ * outputs along a row per invocation, and one-invocation workgroups for a 1 x 1 output map (LeNet-5's C5), since the
+ * kernel's workgroups never span samples or maps and an 8 x 8 one would leave 63 of 64 invocations idle there. On Mesa
+ * llvmpipe (a loaded 2-core machine, rough figures) this roughly halved C3's and C5's time against plain 8 x 8.
+ */
+export function planeConvolution(layer: Conv2dLayer): ConvForwardMethod {
+  if (layer.outHeight === 1 && layer.outWidth === 1) {
+    return { method: "direct", workgroupX: 1, workgroupY: 1, outputsPerInvocation: 1 };
+  }
+  return { method: "direct", workgroupX: 8, workgroupY: 8, outputsPerInvocation: 4 };
+}
+
 const WORKGROUP = 64;
+
+/** The layer kinds affine in their parameters, whose first-layer output can be combined from three responses. */
+const AFFINE_KINDS: ReadonlySet<string> = new Set(["conv2d", "dense"]);
 
 /** The first layer's responses to the plane's three vectors, for every sample. */
 interface FirstLayerResponses {
@@ -51,12 +76,16 @@ interface FirstLayerResponses {
 }
 
 export class DevicePlaneEvaluator implements PlaneEvaluator {
-  private readonly network: DeviceNetwork;
+  private readonly model: GpuModel;
+  private readonly samples: DeviceSamples;
+  private readonly slices: ParameterSlice[] = [];
   private readonly pointsPerSubmission: number;
   /** Per-point [alpha, beta, slot, 0], one buffer per slot of a submission. */
-  private readonly points: GpuBuffer[];
+  private readonly points: GpuBuffer[] = [];
   private readonly sums: GpuBuffer;
   private readonly first: FirstLayerResponses | undefined;
+  /** Buffers of the evaluator's own (not the model's), freed by `dispose`. */
+  private readonly owned: GpuBuffer[] = [];
   /** The first layer's slices of the center, d1 and d2 the responses were computed for. */
   private respondedTo: Float64Array | undefined;
   private disposed = false;
@@ -70,14 +99,35 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
     if (!Number.isInteger(this.pointsPerSubmission) || this.pointsPerSubmission < 1) {
       throw new Error(`pointsPerSubmission must be a positive integer, got ${options.pointsPerSubmission}`);
     }
-    const network = new DeviceNetwork(gpu, objective, options);
-    this.network = network;
+    checkDeviceObjective(objective);
+    const { model, data } = objective;
+    const chunkSize = options.chunkSize ?? Math.min(data.count, 256);
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+      throw new Error(`chunkSize must be a positive integer, got ${options.chunkSize}`);
+    }
+    this.model = GpuModel.compile(gpu, model, chunkSize, {
+      training: false,
+      convolution: options.convolution ?? planeConvolution,
+    });
+    // Every buffer allocated so far is freed when a later allocation fails.
     try {
-      this.points = Array.from({ length: this.pointsPerSubmission }, () => network.alloc(4));
-      this.sums = network.alloc(this.pointsPerSubmission);
+      const compiled = this.model;
+      this.samples = new DeviceSamples(gpu, objective, chunkSize, {
+        inputs: compiled.activations[0],
+        targets: compiled.targets,
+      });
+      model.layers.forEach(({ offset, layer }, l) => {
+        const theta = compiled.params[l];
+        if (theta === undefined) return;
+        const length = layer.parameterCount;
+        const [center, d1, d2] = [this.alloc(length), this.alloc(length), this.alloc(length)];
+        this.slices.push({ layer: l, offset, length, center, d1, d2, theta });
+      });
+      for (let slot = 0; slot < this.pointsPerSubmission; slot++) this.points.push(this.alloc(4));
+      this.sums = this.alloc(this.pointsPerSubmission);
       this.first = this.firstLayerResponses(options.linearFirstLayer);
     } catch (error) {
-      network.dispose();
+      this.dispose();
       throw error;
     }
   }
@@ -89,6 +139,13 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
     options: DevicePlaneEvaluatorOptions = {},
   ): DevicePlaneEvaluator {
     return new DevicePlaneEvaluator(gpu, objective, options);
+  }
+
+  /** A zero-filled buffer freed with the evaluator. */
+  private alloc(length: number): GpuBuffer {
+    const buffer = this.gpu.alloc(length);
+    this.owned.push(buffer);
+    return buffer;
   }
 
   /** Whether the first layer's output is combined from its three responses rather than computed per point. */
@@ -117,7 +174,7 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
         `alpha, beta and out must have one length; got ${alpha.length}, ${beta.length}, ${out.length}`,
       );
     }
-    for (const slice of this.network.slices) {
+    for (const slice of this.slices) {
       const end = slice.offset + slice.length;
       this.gpu.write(slice.center, Float32Array.from(plane.center.subarray(slice.offset, end)));
       this.gpu.write(slice.d1, Float32Array.from(plane.d1.subarray(slice.offset, end)));
@@ -144,16 +201,17 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.network.dispose();
+    for (const buffer of this.owned) this.gpu.free(buffer);
+    this.owned.length = 0;
+    this.samples?.dispose();
+    this.model.dispose();
   }
 
   /** Buffers for the first layer's three responses, when the layer is affine in its parameters and they fit. */
   private firstLayerResponses(requested: boolean | undefined): FirstLayerResponses | undefined {
     if (requested === false) return undefined;
-    const network = this.network;
     const layer = this.objective.model.layers[0]?.layer;
-    const affine = layer instanceof Conv2dLayer || layer instanceof DenseLayer;
-    if (!affine || network.slices[0]?.layer !== 0) {
+    if (layer === undefined || !AFFINE_KINDS.has(layer.kind) || this.slices[0]?.layer !== 0) {
       if (requested) {
         throw new Error(
           `linearFirstLayer needs a convolution or dense first layer; this model starts with '${layer?.kind}'`,
@@ -161,33 +219,32 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
       }
       return undefined;
     }
-    const length = network.chunks * network.chunkSize * layer.outputSize;
+    const length = this.samples.chunks * this.samples.chunkSize * layer.outputSize;
     if (!requested && length * 4 > this.gpu.limits.maxStorageBufferBindingSize) return undefined;
-    const responses = [network.alloc(length), network.alloc(length), network.alloc(length)] as const;
+    const responses = [this.alloc(length), this.alloc(length), this.alloc(length)] as const;
     return { responses, outputSize: layer.outputSize };
   }
 
   /** Z_0(v) for v = center, d1, d2 on every chunk, unless the first layer's slices are those of the last call. */
   private computeFirstLayerResponses(plane: PlaneBasis, first: FirstLayerResponses): void {
-    const network = this.network;
-    const slice = network.slices[0];
+    const slice = this.slices[0];
     const slices = new Float64Array(3 * slice.length);
     (["center", "d1", "d2"] as const).forEach((name, k) => {
       slices.set(plane[name].subarray(slice.offset, slice.offset + slice.length), k * slice.length);
     });
     const last = this.respondedTo;
     if (last !== undefined && last.every((value, i) => value === slices[i])) return;
-    const output = network.activations[1];
-    const bytes = network.chunkSize * first.outputSize * 4;
+    const output = this.model.activations[1];
+    const bytes = this.samples.chunkSize * first.outputSize * 4;
     for (let k = 0; k < 3; k++) {
       this.gpu.write(
         slice.theta,
         Float32Array.from(slices.subarray(k * slice.length, (k + 1) * slice.length)),
       );
       const encoder = this.gpu.device.createCommandEncoder();
-      for (let chunk = 0; chunk < network.chunks; chunk++) {
-        network.encodeChunkCopy(encoder, chunk);
-        for (const dispatch of network.layerForward[0]) this.gpu.encode(encoder, dispatch);
+      for (let chunk = 0; chunk < this.samples.chunks; chunk++) {
+        this.samples.encodeChunkCopy(encoder, chunk);
+        for (const dispatch of this.model.layerForward[0]) this.gpu.encode(encoder, dispatch);
         encoder.copyBufferToBuffer(output.buffer, 0, first.responses[k].buffer, chunk * bytes, bytes);
       }
       this.gpu.device.queue.submit([encoder.finish()]);
@@ -197,14 +254,12 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
 
   /** For each slot: theta on the device, then per chunk: the chunk's samples, the forward pass, the loss sum. */
   private submitPoints(size: number): void {
-    const network = this.network;
-    const first = this.first;
+    const { model, samples, first } = this;
     const encoder = this.gpu.device.createCommandEncoder();
     const encode = (dispatch: Dispatch) => this.gpu.encode(encoder, dispatch);
-    const slices = first ? network.slices.slice(1) : network.slices;
-    const layers = first ? network.layerForward.slice(1) : network.layerForward;
-    const forward = [...layers.flat(), network.lossForward];
-    const accumulate = { count: network.chunkSize, workgroupSize: WORKGROUP };
+    const slices = first ? this.slices.slice(1) : this.slices;
+    const forward = model.forwardDispatches(first ? 1 : 0);
+    const accumulate = { count: samples.chunkSize, workgroupSize: WORKGROUP };
     for (let slot = 0; slot < size; slot++) {
       const point = this.points[slot];
       for (const s of slices) {
@@ -213,17 +268,17 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
           dispatchOf(planeCombineProgram, config, { c: s.center, u: s.d1, v: s.d2, point, out: s.theta }),
         );
       }
-      for (let chunk = 0; chunk < network.chunks; chunk++) {
-        network.encodeChunkCopy(encoder, chunk, first === undefined);
+      for (let chunk = 0; chunk < samples.chunks; chunk++) {
+        samples.encodeChunkCopy(encoder, chunk, first === undefined);
         if (first) {
-          const length = network.chunkSize * first.outputSize;
+          const length = samples.chunkSize * first.outputSize;
           const config = { length, offset: chunk * length, workgroupSize: WORKGROUP };
           const [c, u, v] = first.responses;
-          encode(dispatchOf(planeCombineProgram, config, { c, u, v, point, out: network.activations[1] }));
+          encode(dispatchOf(planeCombineProgram, config, { c, u, v, point, out: model.activations[1] }));
         }
         forward.forEach(encode);
         encode(
-          dispatchOf(lossAccumulateProgram, accumulate, { loss: network.losses, point, sums: this.sums }),
+          dispatchOf(lossAccumulateProgram, accumulate, { loss: model.sampleLosses, point, sums: this.sums }),
         );
       }
     }

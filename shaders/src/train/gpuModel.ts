@@ -1,35 +1,51 @@
 /**
  * A @deltalab/core Sequential model compiled to device programs for one batch size, with every tensor resident on
- * the device: parameters and gradients per layer, activations and deltas per layer boundary. A training step
- * uploads the batch, runs forward, the fused softmax cross-entropy, backward (each layer's input delta and
- * parameter gradient in one call, seed 004 eq. 7-8) and the gradient step as one submission, and reads back only
- * the per-sample losses.
+ * the device: parameters (and, for training, gradients) per layer, activations (and deltas) per layer boundary.
+ * Each layer's dispatches come from the device kernel registered for its kind (layers.ts); the last layer must be
+ * the softmax, fused with the cross-entropy loss (seed 004 eq. 25, 27).
+ *
+ * A training step uploads the batch, runs forward, the fused softmax cross-entropy, backward (each layer's input
+ * delta and parameter gradient in one call, seed 004 eq. 7-8) and the gradient step as one submission, and reads
+ * back only the per-sample losses. Compiled with `training: false` the model holds the forward pass only: the
+ * loss-surface evaluator (landscape/planeEvaluator.ts) runs that same forward pass.
  *
  * The loss is the batch mean f_B = (1/B) sum_i r_i (seed 001 without regularization), so the gradient is the
- * core's summed gradient divided by B.
+ * core's summed gradient divided by B. This is core's DeviceModel (core/src/backend/device.ts).
  */
-import { FlattenLayer, SoftmaxLayer, type Sequential } from "@deltalab/core";
+import type { DeviceModel, Sequential } from "@deltalab/core";
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import { sgdProgram } from "../kernels/sgd";
 import { softmaxCrossEntropyProgram } from "../kernels/softmaxCrossEntropy";
-import { CompiledLayer, LayerOptions, compileLayer } from "./layers";
+import { CompiledLayer, LayerOptions, checkDeviceLayers, compileLayer } from "./layers";
 
-export type GpuModelOptions = LayerOptions;
+export interface GpuModelOptions extends LayerOptions {
+  /** false: the forward pass and per-sample losses only, no deltas, gradients or updates. Default true. */
+  readonly training?: boolean;
+}
 
-export class GpuModel {
+const NO_LAYER: CompiledLayer = { forward: [], backward: [], scratch: [] };
+
+export class GpuModel implements DeviceModel {
+  readonly training: boolean;
   /** activations[l] is layer l's input, activations[l + 1] its output; flatten shares its input's buffer. */
   readonly activations: GpuBuffer[];
-  /** deltas[l] = dr/d activations[l] (deltas[last] is dr/dz of the softmax input). */
+  /** deltas[l] = dr/d activations[l] (deltas[last] is dr/dz of the softmax input); training only. */
   readonly deltas: GpuBuffer[];
+  /** Each layer's slice of theta (undefined for a layer without parameters). */
   readonly params: (GpuBuffer | undefined)[];
+  /** Each layer's slice of the gradient of f_B; training only. */
   readonly grads: (GpuBuffer | undefined)[];
-  /** Delta x of the previous step per layer (eq. 121), zero after compile and `resetMomentum`. */
+  /** Delta x of the previous step per layer (eq. 121), zero after compile and `resetMomentum`; training only. */
   readonly velocities: (GpuBuffer | undefined)[];
   readonly targets: GpuBuffer;
-  readonly losses: GpuBuffer;
+  /** Per-sample losses of the last pass: r_i, divided by the batch size when training. */
+  readonly sampleLosses: GpuBuffer;
+  /** The forward dispatches of each layer but the softmax (empty for flatten). */
+  readonly layerForward: readonly Dispatch[][];
+  /** The fused softmax cross-entropy, writing the per-sample losses (and dr/dz when training). */
+  readonly lossDispatch: Dispatch;
   private readonly rate: GpuBuffer;
   private readonly compiled: CompiledLayer[];
-  private readonly lossDispatch: Dispatch;
   private readonly updates: Dispatch[];
 
   private constructor(
@@ -38,56 +54,61 @@ export class GpuModel {
     readonly batch: number,
     options: GpuModelOptions,
   ) {
+    this.training = options.training ?? true;
     const layers = model.layers.map(({ layer }) => layer);
     const last = layers.length - 1;
-    if (!(layers[last] instanceof SoftmaxLayer)) {
+    if (layers[last]?.kind !== "softmax") {
       throw new Error(
-        `the device training step needs a softmax last layer (trained with cross-entropy); '${layers[last].name}' is ${layers[last].kind}`,
+        `the device needs a softmax last layer (trained with cross-entropy); '${layers[last]?.name}' is ${layers[last]?.kind}`,
       );
     }
+    checkDeviceLayers(layers.slice(0, last), gpu.name);
+    const training = this.training;
+    const perLayer = (wanted: boolean) =>
+      layers.map((layer) =>
+        wanted && layer.parameterCount > 0 ? gpu.alloc(layer.parameterCount) : undefined,
+      );
+    const shares = (l: number) => layers[l].kind === "flatten";
     this.activations = [gpu.alloc(batch * model.inputSize)];
-    this.deltas = [gpu.alloc(batch * model.inputSize)];
-    for (const layer of layers) {
-      const flat = layer instanceof FlattenLayer;
-      this.activations.push(
-        flat ? this.activations[this.activations.length - 1] : gpu.alloc(batch * layer.outputSize),
-      );
-      this.deltas.push(flat ? this.deltas[this.deltas.length - 1] : gpu.alloc(batch * layer.outputSize));
-    }
-    this.params = layers.map((layer) =>
-      layer.parameterCount > 0 ? gpu.alloc(layer.parameterCount) : undefined,
-    );
-    const perLayer = () =>
-      layers.map((layer) => (layer.parameterCount > 0 ? gpu.alloc(layer.parameterCount) : undefined));
-    this.grads = perLayer();
-    this.velocities = perLayer();
+    this.deltas = training ? [gpu.alloc(batch * model.inputSize)] : [];
+    layers.forEach((layer, l) => {
+      const previous = this.activations[l];
+      this.activations.push(shares(l) ? previous : gpu.alloc(batch * layer.outputSize));
+      if (training) this.deltas.push(shares(l) ? this.deltas[l] : gpu.alloc(batch * layer.outputSize));
+    });
+    this.params = perLayer(true);
+    this.grads = perLayer(training);
+    this.velocities = perLayer(training);
     this.targets = gpu.alloc(batch * model.outputSize);
-    this.losses = gpu.alloc(batch);
+    this.sampleLosses = gpu.alloc(batch);
     this.rate = gpu.alloc(2);
-    this.compiled = layers.slice(0, last).map((layer, l) =>
-      layer instanceof FlattenLayer
-        ? { forward: [], backward: [], scratch: [] }
-        : compileLayer(
-            gpu,
-            layer,
-            batch,
-            {
-              x: this.activations[l],
-              y: this.activations[l + 1],
-              dy: this.deltas[l + 1],
-              ...(l > 0 ? { dx: this.deltas[l] } : {}),
-              ...(this.params[l] ? { params: this.params[l], grad: this.grads[l] } : {}),
-            },
-            options,
-          ),
-    );
-    const config = { batch, classes: model.outputSize, scale: 1 / batch, workgroupSize: 64 };
+    this.compiled = layers.slice(0, last).map((layer, l) => {
+      if (shares(l)) return NO_LAYER;
+      const params = this.params[l];
+      const grad = this.grads[l];
+      return compileLayer(
+        gpu,
+        layer,
+        batch,
+        {
+          x: this.activations[l],
+          y: this.activations[l + 1],
+          ...(training ? { dy: this.deltas[l + 1] } : {}),
+          ...(training && l > 0 ? { dx: this.deltas[l] } : {}),
+          ...(params ? { params } : {}),
+          ...(grad ? { grad } : {}),
+        },
+        options,
+      );
+    });
+    this.layerForward = this.compiled.map((c) => c.forward);
+    const config = { batch, classes: model.outputSize, scale: training ? 1 / batch : 1, workgroupSize: 64 };
     this.lossDispatch = dispatchOf(softmaxCrossEntropyProgram, config, {
       z: this.activations[last],
       t: this.targets,
       y: this.activations[last + 1],
-      loss: this.losses,
-      dz: this.deltas[last],
+      loss: this.sampleLosses,
+      dz: training ? this.deltas[last] : gpu.alloc(batch * model.outputSize),
     });
     this.updates = layers.flatMap((layer, l) => {
       const params = this.params[l];
@@ -109,19 +130,36 @@ export class GpuModel {
 
   /** Copies the model's theta to the device. */
   uploadParameters(): void {
-    this.model.layers.forEach((_, l) => {
+    this.writeParameters(this.model.getParameters());
+  }
+
+  /** Copies theta (the model's order and length) to the device. */
+  writeParameters(theta: ArrayLike<number>): void {
+    if (theta.length !== this.model.parameterCount) {
+      throw new RangeError(`theta has ${theta.length} values; the model has ${this.model.parameterCount}`);
+    }
+    this.model.layers.forEach(({ offset }, l) => {
       const buffer = this.params[l];
-      if (buffer !== undefined) this.gpu.write(buffer, Float32Array.from(this.model.layerParameters(l)));
+      if (buffer === undefined) return;
+      const slice = new Float32Array(buffer.length);
+      for (let i = 0; i < slice.length; i++) slice[i] = theta[offset + i];
+      this.gpu.write(buffer, slice);
     });
   }
 
   /** theta from the device, in the model's order (seed 001). */
-  async downloadParameters(): Promise<Float64Array> {
+  async readParameters(): Promise<Float64Array> {
     return this.gather(this.params);
+  }
+
+  /** theta from the device (the name trainOnDevice uses). */
+  async downloadParameters(): Promise<Float64Array> {
+    return this.readParameters();
   }
 
   /** The last step's gradient of f_B, in theta's order. */
   async downloadGradient(): Promise<Float64Array> {
+    this.requireTraining("the gradient");
     return this.gather(this.grads);
   }
 
@@ -132,6 +170,10 @@ export class GpuModel {
       if (buffer !== undefined) out.set(await this.gpu.read(buffer), offset);
     }
     return out;
+  }
+
+  private requireTraining(what: string): void {
+    if (!this.training) throw new Error(`${what} needs a device model compiled for training`);
   }
 
   private upload(inputs: Float32Array, targets?: Float32Array): void {
@@ -151,11 +193,48 @@ export class GpuModel {
     this.gpu.write(this.targets, targets);
   }
 
+  /** The forward dispatches from layer `from` on, then the fused loss. */
+  forwardDispatches(from = 0): Dispatch[] {
+    return [...this.layerForward.slice(from).flat(), this.lossDispatch];
+  }
+
+  private backwardDispatches(): Dispatch[] {
+    return [...this.compiled].reverse().flatMap((c) => c.backward);
+  }
+
   /** The model's outputs (softmax probabilities) for one batch. */
   async predict(inputs: Float32Array): Promise<Float32Array> {
     this.upload(inputs, new Float32Array(this.batch * this.model.outputSize));
-    this.gpu.submit([...this.compiled.flatMap((c) => c.forward), this.lossDispatch]);
+    this.gpu.submit(this.forwardDispatches());
     return this.gpu.read(this.activations[this.activations.length - 1]);
+  }
+
+  /** r_i(theta) for each sample of one batch (a forward pass). */
+  async losses(inputs: Float32Array, targets: Float32Array): Promise<Float32Array> {
+    this.upload(inputs, targets);
+    this.gpu.submit(this.forwardDispatches());
+    const losses = await this.gpu.read(this.sampleLosses);
+    if (this.training) for (let i = 0; i < losses.length; i++) losses[i] *= this.batch;
+    return losses;
+  }
+
+  /** f_B(theta) and its gradient (into `gradient`, theta's order): forward, loss and backward in one submission. */
+  async valueAndGradient(
+    inputs: Float32Array,
+    targets: Float32Array,
+    gradient: Float64Array,
+  ): Promise<number> {
+    this.requireTraining("the gradient");
+    if (gradient.length !== this.model.parameterCount) {
+      throw new RangeError(
+        `gradient has ${gradient.length} values; the model has ${this.model.parameterCount}`,
+      );
+    }
+    this.upload(inputs, targets);
+    this.gpu.submit([...this.forwardDispatches(), ...this.backwardDispatches()]);
+    const loss = (await this.gpu.read(this.sampleLosses)).reduce((sum, r) => sum + r, 0);
+    gradient.set(await this.gather(this.grads));
+    return loss;
   }
 
   /** Forgets the previous step, so that the next step starts without momentum. */
@@ -175,14 +254,13 @@ export class GpuModel {
     learningRate: number,
     momentum = 0,
   ): Promise<number> {
+    this.requireTraining("a training step");
     if (!Number.isFinite(learningRate)) throw new Error(`learning rate must be finite, got ${learningRate}`);
     if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must lie in [0, 1), got ${momentum}`);
     this.upload(inputs, targets);
     this.gpu.write(this.rate, Float32Array.of(learningRate, momentum));
-    const forward = this.compiled.flatMap((c) => c.forward);
-    const backward = [...this.compiled].reverse().flatMap((c) => c.backward);
-    this.gpu.submit([...forward, this.lossDispatch, ...backward, ...this.updates]);
-    const losses = await this.gpu.read(this.losses);
+    this.gpu.submit([...this.forwardDispatches(), ...this.backwardDispatches(), ...this.updates]);
+    const losses = await this.gpu.read(this.sampleLosses);
     return losses.reduce((sum, r) => sum + r, 0);
   }
 
@@ -195,8 +273,9 @@ export class GpuModel {
       ...this.grads,
       ...this.velocities,
       this.targets,
-      this.losses,
+      this.sampleLosses,
       this.rate,
+      ...(this.lossDispatch.buffers.dz ? [this.lossDispatch.buffers.dz] : []),
       ...this.compiled.flatMap((c) => c.scratch),
     ]);
     for (const buffer of buffers) if (buffer !== undefined) this.gpu.free(buffer);

@@ -1,15 +1,15 @@
 /**
- * Device implementations of @deltalab/core's layers: for a core layer and a batch size, the dispatches of its
- * forward call and of its backward call (input delta and parameter gradient together, seed 004 eq. 7-8), reading
- * and writing the given device buffers in the core's layouts. `runLayer` runs one layer on host arrays, which is
- * what the shared backend suite and notebooks use.
+ * Device implementations of @deltalab/core's layers, in a table by layer kind (tfjs' kernel registry): for a core
+ * layer and a batch size, the dispatches of its forward call and of its backward call (input delta and parameter
+ * gradient together, seed 004 eq. 7-8), reading and writing the given device buffers in the core's layouts.
+ * `compileLayer` looks the layer's kind up; a kind with no entry is refused with its name. `runLayer` runs one layer
+ * on host arrays, which is what the shared backend suite and notebooks use.
  */
 import {
   ActivationLayer,
   AveragePoolLayer,
   Conv2dLayer,
   DenseLayer,
-  FlattenLayer,
   MaxPoolLayer,
   SubsampleLayer,
   WeightedSubsampleLayer,
@@ -29,12 +29,15 @@ import {
 import { denseBackward, denseForward } from "../ops/dense";
 import { poolBackward, poolConfig, poolForward, subsampleConfig } from "../ops/pool";
 
-/** The buffers one layer reads and writes; `dx` absent skips the input delta (first layer). */
+/**
+ * The buffers one layer reads and writes. `dx` absent skips the input delta (first layer); `dy` absent compiles
+ * the forward pass only (no backward dispatches, no gradient buffer needed).
+ */
 export interface LayerBuffers {
   readonly x: GpuBuffer;
   readonly y: GpuBuffer;
   readonly dx?: GpuBuffer;
-  readonly dy: GpuBuffer;
+  readonly dy?: GpuBuffer;
   readonly params?: GpuBuffer;
   readonly grad?: GpuBuffer;
 }
@@ -42,112 +45,206 @@ export interface LayerBuffers {
 /** A layer's forward and backward dispatches, built once. */
 export interface CompiledLayer {
   readonly forward: Dispatch[];
+  /** Empty when compiled without `dy`. */
   readonly backward: Dispatch[];
   /** Scratch buffers the layer allocated (im2col), freed by `dispose`. */
   readonly scratch: GpuBuffer[];
 }
 
 export interface LayerOptions {
-  /** The convolution forward method and launch (default: the direct kernel, 8 x 8). */
-  readonly convolution?: ConvForwardMethod;
+  /**
+   * The convolution forward method and launch, one for every convolution or chosen per layer (default: the direct
+   * kernel, 8 x 8).
+   */
+  readonly convolution?: ConvForwardMethod | ((layer: Conv2dLayer) => ConvForwardMethod);
 }
 
-/** The layer types with a device implementation. */
-export const DEVICE_LAYER_KINDS: readonly string[] = [
-  "conv2d",
-  "dense",
-  "identity",
-  "sigmoid",
-  "tanh",
-  "lecun-tanh",
-  "relu",
-  "leaky-relu",
-  "max-pool",
-  "average-pool",
-  "weighted-subsample",
-  "subsample",
-  "flatten",
-];
+/** Compiles one layer of a kind for a batch size into the given buffers. */
+export type DeviceKernel = (
+  gpu: GpuDevice,
+  layer: Layer,
+  batch: number,
+  buffers: LayerBuffers,
+  options: LayerOptions,
+) => CompiledLayer;
 
-function parameterBuffers(layer: Layer, b: LayerBuffers): { params: GpuBuffer; grad: GpuBuffer } {
-  if (b.params === undefined || b.grad === undefined) {
-    throw new Error(
-      `layer '${layer.name}' (${layer.kind}) has parameters: give it \`params\` and \`grad\` buffers`,
-    );
-  }
-  return { params: b.params, grad: b.grad };
+const DEVICE_KERNELS = new Map<string, DeviceKernel>();
+
+/** Makes layers of `kind` run on the device through `kernel` (a later registration replaces an earlier one). */
+export function registerDeviceKernel(kind: string, kernel: DeviceKernel): void {
+  DEVICE_KERNELS.set(kind, kernel);
 }
 
-/** Compiles one core layer for a batch size; throws for a layer type without a device implementation. */
+/** The layer kinds with a device implementation, in registration order. */
+export function deviceLayerKinds(): string[] {
+  return [...DEVICE_KERNELS.keys()];
+}
+
+/** Throws unless every layer but the last (the loss's softmax) has a device kernel, naming the first that has none. */
+export function checkDeviceLayers(layers: readonly Layer[], what = "the device"): void {
+  const missing = layers.find((layer) => !DEVICE_KERNELS.has(layer.kind));
+  if (missing !== undefined) throw missingKernel(missing, what);
+}
+
+function missingKernel(layer: Layer, what = "the device"): Error {
+  return new Error(
+    `layer '${layer.name}' (${layer.kind}) has no device implementation on ${what}; ` +
+      `supported: ${deviceLayerKinds().join(", ")}`,
+  );
+}
+
+/** Compiles one core layer for a batch size; throws, naming the layer and its kind, for a kind with no kernel. */
 export function compileLayer(
   gpu: GpuDevice,
   layer: Layer,
   batch: number,
-  b: LayerBuffers,
+  buffers: LayerBuffers,
   options: LayerOptions = {},
 ): CompiledLayer {
-  const { x, y, dx, dy } = b;
-  const withDx = dx ? { dx } : {};
-  if (layer instanceof Conv2dLayer) {
-    const g = conv2dGeometry(layer, batch);
-    const { params, grad } = parameterBuffers(layer, b);
-    const method = options.convolution ?? DEFAULT_CONV_FORWARD;
-    const scratch = method.method === "im2col" ? allocIm2colScratch(gpu, g) : undefined;
-    return {
-      forward: convForward(g, { x, params, y }, method, scratch),
-      backward: convBackward(g, { x, params, dy, grad, ...withDx }),
-      scratch: scratch ? [scratch.columns, scratch.denseWeights] : [],
-    };
-  }
-  if (layer instanceof DenseLayer) {
-    const shape = { batch, inputs: layer.inputSize, outputs: layer.outputSize };
-    const { params, grad } = parameterBuffers(layer, b);
-    return {
-      forward: denseForward(shape, { x, params, z: y }),
-      backward: denseBackward(shape, { x, params, dz: dy, grad, ...withDx }),
-      scratch: [],
-    };
-  }
-  if (layer instanceof ActivationLayer) {
-    const config = activationConfig(layer.kind, batch * layer.inputSize, layer.slope);
-    return {
-      forward: [dispatchOf(activationForwardProgram, config, { z: x, y })],
-      backward: dx ? [dispatchOf(activationBackwardProgram, config, { z: x, y, dy, dz: dx })] : [],
-      scratch: [],
-    };
-  }
-  if (layer instanceof FlattenLayer) {
-    // Flattening NCHW is the identity on memory: copy through the (linear) identity activation.
-    const config = activationConfig("identity", batch * layer.inputSize);
-    return {
-      forward: [dispatchOf(activationForwardProgram, config, { z: x, y })],
-      backward: dx ? [dispatchOf(activationBackwardProgram, config, { dy, dz: dx })] : [],
-      scratch: [],
-    };
-  }
-  const pool = poolConfigOf(layer, batch);
-  if (pool !== undefined) {
-    const extra = pool.kind === "weighted" ? parameterBuffers(layer, b) : {};
-    return {
-      forward: poolForward(pool, { x, y, ...extra }),
-      backward: poolBackward(pool, { x, dy, ...extra, ...withDx }),
-      scratch: [],
-    };
-  }
-  throw new Error(
-    `layer '${layer.name}' (${layer.kind}) has no device implementation; supported: ${DEVICE_LAYER_KINDS.join(", ")}`,
-  );
+  const kernel = DEVICE_KERNELS.get(layer.kind);
+  if (kernel === undefined) throw missingKernel(layer);
+  return kernel(gpu, layer, batch, buffers, options);
 }
 
-function poolConfigOf(layer: Layer, batch: number): PoolConfig | undefined {
-  if (layer instanceof MaxPoolLayer) return poolConfig("max", layer.geometry, batch);
-  if (layer instanceof AveragePoolLayer) return poolConfig("average", layer.geometry, batch);
-  if (layer instanceof WeightedSubsampleLayer) return poolConfig("weighted", layer.geometry, batch);
-  if (layer instanceof SubsampleLayer) {
-    return subsampleConfig(layer.inputShape, layer.factorHeight, layer.factorWidth, batch);
+/** The layer as the class its kind's kernel was written for (a kernel registered under the wrong kind fails here). */
+function expectLayer<T extends Layer>(layer: Layer, type: abstract new (...args: never[]) => T): T {
+  if (!(layer instanceof type)) {
+    throw new Error(
+      `layer '${layer.name}' (${layer.kind}) is not a ${type.name}, which its device kernel expects`,
+    );
   }
-  return undefined;
+  return layer;
 }
+
+function parameterBuffers(layer: Layer, b: LayerBuffers): { params: GpuBuffer } {
+  if (b.params === undefined) {
+    throw new Error(`layer '${layer.name}' (${layer.kind}) has parameters: give it a \`params\` buffer`);
+  }
+  return { params: b.params };
+}
+
+/** The backward call's buffers when compiling backward (`dy` given): dy, dx if any, and grad for parameters. */
+function backwardBuffers(
+  layer: Layer,
+  b: LayerBuffers,
+): { dy: GpuBuffer; dx?: GpuBuffer; grad?: GpuBuffer } | undefined {
+  if (b.dy === undefined) return undefined;
+  if (layer.parameterCount > 0 && b.grad === undefined) {
+    throw new Error(
+      `layer '${layer.name}' (${layer.kind}) has parameters: give it \`params\` and \`grad\` buffers`,
+    );
+  }
+  return { dy: b.dy, ...(b.dx ? { dx: b.dx } : {}), ...(b.grad ? { grad: b.grad } : {}) };
+}
+
+function requireGrad(back: { grad?: GpuBuffer }): GpuBuffer {
+  if (back.grad === undefined) throw new Error("a layer with parameters needs a `grad` buffer");
+  return back.grad;
+}
+
+const conv2dKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
+  const conv = expectLayer(layer, Conv2dLayer);
+  const g = conv2dGeometry(conv, batch);
+  const { params } = parameterBuffers(conv, b);
+  const choice = options.convolution ?? DEFAULT_CONV_FORWARD;
+  const method = typeof choice === "function" ? choice(conv) : choice;
+  const scratch = method.method === "im2col" ? allocIm2colScratch(gpu, g) : undefined;
+  const back = backwardBuffers(conv, b);
+  return {
+    forward: convForward(g, { x: b.x, params, y: b.y }, method, scratch),
+    backward: back ? convBackward(g, { x: b.x, params, ...back, grad: requireGrad(back) }) : [],
+    scratch: scratch ? [scratch.columns, scratch.denseWeights] : [],
+  };
+};
+
+const denseKernel: DeviceKernel = (_gpu, layer, batch, b) => {
+  const dense = expectLayer(layer, DenseLayer);
+  const shape = { batch, inputs: dense.inputSize, outputs: dense.outputSize };
+  const { params } = parameterBuffers(dense, b);
+  const back = backwardBuffers(dense, b);
+  return {
+    forward: denseForward(shape, { x: b.x, params, z: b.y }),
+    backward: back
+      ? denseBackward(shape, {
+          x: b.x,
+          params,
+          dz: back.dy,
+          grad: requireGrad(back),
+          ...(back.dx ? { dx: back.dx } : {}),
+        })
+      : [],
+    scratch: [],
+  };
+};
+
+const activationKernel: DeviceKernel = (_gpu, layer, batch, b) => {
+  const activation = expectLayer(layer, ActivationLayer);
+  const config = activationConfig(activation.kind, batch * activation.inputSize, activation.slope);
+  const back = backwardBuffers(activation, b);
+  return {
+    forward: [dispatchOf(activationForwardProgram, config, { z: b.x, y: b.y })],
+    backward: back?.dx
+      ? [dispatchOf(activationBackwardProgram, config, { z: b.x, y: b.y, dy: back.dy, dz: back.dx })]
+      : [],
+    scratch: [],
+  };
+};
+
+/** Flattening NCHW is the identity on memory: a copy through the (linear) identity activation. */
+const flattenKernel: DeviceKernel = (_gpu, layer, batch, b) => {
+  const config = activationConfig("identity", batch * layer.inputSize);
+  const back = backwardBuffers(layer, b);
+  return {
+    forward: [dispatchOf(activationForwardProgram, config, { z: b.x, y: b.y })],
+    backward: back?.dx ? [dispatchOf(activationBackwardProgram, config, { dy: back.dy, dz: back.dx })] : [],
+    scratch: [],
+  };
+};
+
+/** A pooling kernel for the layers whose window `configOf` reads. */
+function poolKernel(configOf: (layer: Layer, batch: number) => PoolConfig): DeviceKernel {
+  return (_gpu, layer, batch, b) => {
+    const pool = configOf(layer, batch);
+    const params = pool.kind === "weighted" ? parameterBuffers(layer, b) : {};
+    const back = backwardBuffers(layer, b);
+    return {
+      forward: poolForward(pool, { x: b.x, y: b.y, ...params }),
+      backward: back ? poolBackward(pool, { x: b.x, ...params, ...back }) : [],
+      scratch: [],
+    };
+  };
+}
+
+registerDeviceKernel("conv2d", conv2dKernel);
+registerDeviceKernel("dense", denseKernel);
+for (const kind of ["identity", "sigmoid", "tanh", "lecun-tanh", "relu", "leaky-relu"]) {
+  registerDeviceKernel(kind, activationKernel);
+}
+registerDeviceKernel(
+  "max-pool",
+  poolKernel((layer, batch) => poolConfig("max", expectLayer(layer, MaxPoolLayer).geometry, batch)),
+);
+registerDeviceKernel(
+  "average-pool",
+  poolKernel((layer, batch) => poolConfig("average", expectLayer(layer, AveragePoolLayer).geometry, batch)),
+);
+registerDeviceKernel(
+  "weighted-subsample",
+  poolKernel((layer, batch) =>
+    poolConfig("weighted", expectLayer(layer, WeightedSubsampleLayer).geometry, batch),
+  ),
+);
+registerDeviceKernel(
+  "subsample",
+  poolKernel((layer, batch) => {
+    const subsample = expectLayer(layer, SubsampleLayer);
+    return subsampleConfig(subsample.inputShape, subsample.factorHeight, subsample.factorWidth, batch);
+  }),
+);
+registerDeviceKernel("flatten", flattenKernel);
+
+/** The layer kinds with a device implementation (those registered by this package). */
+export const DEVICE_LAYER_KINDS: readonly string[] = deviceLayerKinds();
 
 export interface LayerRun {
   readonly y: Float32Array;

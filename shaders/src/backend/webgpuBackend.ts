@@ -1,0 +1,107 @@
+/**
+ * WebGPU as a @deltalab/core backend, registered under "webgpu" when @deltalab/shaders is imported, so that
+ * `resolveBackend("webgpu")` finds it as it finds "wasm".
+ *
+ * The device is asynchronous and works a whole model at a time, so the backend serves core's model-level
+ * capabilities (core/src/backend/device.ts): `compile` gives a GpuModel (every layer through the device kernel
+ * registered for its kind, train/layers.ts), `compileSurface` a loss-surface evaluator running that model's
+ * forward pass. Per-layer synchronous calls (`accelerate`) stay on the host: the layers' own code.
+ *
+ * The device opens on first use (`openDevice`) and is kept until `dispose`; a failed open is retried on the next use.
+ */
+import {
+  registerBackend,
+  type Backend,
+  type DeviceCompileOptions,
+  type DeviceDescription,
+  type DeviceObjective,
+  type Sequential,
+} from "@deltalab/core";
+import { GpuDevice } from "../device/gpu";
+import { AdapterRequest, isSoftwareAdapter, requestFromEnvironment } from "../device/open";
+import { DevicePlaneEvaluator, type DevicePlaneEvaluatorOptions } from "../landscape/planeEvaluator";
+import { GpuModel } from "../train/gpuModel";
+import type { LayerOptions } from "../train/layers";
+
+export interface WebGpuBackendOptions {
+  /** A device already open; the backend then neither opens nor destroys one. */
+  readonly gpu?: GpuDevice;
+  /** Where to look for an adapter (default: DELTALAB_WEBGPU_BACKEND and DELTALAB_WEBGPU_ADAPTER). */
+  readonly request?: AdapterRequest;
+  /** The layers' launch choices for compiled models. */
+  readonly layers?: LayerOptions;
+  /** The surface evaluator's options. */
+  readonly surface?: DevicePlaneEvaluatorOptions;
+}
+
+export interface WebGpuBackend extends Backend {
+  readonly name: "webgpu";
+  /** The device, opened on first call. */
+  device(): Promise<GpuDevice>;
+  compile(model: Sequential, options: DeviceCompileOptions): Promise<GpuModel>;
+  compileSurface(objective: DeviceObjective): Promise<DevicePlaneEvaluator>;
+  openDevice(): Promise<DeviceDescription>;
+  dispose(): void;
+}
+
+/** The adapter's short name, as the kernel reports it: the device string, else the vendor. */
+export function adapterName(gpu: GpuDevice): string {
+  return gpu.adapter.device || gpu.adapter.vendor || "unnamed adapter";
+}
+
+export function createWebGpuBackend(options: WebGpuBackendOptions = {}): WebGpuBackend {
+  const given = options.gpu;
+  let opening: Promise<GpuDevice> | undefined = given ? Promise.resolve(given) : undefined;
+  const device = (): Promise<GpuDevice> => {
+    opening ??= GpuDevice.open(options.request ?? requestFromEnvironment()).catch((error: unknown) => {
+      opening = undefined;
+      throw error;
+    });
+    return opening;
+  };
+  return {
+    name: "webgpu",
+    accelerate: (layer) => layer,
+    device,
+    async openDevice() {
+      const gpu = await device();
+      return { name: adapterName(gpu), software: isSoftwareAdapter(gpu.adapter) };
+    },
+    async compile(model, compileOptions) {
+      if (compileOptions.loss !== "cross-entropy") {
+        throw new Error(
+          `the webgpu backend computes the cross-entropy loss of a softmax output, not ${compileOptions.loss}`,
+        );
+      }
+      const gpu = await device();
+      return GpuModel.compile(gpu, model, compileOptions.batch, {
+        ...options.layers,
+        training: compileOptions.training ?? true,
+      });
+    },
+    async compileSurface(objective) {
+      return DevicePlaneEvaluator.create(await device(), objective, options.surface);
+    },
+    dispose() {
+      const current = opening;
+      opening = undefined;
+      if (given === undefined) void current?.then((gpu) => gpu.destroy()).catch(() => undefined);
+    },
+  };
+}
+
+let shared: WebGpuBackend | undefined;
+
+/** The process-wide WebGPU backend, what "webgpu" resolves to (made on first call; its device opens on first use). */
+export function sharedWebGpuBackend(): WebGpuBackend {
+  shared ??= createWebGpuBackend();
+  return shared;
+}
+
+/** Closes the process-wide backend's device (a later "webgpu" opens a new one). */
+export function disposeSharedWebGpuBackend(): void {
+  shared?.dispose();
+  shared = undefined;
+}
+
+registerBackend("webgpu", () => sharedWebGpuBackend());
