@@ -1,10 +1,23 @@
 /**
  * One driver for the optimizer runs of %race and %surface: a first-order transform (theta_{k+1} = theta_k + step_k
- * from the full gradient, optim/transform.ts) or a batch method through the core's `minimize`, recording every
- * iterate with its loss. Runs stop at the iteration budget, on a tiny gradient, on a non-finite loss, or when the
- * signal is aborted; asynchronous runs yield to the event loop so that an interrupt is seen.
+ * from the full gradient, optim/transform.ts) through the core's training loop, or a batch method through the
+ * core's `minimize`, recording every iterate with its loss. Runs stop at the iteration budget, on a tiny gradient,
+ * on a non-finite loss or step, or when the signal is aborted; asynchronous runs yield to the event loop so that
+ * an interrupt is seen.
  */
-import { minimize, surfaces, type Objective, type TestSurface, type TrajectoryPoint } from "@deltalab/core";
+import {
+  minimize,
+  runLoop,
+  runLoopAsync,
+  surfaces,
+  transformStepper,
+  type BatchStepper,
+  type LoopOptions,
+  type LoopResult,
+  type Objective,
+  type TestSurface,
+  type TrajectoryPoint,
+} from "@deltalab/core";
 import type { Optimizer } from "./optimizers";
 import { cellContext } from "../execution/context";
 import { isSigintError } from "../execution/errors";
@@ -86,56 +99,73 @@ function methodRun(
 }
 
 /**
- * A first-order run, one iteration per `next()`: it yields the iteration just recorded and returns the record, so
- * that the synchronous and the asynchronous driver share one loop.
+ * A first-order run as the training loop (core's train/loop.ts) over one "sample", the whole objective: each epoch
+ * is one step from the full gradient. `beforeStep` records x_k with f_k and stops at the gradient tolerance; after
+ * the loop's budget of `iterations` steps, x_K is evaluated and recorded once more. The loop's divergence rule ends
+ * the run on a non-finite f or step, and an aborted signal (checked after every step) stops it.
  */
-function* transformRun(
+function transformRun(
   objective: Objective,
   x0: Float64Array,
   optimizer: Extract<Optimizer, { kind: "transform" }>,
   options: RunOptions,
-): Generator<number, RunRecord> {
+): {
+  sampleCount: number;
+  stepper: BatchStepper;
+  loop: LoopOptions;
+  finish: (run?: LoopResult) => RunRecord;
+} {
   const started = performance.now();
   const tolerance = options.gradientTolerance ?? 1e-8;
   const x = Float64Array.from(x0);
-  const g = new Float64Array(x.length);
-  const step = new Float64Array(x.length);
-  let state = optimizer.transform.init(x);
   const trajectory: TrajectoryPoint[] = [];
-  let reason = "iteration budget";
   let gradientNorm = Number.NaN;
   let evaluations = 0;
-  for (let k = 0; ; k++) {
-    const f = objective.valueAndGradient(x, g);
+  let converged = false;
+  const valueAndGradient = (theta: Float64Array, g: Float64Array): number => {
     evaluations += 1;
+    const f = objective.valueAndGradient(theta, g);
     gradientNorm = maxAbs(g);
-    if (!Number.isFinite(f) || !Number.isFinite(gradientNorm)) {
-      reason = "diverged";
-      break;
-    }
+    return f;
+  };
+  const stepper = transformStepper(x, optimizer.transform, (theta, _samples, g) =>
+    valueAndGradient(theta, g),
+  );
+  /** Records x_k with f_k; true when ||g_k||_inf has reached the tolerance. */
+  const record = (k: number, f: number): boolean => {
     trajectory.push({ iteration: k, x: Float64Array.from(x), f });
     options.onIteration?.(k);
-    if (gradientNorm <= tolerance) {
-      reason = "gradient tolerance";
-      break;
-    }
-    if (k >= options.iterations) break;
-    yield k;
-    if (options.signal?.aborted) {
-      reason = "stopped by callback";
-      break;
-    }
-    state = optimizer.transform.update(g, state, x, step);
-    for (let j = 0; j < x.length; j++) x[j] = (x[j] ?? 0) + (step[j] ?? 0);
-  }
-  return {
-    optimizer: optimizer.label,
-    trajectory,
-    reason,
-    gradientNorm,
-    evaluations,
-    elapsedMs: performance.now() - started,
+    converged = gradientNorm <= tolerance;
+    return converged;
   };
+  const loop: LoopOptions = {
+    epochs: Math.max(options.iterations, 1),
+    batchSize: 1,
+    shuffle: false,
+    beforeStep: ({ step, loss }) => !record(step - 1, loss),
+    onBatch: () => options.signal?.aborted !== true,
+  };
+  const finish = (run?: LoopResult): RunRecord => {
+    let reason = "iteration budget";
+    if (run?.diverged) reason = "diverged";
+    else if (converged) reason = "gradient tolerance";
+    else if (run?.stopped) reason = "stopped by callback";
+    else {
+      const k = run?.steps ?? 0;
+      const f = valueAndGradient(x, stepper.gradient);
+      if (!Number.isFinite(f) || !Number.isFinite(gradientNorm)) reason = "diverged";
+      else if (record(k, f)) reason = "gradient tolerance";
+    }
+    return {
+      optimizer: optimizer.label,
+      trajectory,
+      reason,
+      gradientNorm,
+      evaluations,
+      elapsedMs: performance.now() - started,
+    };
+  };
+  return { sampleCount: 1, stepper, loop, finish };
 }
 
 /** Runs one optimizer from `x0` (a copy is made). */
@@ -147,10 +177,8 @@ export function runOptimizer(
 ): RunRecord {
   if (optimizer.kind === "method") return methodRun(objective, x0, optimizer, options);
   const run = transformRun(objective, x0, optimizer, options);
-  for (;;) {
-    const next = run.next();
-    if (next.done) return next.value;
-  }
+  if (options.iterations < 1) return run.finish();
+  return run.finish(runLoop(run.sampleCount, run.stepper, run.loop));
 }
 
 /** How long a first-order run computes before it lets the event loop see an interrupt (ms). */
@@ -169,15 +197,9 @@ export async function runOptimizerAsync(
 ): Promise<RunRecord> {
   if (optimizer.kind === "method") return methodRun(objective, x0, optimizer, options);
   const run = transformRun(objective, x0, optimizer, options);
-  let last = performance.now();
-  for (;;) {
-    const next = run.next();
-    if (next.done) return next.value;
-    if (performance.now() - last >= YIELD_EVERY_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      last = performance.now();
-    }
-  }
+  if (options.iterations < 1) return run.finish();
+  const loop = { ...run.loop, yieldEveryMs: YIELD_EVERY_MS };
+  return run.finish(await runLoopAsync(run.sampleCount, run.stepper, loop));
 }
 
 /** What `runEach` reports as it goes. */
