@@ -245,6 +245,27 @@ export class GpuModel implements DeviceModel {
   }
 
   /**
+   * f_B(theta) with its gradient left on the device for `applyStep`: forward, loss and backward in one submission,
+   * the loss the only read-back. The first half of `step`, for a loop that looks at f_B before taking the step.
+   */
+  async evaluate(inputs: Float32Array, targets: Float32Array): Promise<number> {
+    this.requireTraining("a training step");
+    this.upload(inputs, targets);
+    this.gpu.submit([...this.forwardDispatches(), ...this.backwardDispatches()]);
+    const losses = await this.gpu.read(this.sampleLosses);
+    return losses.reduce((sum, r) => sum + r, 0);
+  }
+
+  /** The second half of `step`: eq. 121 (eq. 118 for p = 0) from the gradient the last `evaluate` left. */
+  applyStep(learningRate: number, momentum = 0): void {
+    this.requireTraining("a training step");
+    if (!Number.isFinite(learningRate)) throw new Error(`learning rate must be finite, got ${learningRate}`);
+    if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must lie in [0, 1), got ${momentum}`);
+    this.gpu.write(this.rate, Float32Array.of(learningRate, momentum));
+    this.gpu.submit(this.updates);
+  }
+
+  /**
    * One step of gradient descent on f_B with momentum p (seed 004 eq. 121; eq. 118 for p = 0): forward, loss,
    * backward and the update in one submission. Returns f_B before the step (the only read-back).
    */

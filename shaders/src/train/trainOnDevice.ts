@@ -1,47 +1,75 @@
 /**
- * Minibatch training on the device, with the semantics of @deltalab/core's `train` for the gradient step with
- * momentum (seed 004 eq. 118, 121): each epoch shuffles the sample order with the same seeded generator, the batches
- * are cut from that order, and each batch takes one step on f_B = (1/B) sum_i r_i. Everything stays on the device
- * between steps; only the batch losses come back. The device model is compiled for one batch size, so the
- * count mod batchSize samples left at the end of each epoch's order are not used (`droppedPerEpoch`). The trained
- * parameters are copied back into `model` at the end.
+ * Minibatch training with everything resident on the device: @deltalab/core's one stochastic loop (train/loop.ts:
+ * the same seeded shuffling, batches, stop convention and divergence rule as `train`) with a stepper whose
+ * evaluation and gradient step (sgd with momentum, seed 004 eq. 118, 121) both run on the device. Only the batch
+ * losses come back; the trained parameters are copied into `model` at the end. (core's `trainOnBackend` trains with
+ * any GradientTransform instead, reading the gradient back every step.)
+ *
+ * The device model is compiled for one batch size, so the count mod batchSize samples left at the end of each
+ * epoch's order are not used (`partialBatch: "drop"`, `droppedPerEpoch`). A batch loss that is not finite ends the
+ * run diverged before its step, theta as it was, as in `train`. The device cannot see a step without reading theta
+ * back, so a finite loss whose gradient or update is not finite is found only at the end: the run is then reported
+ * diverged and the model keeps the parameters it had before the run (core's `trainOnBackend` checks every step).
  */
-import { SeededRandom, checkData, type Sequential, type SupervisedData } from "@deltalab/core";
+import {
+  checkData,
+  checkLoopOptions,
+  runLoopAsync,
+  type AsyncLoopOptions,
+  type BatchStepper,
+  type LoopResult,
+  type Sequential,
+  type StepSchedule,
+  type SupervisedData,
+} from "@deltalab/core";
 import { GpuDevice } from "../device/gpu";
 import { GpuModel } from "./gpuModel";
 import { LayerOptions } from "./layers";
 
-export interface DeviceTrainOptions extends LayerOptions {
-  readonly epochs: number;
-  readonly batchSize: number;
-  /** The step mu of eq. 118. */
-  readonly learningRate: number;
-  /** p of eq. 121; default 0. */
+export interface DeviceTrainOptions extends LayerOptions, Omit<AsyncLoopOptions, "partialBatch"> {
+  /** The step mu_k of eq. 118: a number, or a schedule of the step count k (as core's `sgd` takes it). */
+  readonly step: number | StepSchedule;
+  /** p of eq. 121 in [0, 1); default 0. */
   readonly momentum?: number;
-  /** Seeds the shuffling as core's `train` does; default 0. */
-  readonly seed?: number;
-  /** false: batches in data order. Default true. */
-  readonly shuffle?: boolean;
-  /** Called after every batch with f_B before the step; returning false stops the run. */
-  readonly onBatch?: (progress: {
-    epoch: number;
-    batch: number;
-    step: number;
-    loss: number;
-  }) => boolean | void;
 }
 
-export interface DeviceTrainResult {
-  /** Mean batch loss of each completed epoch. */
-  readonly epochs: readonly {
-    readonly epoch: number;
-    readonly meanLoss: number;
-    readonly elapsedMs: number;
-  }[];
-  readonly steps: number;
-  readonly stopped: boolean;
+export interface DeviceTrainResult extends LoopResult {
+  /** Samples left out of each epoch (count mod batchSize). */
   readonly droppedPerEpoch: number;
-  readonly elapsedMs: number;
+}
+
+/** Copies the samples' rows of `source` (rows of `width` values) into `out`, in the order of `samples`. */
+function gatherRows(source: ArrayLike<number>, samples: Int32Array, width: number, out: Float32Array): void {
+  for (let k = 0; k < samples.length; k++) {
+    const from = samples[k] * width;
+    for (let i = 0; i < width; i++) out[k * width + i] = source[from + i];
+  }
+}
+
+/** The loop's stepper on a compiled model: f_B on the device, then eq. 121 on the device with mu_k for step k. */
+function residentStepper(
+  device: GpuModel,
+  data: SupervisedData,
+  step: number | StepSchedule,
+  momentum: number,
+): BatchStepper {
+  const inputSize = device.model.inputSize;
+  const outputSize = device.model.outputSize;
+  const inputs = new Float32Array(device.batch * inputSize);
+  const targets = new Float32Array(device.batch * outputSize);
+  const schedule = typeof step === "number" ? () => step : step;
+  let k = 0;
+  return {
+    evaluate(samples) {
+      gatherRows(data.inputs, samples, inputSize, inputs);
+      gatherRows(data.targets, samples, outputSize, targets);
+      return device.evaluate(inputs, targets);
+    },
+    apply() {
+      device.applyStep(schedule(k++), momentum);
+      return true;
+    },
+  };
 }
 
 export async function trainOnDevice(
@@ -51,51 +79,27 @@ export async function trainOnDevice(
   options: DeviceTrainOptions,
 ): Promise<DeviceTrainResult> {
   checkData(model, data, "trainOnDevice");
-  const { epochs, batchSize, learningRate, momentum = 0 } = options;
-  if (!Number.isInteger(epochs) || epochs < 1)
-    throw new Error(`epochs must be a positive integer, got ${epochs}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > data.count) {
-    throw new Error(`batchSize must be an integer in 1..${data.count} (the sample count), got ${batchSize}`);
+  checkLoopOptions(data.count, options);
+  const { batchSize, momentum = 0 } = options;
+  if (batchSize > data.count) {
+    throw new RangeError(
+      `batchSize must be an integer in 1..${data.count} (the sample count), got ${batchSize}`,
+    );
   }
-  const started = performance.now();
+  if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must lie in [0, 1), got ${momentum}`);
   const device = GpuModel.compile(gpu, model, batchSize, options);
-  const random = new SeededRandom(options.seed ?? 0);
-  const order = Int32Array.from({ length: data.count }, (_, i) => i);
-  const batches = Math.floor(data.count / batchSize);
-  const inputs = new Float32Array(batchSize * model.inputSize);
-  const targets = new Float32Array(batchSize * model.outputSize);
-  const done: { epoch: number; meanLoss: number; elapsedMs: number }[] = [];
-  let steps = 0;
-  let stopped = false;
   try {
-    for (let epoch = 0; epoch < epochs && !stopped; epoch++) {
-      if (options.shuffle ?? true) random.shuffle(order);
-      let lossSum = 0;
-      for (let batch = 0; batch < batches && !stopped; batch++) {
-        for (let k = 0; k < batchSize; k++) {
-          const sample = order[batch * batchSize + k];
-          for (let i = 0; i < model.inputSize; i++)
-            inputs[k * model.inputSize + i] = data.inputs[sample * model.inputSize + i];
-          for (let i = 0; i < model.outputSize; i++) {
-            targets[k * model.outputSize + i] = data.targets[sample * model.outputSize + i];
-          }
-        }
-        const loss = await device.step(inputs, targets, learningRate, momentum);
-        steps++;
-        lossSum += loss;
-        if (options.onBatch?.({ epoch, batch, step: steps, loss }) === false) stopped = true;
-      }
-      if (!stopped) done.push({ epoch, meanLoss: lossSum / batches, elapsedMs: performance.now() - started });
+    const stepper = residentStepper(device, data, options.step, momentum);
+    const result = await runLoopAsync(data.count, stepper, { ...options, partialBatch: "drop" });
+    const droppedPerEpoch = data.count % batchSize;
+    const theta = await device.downloadParameters();
+    if (theta.every(Number.isFinite)) {
+      model.setParameters(theta);
+      return { ...result, droppedPerEpoch };
     }
-    model.setParameters(await device.downloadParameters());
+    const reason = `${result.reason}; a step's gradient or update on the device was not finite, so the model keeps the parameters it had before the run`;
+    return { ...result, diverged: true, stopped: false, reason, droppedPerEpoch };
   } finally {
     device.dispose();
   }
-  return {
-    epochs: done,
-    steps,
-    stopped,
-    droppedPerEpoch: data.count - batches * batchSize,
-    elapsedMs: performance.now() - started,
-  };
 }
