@@ -24,7 +24,12 @@ export interface BackendTrainOptions extends AsyncTrainOptions {
 }
 
 /** Copies the samples' rows of `source` (rows of `width` values) into `out`, in the order of `samples`. */
-function gatherRows(source: ArrayLike<number>, samples: Int32Array, width: number, out: Float32Array): void {
+export function gatherRows(
+  source: ArrayLike<number>,
+  samples: Int32Array,
+  width: number,
+  out: Float32Array,
+): void {
   for (let k = 0; k < samples.length; k++) {
     const from = samples[k] * width;
     for (let i = 0; i < width; i++) out[k * width + i] = source[from + i];

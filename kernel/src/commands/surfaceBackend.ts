@@ -2,12 +2,18 @@
  * Where `%surface` and `%race` evaluate a loss surface: on a WebGPU device when the objective is a model the device
  * can run (softmax output with cross-entropy) and an adapter opens, else on the CPU. Both give f(theta* + a d1 +
  * b d2) of the same objective (the device in Float32); the choice and, for a fallback, its reason are reported.
+ * The device is core's registered "webgpu" backend (registered by @deltalab/shaders on import): its surface
+ * evaluator runs the forward pass it compiles for training. `%train --device` chooses by the same rule.
  */
+import "@deltalab/shaders";
 import {
   computeGrid,
   cpuEvaluator,
   ModelObjective,
+  resolveBackend,
   withSurfaceLoss,
+  type Backend,
+  type DeviceDescription,
   type GridAxis,
   type GridProgress,
   type LandscapePlane,
@@ -15,7 +21,6 @@ import {
   type PlaneEvaluator,
 } from "@deltalab/core";
 import type { SurfaceTrajectory } from "@deltalab/core/payloads";
-import { DevicePlaneEvaluator, GpuDevice, isSoftwareAdapter } from "@deltalab/shaders";
 import { UsageError } from "./parse";
 import { stringOption, type OptionSpec, type ParsedArgs } from "./spec";
 
@@ -60,36 +65,48 @@ export async function openSurfaceBackend(
     }
     return cpuBackend(objective);
   }
-  let reason = "";
-  const gpu = await GpuDevice.openOrUndefined(undefined, (error) => (reason = error.message));
-  if (gpu === undefined) {
-    if (choice === "webgpu") throw new UsageError(`--device webgpu: no WebGPU device opened: ${reason}`);
-    return cpuBackend(objective, `no WebGPU device opened (${reason})`);
-  }
-  const adapter = gpu.adapter.device || gpu.adapter.vendor || "unnamed adapter";
-  if (choice === "auto" && isSoftwareAdapter(gpu.adapter)) {
-    gpu.destroy();
-    return cpuBackend(
-      objective,
-      `the only WebGPU adapter, ${adapter}, renders in software and is slower than the CPU (--device webgpu uses it)`,
-    );
-  }
+  const opened = await openDeviceBackend(choice);
+  if (opened.backend === undefined) return cpuBackend(objective, opened.fallbackReason);
+  const { backend, adapter } = opened;
   try {
-    const evaluator = DevicePlaneEvaluator.create(gpu, objective);
-    return {
-      evaluator,
-      name: `WebGPU (${adapter})`,
-      dispose: () => {
-        evaluator.dispose();
-        gpu.destroy();
-      },
-    };
+    if (backend.compileSurface === undefined) throw new Error("the webgpu backend evaluates no surfaces");
+    const evaluator = await backend.compileSurface(objective);
+    return { evaluator, name: `WebGPU (${adapter})`, dispose: () => evaluator.dispose() };
   } catch (error) {
-    gpu.destroy();
     const message = error instanceof Error ? error.message : String(error);
     if (choice === "webgpu") throw new UsageError(`--device webgpu: ${message}`);
     return cpuBackend(objective, message);
   }
+}
+
+/** The WebGPU backend with its adapter's name, or why the CPU is used instead. */
+export type DeviceBackendChoice =
+  | { readonly backend: Backend; readonly adapter: string; readonly fallbackReason?: undefined }
+  | { readonly backend?: undefined; readonly fallbackReason: string };
+
+/**
+ * The registered "webgpu" backend with its device open, for a model's work under `choice` ("auto" or "webgpu"):
+ * "webgpu" the device or a UsageError saying why not; "auto" the device when its adapter is a GPU, else the reason
+ * the CPU is used (no adapter, or a software one, see openSurfaceBackend).
+ */
+export async function openDeviceBackend(choice: "auto" | "webgpu"): Promise<DeviceBackendChoice> {
+  const backend = resolveBackend("webgpu");
+  let device: DeviceDescription;
+  try {
+    if (backend.openDevice === undefined) throw new Error("the webgpu backend opens no device");
+    device = await backend.openDevice();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (choice === "webgpu") throw new UsageError(`--device webgpu: no WebGPU device opened: ${reason}`);
+    return { fallbackReason: `no WebGPU device opened (${reason})` };
+  }
+  if (choice === "auto" && device.software) {
+    backend.dispose?.();
+    return {
+      fallbackReason: `the only WebGPU adapter, ${device.name}, renders in software and is slower than the CPU (--device webgpu uses it)`,
+    };
+  }
+  return { backend, adapter: device.name };
 }
 
 /** The grid, then the surface's loss under every iterate of the paths, through one evaluator. */

@@ -2,12 +2,16 @@
  * `%train`: minibatch training of a model on data (core/src/train/train.ts) with a live display of the training
  * curves, updated in place (application/vnd.deltalab.training.v1+json). The run checks the interrupt signal after
  * every batch, so an interrupt stops it within a batch and leaves the model at its last parameters, usable.
+ * `--device webgpu` runs the steps on core's registered WebGPU backend (core's `trainOnBackend`: the same loop, f_B
+ * and its gradient on the device, the optimizer's step on the host); `auto` does so only on a hardware GPU, as
+ * `%surface` decides (surfaceBackend.ts).
  */
 import {
   checkData,
   evaluate,
   LOSS_NAMES,
-  trainAsync,
+  trainOnBackend,
+  type Backend,
   type Evaluation,
   type GradientTransform,
   type LossName,
@@ -25,7 +29,13 @@ import { asModel } from "./model";
 import { resolveOptimizer, TRANSFORM_NAMES } from "./optimizers";
 import { UsageError } from "./parse";
 import { displayable } from "./result";
-import { AS_OPTION, numberOption, stringOption, type CommandSpec } from "./spec";
+import { AS_OPTION, numberOption, stringOption, type CommandSpec, type OptionSpec } from "./spec";
+import {
+  deviceOption,
+  openDeviceBackend,
+  SURFACE_DEVICE_CHOICES,
+  type SurfaceDeviceChoice,
+} from "./surfaceBackend";
 
 export interface TrainCommandOptions {
   transform: GradientTransform;
@@ -40,6 +50,8 @@ export interface TrainCommandOptions {
   signal?: AbortSignal;
   /** Minimum milliseconds between display updates (default 250). */
   updateEveryMs?: number;
+  /** Where the steps run: "cpu" (the default here), "webgpu", or "auto" (WebGPU on a hardware GPU only). */
+  device?: SurfaceDeviceChoice;
 }
 
 export interface TrainReport {
@@ -49,6 +61,24 @@ export interface TrainReport {
   curves: TrainingPayload;
   /** Evaluation on the held-out data after the last epoch, when there was held-out data. */
   test?: Evaluation;
+  /** Where the steps ran: "CPU" or "WebGPU (adapter)". */
+  device: string;
+  /** Why the CPU was used under "auto" rather than WebGPU; absent otherwise. */
+  deviceFallbackReason?: string;
+}
+
+interface TrainingBackend {
+  backend?: Backend;
+  device: string;
+  fallbackReason?: string;
+}
+
+/** The backend the steps run on under `choice`, its name for people, and why not WebGPU under "auto". */
+async function trainingBackend(choice: SurfaceDeviceChoice): Promise<TrainingBackend> {
+  if (choice === "cpu") return { device: "CPU" };
+  const opened = await openDeviceBackend(choice);
+  if (opened.backend === undefined) return { device: "CPU", fallbackReason: opened.fallbackReason };
+  return { backend: opened.backend, device: `WebGPU (${opened.adapter})` };
 }
 
 function trainingBundle(curves: TrainingPayload, summary: string) {
@@ -74,8 +104,10 @@ export async function trainModel(
   const epochs = options.epochs ?? 1;
   const batchSize = options.batchSize ?? 32;
   const loss = options.loss ?? "cross-entropy";
+  const choice = options.device ?? "cpu";
+  const where = await trainingBackend(choice);
   const curves: TrainingPayload = {
-    title: `training with ${options.transform.name}`,
+    title: `training with ${options.transform.name}${where.backend ? ` on ${where.device}` : ""}`,
     unit: "step",
     train: { x: [], loss: [] },
     ...(options.test ? { test: { x: [], loss: [], accuracy: [] } } : {}),
@@ -88,32 +120,54 @@ export async function trainModel(
   let steps = 0;
   const show = (summary: string) => display?.show(trainingBundle(curves, summary));
   show("starting");
-  const result = await trainAsync(model, data, {
-    loss,
-    transform: options.transform,
-    epochs,
-    batchSize,
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    onBatch: (progress) => {
-      steps = progress.step;
-      curves.train.x.push(progress.step);
-      curves.train.loss.push(progress.loss);
-      if (progress.elapsedMs - lastShown >= (options.updateEveryMs ?? 250)) {
-        lastShown = progress.elapsedMs;
-        show(
-          `epoch ${progress.epoch + 1}/${epochs}, batch ${progress.batch + 1}/${progress.batchesPerEpoch}`,
-        );
-      }
-    },
-    onEpoch: () => {
-      if (!options.test || !curves.test) return;
-      const evaluation = evaluate(model, options.test, { loss });
-      curves.test.x.push(steps);
-      curves.test.loss.push(evaluation.loss);
-      curves.test.accuracy?.push(evaluation.accuracy);
-    },
-  });
+  const run = (backend: Backend) =>
+    trainOnBackend(model, data, {
+      backend,
+      loss,
+      transform: options.transform,
+      epochs,
+      batchSize,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onBatch: (progress) => {
+        steps = progress.step;
+        curves.train.x.push(progress.step);
+        curves.train.loss.push(progress.loss);
+        if (progress.elapsedMs - lastShown >= (options.updateEveryMs ?? 250)) {
+          lastShown = progress.elapsedMs;
+          show(
+            `epoch ${progress.epoch + 1}/${epochs}, batch ${progress.batch + 1}/${progress.batchesPerEpoch}`,
+          );
+        }
+      },
+      onEpoch: () => {
+        if (!options.test || !curves.test) return;
+        const evaluation = evaluate(model, options.test, { loss });
+        curves.test.x.push(steps);
+        curves.test.loss.push(evaluation.loss);
+        curves.test.accuracy?.push(evaluation.accuracy);
+      },
+    });
+  // The model's own backend has no compile: trainOnBackend then trains on the host as trainAsync does.
+  let result: TrainResult;
+  if (where.backend === undefined) {
+    result = await run(model.backend);
+  } else {
+    try {
+      result = await run(where.backend);
+    } catch (error) {
+      // A model the device cannot compile (a layer kind without a device kernel, a loss other than cross-entropy)
+      // fails before its first step: "webgpu" says so, "auto" trains on the CPU and says why.
+      if (steps > 0) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      if (choice === "webgpu") throw new UsageError(`--device webgpu: ${message}`);
+      where.backend = undefined;
+      where.device = "CPU";
+      where.fallbackReason = message;
+      curves.title = `training with ${options.transform.name}`;
+      result = await run(model.backend);
+    }
+  }
   curves.status = result.stopped ? "stopped" : "done";
   const test = options.test ? evaluate(model, options.test, { loss }) : undefined;
   const how = result.diverged
@@ -129,9 +183,21 @@ export async function trainModel(
     result,
     curves,
     ...(test ? { test } : {}),
+    device: where.device,
+    ...(where.fallbackReason !== undefined ? { deviceFallbackReason: where.fallbackReason } : {}),
   };
   return displayable(report, (r) => trainingBundle(r.curves, summary));
 }
+
+/** The --device option of %train. */
+const TRAIN_DEVICE_OPTION: OptionSpec = {
+  name: "device",
+  kind: "choice",
+  choices: SURFACE_DEVICE_CHOICES,
+  description:
+    "where the steps run: WebGPU on a hardware GPU (auto), cpu, or webgpu (any adapter; batches of one size)",
+  defaultText: "auto",
+};
 
 export const trainSpec: CommandSpec = {
   name: "train",
@@ -170,6 +236,7 @@ export const trainSpec: CommandSpec = {
       metavar: "DATA",
     },
     { name: "seed", kind: "integer", description: "seed of the shuffling", defaultText: "0" },
+    TRAIN_DEVICE_OPTION,
     AS_OPTION,
   ],
   examples: ["%train net train --optimizer momentum --epochs 2 --batch 32 --lr 0.05 --test test --as run"],
@@ -202,6 +269,7 @@ export const trainSpec: CommandSpec = {
       ...(test ? { test } : {}),
       outputs: context.outputs,
       signal: context.signal,
+      device: deviceOption(args) ?? "auto",
     });
     const as = stringOption(args, "as");
     if (as) context.bind(checkBindingName(as), report, 'import("deltalab").TrainReport');

@@ -7,7 +7,8 @@
  * registered for its kind, train/layers.ts), `compileSurface` a loss-surface evaluator running that model's
  * forward pass. Per-layer synchronous calls (`accelerate`) stay on the host: the layers' own code.
  *
- * The device opens on first use (`openDevice`) and is kept until `dispose`; a failed open is retried on the next use.
+ * The device opens on first use (`openDevice`) and is kept until `dispose` or until the adapter request (the
+ * DELTALAB_WEBGPU_BACKEND and DELTALAB_WEBGPU_ADAPTER environment) changes; a failed open is retried on the next use.
  */
 import {
   registerBackend,
@@ -51,13 +52,27 @@ export function adapterName(gpu: GpuDevice): string {
 
 export function createWebGpuBackend(options: WebGpuBackendOptions = {}): WebGpuBackend {
   const given = options.gpu;
-  let opening: Promise<GpuDevice> | undefined = given ? Promise.resolve(given) : undefined;
+  /** The device opened (or opening) and the request it answers, as a key. */
+  let current: { key: string; gpu: Promise<GpuDevice> } | undefined;
+  const close = () => {
+    const closing = current;
+    current = undefined;
+    void closing?.gpu.then((gpu) => gpu.destroy()).catch(() => undefined);
+  };
+  // The request is read when the device is wanted, so that a changed DELTALAB_WEBGPU_* environment opens another.
   const device = (): Promise<GpuDevice> => {
-    opening ??= GpuDevice.open(options.request ?? requestFromEnvironment()).catch((error: unknown) => {
-      opening = undefined;
-      throw error;
-    });
-    return opening;
+    if (given !== undefined) return Promise.resolve(given);
+    const request = options.request ?? requestFromEnvironment();
+    const key = JSON.stringify([request.backend ?? "auto", request.adapterName ?? ""]);
+    if (current?.key !== key) {
+      close();
+      const opening = { key, gpu: GpuDevice.open(request) };
+      current = opening;
+      opening.gpu.catch(() => {
+        if (current === opening) current = undefined;
+      });
+    }
+    return current.gpu;
   };
   return {
     name: "webgpu",
@@ -82,11 +97,7 @@ export function createWebGpuBackend(options: WebGpuBackendOptions = {}): WebGpuB
     async compileSurface(objective) {
       return DevicePlaneEvaluator.create(await device(), objective, options.surface);
     },
-    dispose() {
-      const current = opening;
-      opening = undefined;
-      if (given === undefined) void current?.then((gpu) => gpu.destroy()).catch(() => undefined);
-    },
+    dispose: close,
   };
 }
 
