@@ -14,6 +14,7 @@
 import {
   checkData,
   checkLoopOptions,
+  gatherRows,
   runLoopAsync,
   type AsyncLoopOptions,
   type BatchStepper,
@@ -36,14 +37,6 @@ export interface DeviceTrainOptions extends LayerOptions, Omit<AsyncLoopOptions,
 export interface DeviceTrainResult extends LoopResult {
   /** Samples left out of each epoch (count mod batchSize). */
   readonly droppedPerEpoch: number;
-}
-
-/** Copies the samples' rows of `source` (rows of `width` values) into `out`, in the order of `samples`. */
-function gatherRows(source: ArrayLike<number>, samples: Int32Array, width: number, out: Float32Array): void {
-  for (let k = 0; k < samples.length; k++) {
-    const from = samples[k] * width;
-    for (let i = 0; i < width; i++) out[k * width + i] = source[from + i];
-  }
 }
 
 /** The loop's stepper on a compiled model: f_B on the device, then eq. 121 on the device with mu_k for step k. */
