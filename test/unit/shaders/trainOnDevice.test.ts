@@ -15,10 +15,13 @@ const spec: ModelSpec = {
   ],
 };
 
-function data(count: number) {
+/** `count` samples of 8 x 8 values in [-1, 1), with `poison(inputs)` applied before they are wrapped. */
+function data(count: number, poison: (inputs: Float32Array) => void = () => {}) {
   const next = rng(9);
   const labels = Array.from({ length: count }, (_, i) => i % 4);
-  return classificationData(randomArray(count * 64, next), labels, 4);
+  const inputs = randomArray(count * 64, next);
+  poison(inputs);
+  return classificationData(inputs, labels, 4);
 }
 
 describe("training on the device", () => {
@@ -75,8 +78,7 @@ describe("training on the device", () => {
 
   it("ends diverged before the step whose batch loss is not finite, as core's train does", async () => {
     const gpu = await testDevice();
-    const samples = data(8);
-    for (let i = 0; i < 64; i++) samples.inputs[5 * 64 + i] = Number.NaN; // sample 5's loss is NaN
+    const samples = data(8, (inputs) => inputs.fill(Number.NaN, 5 * 64, 6 * 64)); // sample 5's loss is NaN
     const common = { epochs: 2, batchSize: 2, seed: 4 };
     const cpu = new Sequential(spec).initialize(6);
     const device = new Sequential(spec).initialize(6);
@@ -91,8 +93,8 @@ describe("training on the device", () => {
 
   it("reports diverged and keeps the starting parameters when a step's gradient is not finite", async () => {
     const gpu = await testDevice();
-    const samples = data(8);
-    samples.inputs[5 * 64] = Number.POSITIVE_INFINITY; // a finite loss (tanh saturates) with an infinite gradient
+    // One infinite pixel: a finite loss (tanh saturates) with an infinite gradient.
+    const samples = data(8, (inputs) => void (inputs[5 * 64] = Number.POSITIVE_INFINITY));
     const options = { epochs: 2, batchSize: 2, seed: 4 };
     const host = train(new Sequential(spec).initialize(6), samples, {
       ...options,
