@@ -1,13 +1,16 @@
 import { AdapterAttempt, WebGpuUnavailableError } from "./errors";
 
-/** A Dawn backend name as accepted by `create(["backend=..."])`, or "auto" to try them in order. */
-export type BackendChoice = "auto" | "vulkan" | "metal" | "d3d12" | "opengl" | "opengles";
+/**
+ * The graphics API Dawn runs on (its "backend" as accepted by `create(["backend=..."])`), or "auto" to try them in
+ * order. Not to be confused with a compute backend of @deltalab/core ("wasm", "webgpu").
+ */
+export type GraphicsApiChoice = "auto" | "vulkan" | "metal" | "d3d12" | "opengl" | "opengles";
 
-const BACKENDS: readonly BackendChoice[] = ["auto", "vulkan", "metal", "d3d12", "opengl", "opengles"];
+const BACKENDS: readonly GraphicsApiChoice[] = ["auto", "vulkan", "metal", "d3d12", "opengl", "opengles"];
 
 /** Where to look for an adapter. Defaults come from DELTALAB_WEBGPU_BACKEND and DELTALAB_WEBGPU_ADAPTER. */
 export interface AdapterRequest {
-  readonly backend?: BackendChoice;
+  readonly backend?: GraphicsApiChoice;
   /** A case-insensitive part of the adapter's name (vendor, architecture, device or description). */
   readonly adapterName?: string;
 }
@@ -41,7 +44,7 @@ interface Attempt {
  * The order tried for `auto`: a real GPU through Dawn's default backend first, then Mesa llvmpipe through the
  * OpenGL and OpenGL ES backends (which only offer the compatibility feature level).
  */
-function attemptsFor(backend: BackendChoice): Attempt[] {
+function attemptsFor(backend: GraphicsApiChoice): Attempt[] {
   switch (backend) {
     case "auto":
       return [
