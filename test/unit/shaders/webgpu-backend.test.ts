@@ -115,6 +115,30 @@ describe("the webgpu backend", () => {
     expectClose(run.device.getParameters(), run.cpu.getParameters(), 1e-5, 1e-3);
   });
 
+  it("serves a model built on it: layers on the host, training steps on the device", async () => {
+    const samples = data(8, 64, 4);
+    const onWebGpu = new Sequential(spec, "webgpu").initialize(7);
+    const reference = new Sequential(spec, "reference").initialize(7);
+    expect(onWebGpu.backend.name).toBe("webgpu");
+    const x = Float64Array.from(samples.inputs).subarray(0, 64);
+    expect(Array.from(onWebGpu.predict(x))).toEqual(Array.from(reference.predict(x)));
+    const options = {
+      loss: "cross-entropy" as const,
+      transform: sgd({ step: 0.1 }),
+      epochs: 1,
+      batchSize: 4,
+    };
+    const losses: number[] = [];
+    await trainOnBackend(onWebGpu, samples, {
+      ...options,
+      backend: onWebGpu.backend,
+      onBatch: (p) => void losses.push(p.loss),
+    });
+    const cpuLosses: number[] = [];
+    train(reference, samples, { ...options, onBatch: (p) => void cpuLosses.push(p.loss) });
+    expectClose(losses, cpuLosses, 1e-5, 1e-5);
+  });
+
   it("drops the samples that do not fill the last batch of an epoch", async () => {
     const backend = createWebGpuBackend({ gpu: await testDevice() });
     const model = new Sequential(spec).initialize(1);
