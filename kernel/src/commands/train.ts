@@ -168,13 +168,10 @@ export async function trainModel(
       result = await run(model.backend);
     }
   }
-  curves.status = result.stopped ? "stopped" : "done";
+  // A diverged run ended early as a stopped one did: its curves end there.
+  curves.status = result.stopped || result.diverged ? "stopped" : "done";
   const test = options.test ? evaluate(model, options.test, { loss }) : undefined;
-  const how = result.diverged
-    ? "diverged (a loss or gradient was not finite)"
-    : result.stopped
-      ? "stopped"
-      : "done";
+  const how = result.diverged ? `diverged, ${result.reason}` : result.stopped ? "stopped" : "done";
   const summary = `${how}: ${result.steps} steps in ${(result.elapsedMs / 1000).toFixed(1)} s`;
   show(summary);
   const report: TrainReport = {

@@ -3,6 +3,10 @@ import { classificationData, Sequential, sgd, type Objective } from "@deltalab/c
 import { trainModel } from "../../../kernel/src/commands/train";
 import { runOptimizer, runOptimizerAsync } from "../../../kernel/src/commands/trajectory";
 import type { Optimizer } from "../../../kernel/src/commands/optimizers";
+import { JUPYTER_DISPLAY } from "../../../kernel/src/execution/display";
+
+const bundle = (value: unknown) =>
+  (value as { [JUPYTER_DISPLAY]: () => Record<string, unknown> })[JUPYTER_DISPLAY]();
 
 /** f(x) = x^2 / 2, g = x: sgd with step mu maps x to (1 - mu) x. */
 const halfSquare: Objective = {
@@ -80,5 +84,8 @@ describe("%train's divergence", () => {
     expect(report.result.diverged).toBe(true);
     expect(report.result.reason).toMatch(/not finite|loss was/);
     expect(model.getParameters().every(Number.isFinite)).toBe(true);
+    expect(report.curves.status).toBe("stopped");
+    const text = String(bundle(report)["text/plain"]);
+    expect(text).toContain(`diverged, ${report.result.reason}: ${report.result.steps} steps`);
   });
 });
