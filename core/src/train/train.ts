@@ -5,8 +5,8 @@
  *
  *   g_k = grad f_{B_k}(theta_k),  (step_k, state_{k+1}) = update(g_k, state_k, theta_k),  theta_{k+1} = theta_k + step_k
  *
- * The same seed, data and transform give the same theta on every run. Buffers are made before the first step;
- * the inner loop allocates nothing of its own.
+ * The same seed, data and transform give the same theta on every run. The gradient and step buffers are made
+ * before the first step; a batch allocates only its small progress record.
  *
  * `trainingSteps` is a generator yielding after every batch; `train` runs it to the end, and `trainAsync` runs the
  * loop while handing control back to the event loop between batches, so that a notebook can show progress and take
