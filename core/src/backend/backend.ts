@@ -9,15 +9,14 @@
  *   model.useBackend(createWasmBackend({ threads: 1 }))
  *
  * A backend may also own the memory of a model's workspaces (`workspaceBuffer`), so its kernels read activations
- * and write deltas in place, without copies. A backend with memory of its own (a WebGPU device) compiles whole
- * models instead (`compile`, device.ts): its work is asynchronous and a batch at a time.
+ * and write deltas in place, without copies. A backend with memory of its own (a WebGPU device) is a DeviceBackend
+ * (device.ts): it compiles whole models, and its work is asynchronous and a batch at a time.
  *
  * Backends are found by name in a registry (select.ts): "reference", "wasm" and "auto" are registered by core;
  * "webgpu" by @deltalab/shaders when it is imported.
  */
 import type { Layer } from "../layers/layer";
 import type { DType, FloatArray } from "../tensor";
-import type { CompileModel, CompileSurface, DeviceDescription } from "./device";
 
 export interface Backend {
   /** "reference", "wasm", "webgpu". */
@@ -26,12 +25,6 @@ export interface Backend {
   accelerate(layer: Layer, dtype: DType): Layer;
   /** A zeroed buffer for a workspace, kept until `owner` is garbage-collected; absent: an ordinary typed array. */
   workspaceBuffer?(dtype: DType, length: number, owner: object): FloatArray;
-  /** A model compiled onto the backend's device, for backends with memory of their own (device.ts). */
-  compile?: CompileModel;
-  /** A loss-surface evaluator on the device for a model objective (device.ts). */
-  compileSurface?: CompileSurface;
-  /** Opens the backend's device (once) and describes it; rejects, saying why, when no device opens. */
-  openDevice?(): Promise<DeviceDescription>;
   /** Frees what the backend holds (worker threads, a device); a later use may make them again. */
   dispose?(): void;
 }

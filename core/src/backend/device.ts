@@ -1,5 +1,5 @@
 /**
- * The model-level capability of a backend whose memory is not the host's (WebGPU): a whole model compiled for one
+ * A backend whose memory is not the host's (WebGPU), a `DeviceBackend`: a whole model compiled for one
  * batch size, with theta, activations and deltas resident on the device. A device runs asynchronously and a whole
  * training step at a time (one submission), so it is not a per-layer `accelerate`: callers hand it a batch and await
  * the batch's loss, its gradient, or the per-sample losses.
@@ -12,6 +12,7 @@
  * back in the model's layout, in Float32.
  */
 import type { PlaneEvaluator } from "../landscape/grid";
+import type { Backend } from "./backend";
 import type { LossName } from "../losses";
 import type { ModelObjective } from "../model/objective";
 import type { Sequential } from "../model/sequential";
@@ -41,9 +42,6 @@ export interface DeviceModel {
   dispose(): void;
 }
 
-/** What a backend with a device compiles: a model, for a batch size and a loss. */
-export type CompileModel = (model: Sequential, options: DeviceCompileOptions) => Promise<DeviceModel>;
-
 /** The device a backend runs on, as opened. */
 export interface DeviceDescription {
   /** The adapter for people, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
@@ -56,7 +54,29 @@ export interface DeviceDescription {
 export type DeviceObjective = Pick<ModelObjective, "model" | "data" | "loss" | "regularization" | "dim">;
 
 /**
- * A loss-surface evaluator on the backend's device for a model objective: f(center + alpha d1 + beta d2) with the
- * same compiled forward pass as `compile`. Free it with `dispose`.
+ * A backend with a device of its own. Its `accelerate` leaves layers on the host (synchronous per-layer calls);
+ * model-level work goes through `compile` and `compileSurface`.
  */
-export type CompileSurface = (objective: DeviceObjective) => Promise<PlaneEvaluator & { dispose(): void }>;
+export interface DeviceBackend extends Backend {
+  /** Opens the backend's device (once) and describes it; rejects, saying why, when no device opens. */
+  openDevice(): Promise<DeviceDescription>;
+  /** `model` compiled onto the device for a batch size and a loss; rejects, naming it, for a layer it lacks. */
+  compile(model: Sequential, options: DeviceCompileOptions): Promise<DeviceModel>;
+  /**
+   * A loss-surface evaluator on the device for a model objective: f(center + alpha d1 + beta d2) with the same
+   * compiled forward pass as `compile`. Free it with `dispose`.
+   */
+  compileSurface(objective: DeviceObjective): Promise<PlaneEvaluator & { dispose(): void }>;
+  /** Frees the device; a later use opens one again. */
+  dispose(): void;
+}
+
+/** Whether `backend` compiles models onto a device of its own. */
+export function isDeviceBackend(backend: Backend): backend is DeviceBackend {
+  const candidate = backend as Partial<DeviceBackend>;
+  return (
+    typeof candidate.compile === "function" &&
+    typeof candidate.compileSurface === "function" &&
+    typeof candidate.openDevice === "function"
+  );
+}

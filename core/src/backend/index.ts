@@ -1,11 +1,11 @@
 export { referenceBackend, type Backend } from "./backend";
-export type {
-  CompileModel,
-  CompileSurface,
-  DeviceCompileOptions,
-  DeviceDescription,
-  DeviceModel,
-  DeviceObjective,
+export {
+  isDeviceBackend,
+  type DeviceBackend,
+  type DeviceCompileOptions,
+  type DeviceDescription,
+  type DeviceModel,
+  type DeviceObjective,
 } from "./device";
 export {
   disposeSharedWasmBackend,

@@ -1,5 +1,5 @@
 /**
- * Minibatch training on a backend's device (a backend with `compile`, backend/device.ts, e.g. "webgpu"): the one
+ * Minibatch training on a backend's device (a DeviceBackend, backend/device.ts, e.g. "webgpu"): the one
  * stochastic loop of loop.ts with a stepper whose f_B and gradient come from the compiled model, and whose step comes
  * from the same `GradientTransform` as on the host:
  *
@@ -11,7 +11,7 @@
  * the host in double precision, as ModelObjective adds it. The model holds theta after every step.
  */
 import { resolveBackend, type BackendChoice } from "../backend/select";
-import type { DeviceModel } from "../backend/device";
+import { isDeviceBackend, type DeviceModel } from "../backend/device";
 import { checkData, type SupervisedData } from "../model/data";
 import type { Sequential } from "../model/sequential";
 import type { GradientTransform } from "../optim/transform";
@@ -19,7 +19,7 @@ import { checkLoopOptions, runLoopAsync, type BatchStepper } from "./loop";
 import { trainAsync, type AsyncTrainOptions, type TrainResult } from "./train";
 
 export interface BackendTrainOptions extends AsyncTrainOptions {
-  /** Where the training steps run; a backend without `compile` trains on the host with `trainAsync`. */
+  /** Where the training steps run; a backend that is not a DeviceBackend trains on the host with `trainAsync`. */
   readonly backend: BackendChoice;
 }
 
@@ -90,7 +90,7 @@ export function deviceStepper<S>(
 }
 
 /**
- * Trains `model` in place on `options.backend`: on its device when the backend compiles models (the batches of one
+ * Trains `model` in place on `options.backend`: on its device for a DeviceBackend (the batches of one
  * size, see the module comment), else on the host as `trainAsync` does. Resolves when the run ends or stops.
  */
 export async function trainOnBackend(
@@ -99,7 +99,7 @@ export async function trainOnBackend(
   options: BackendTrainOptions,
 ): Promise<TrainResult> {
   const backend = resolveBackend(options.backend, model.dtype);
-  if (backend.compile === undefined) return trainAsync(model, data, options);
+  if (!isDeviceBackend(backend)) return trainAsync(model, data, options);
   checkData(model, data, "trainOnBackend");
   checkLoopOptions(data.count, options);
   const batch = Math.min(options.batchSize, data.count);

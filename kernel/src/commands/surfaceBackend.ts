@@ -9,10 +9,11 @@ import "@deltalab/shaders";
 import {
   computeGrid,
   cpuEvaluator,
+  isDeviceBackend,
   ModelObjective,
   resolveBackend,
   withSurfaceLoss,
-  type Backend,
+  type DeviceBackend,
   type DeviceDescription,
   type GridAxis,
   type GridProgress,
@@ -69,7 +70,6 @@ export async function openSurfaceBackend(
   if (opened.backend === undefined) return cpuBackend(objective, opened.fallbackReason);
   const { backend, adapter } = opened;
   try {
-    if (backend.compileSurface === undefined) throw new Error("the webgpu backend evaluates no surfaces");
     const evaluator = await backend.compileSurface(objective);
     return { evaluator, name: `WebGPU (${adapter})`, dispose: () => evaluator.dispose() };
   } catch (error) {
@@ -81,7 +81,7 @@ export async function openSurfaceBackend(
 
 /** The WebGPU backend with its adapter's name, or why the CPU is used instead. */
 export type DeviceBackendChoice =
-  | { readonly backend: Backend; readonly adapter: string; readonly fallbackReason?: undefined }
+  | { readonly backend: DeviceBackend; readonly adapter: string; readonly fallbackReason?: undefined }
   | { readonly backend?: undefined; readonly fallbackReason: string };
 
 /**
@@ -91,9 +91,10 @@ export type DeviceBackendChoice =
  */
 export async function openDeviceBackend(choice: "auto" | "webgpu"): Promise<DeviceBackendChoice> {
   const backend = resolveBackend("webgpu");
+  if (!isDeviceBackend(backend))
+    throw new Error(`the backend registered as webgpu (${backend.name}) has no device`);
   let device: DeviceDescription;
   try {
-    if (backend.openDevice === undefined) throw new Error("the webgpu backend opens no device");
     device = await backend.openDevice();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -101,7 +102,7 @@ export async function openDeviceBackend(choice: "auto" | "webgpu"): Promise<Devi
     return { fallbackReason: `no WebGPU device opened (${reason})` };
   }
   if (choice === "auto" && device.software) {
-    backend.dispose?.();
+    backend.dispose();
     return {
       fallbackReason: `the only WebGPU adapter, ${device.name}, renders in software and is slower than the CPU (--device webgpu uses it)`,
     };

@@ -2,8 +2,8 @@
  * WebGPU as a @deltalab/core backend, registered under "webgpu" when @deltalab/shaders is imported, so that
  * `resolveBackend("webgpu")` finds it as it finds "wasm".
  *
- * The device is asynchronous and works a whole model at a time, so the backend serves core's model-level
- * capabilities (core/src/backend/device.ts): `compile` gives a GpuModel (every layer through the device kernel
+ * The device is asynchronous and works a whole model at a time, so the backend is one of core's DeviceBackends
+ * (core/src/backend/device.ts): `compile` gives a GpuModel (every layer through the device kernel
  * registered for its kind, train/layers.ts), `compileSurface` a loss-surface evaluator running that model's
  * forward pass. Per-layer synchronous calls (`accelerate`) stay on the host: the layers' own code.
  *
@@ -12,7 +12,7 @@
  */
 import {
   registerBackend,
-  type Backend,
+  type DeviceBackend,
   type DeviceCompileOptions,
   type DeviceDescription,
   type DeviceObjective,
@@ -35,7 +35,7 @@ export interface WebGpuBackendOptions {
   readonly surface?: DevicePlaneEvaluatorOptions;
 }
 
-export interface WebGpuBackend extends Backend {
+export interface WebGpuBackend extends DeviceBackend {
   readonly name: "webgpu";
   /** The device, opened on first call. */
   device(): Promise<GpuDevice>;

@@ -9,6 +9,7 @@ import {
   adam,
   classificationData,
   computeGrid,
+  isDeviceBackend,
   lenet5,
   ModelObjective,
   modelThetaGroups,
@@ -68,13 +69,15 @@ async function bothWays(
 afterAll(() => disposeSharedWebGpuBackend());
 
 describe("the webgpu backend", () => {
-  it("is what resolveBackend('webgpu') finds once @deltalab/shaders is imported", async () => {
+  it("is what resolveBackend('webgpu') finds once @deltalab/shaders is imported: a device backend", async () => {
     const backend = resolveBackend("webgpu");
     expect(backend.name).toBe("webgpu");
     expect(backend).toBe(resolveBackend("webgpu"));
-    expect(typeof backend.compile).toBe("function");
-    const device = await backend.openDevice?.();
-    expect(device?.name.length).toBeGreaterThan(0);
+    expect(isDeviceBackend(backend)).toBe(true);
+    expect(isDeviceBackend(resolveBackend("reference"))).toBe(false);
+    if (!isDeviceBackend(backend)) return;
+    const device = await backend.openDevice();
+    expect(device.name.length).toBeGreaterThan(0);
   });
 
   it("trains a small CNN through core's loop with the CPU's batch losses and parameters (sgd with momentum)", async () => {
