@@ -1,4 +1,5 @@
 import { JsonSchema, label, numberArray } from "./schema";
+import type { LaunchValue } from "./tuningTable";
 
 /** Mime type of live training curves (payload version 1). */
 export const TRAINING_MIME_TYPE_V1 = "application/vnd.deltalab.training.v1+json";
@@ -22,6 +23,27 @@ export interface TrainingPayload {
   test?: TrainingSeries;
   /** `running` while the kernel still updates the display. */
   status: "running" | "done" | "stopped";
+  /** The launch of every tunable operation of a run on a GPU device, in the model's order; absent on the CPU. */
+  launches?: TrainingLaunch[];
+}
+
+/**
+ * Where a launch came from: the tuning cache of this adapter (`tuned`), the table shipped for its adapter class
+ * (`shipped`), the operator's own default (`default`), or the caller (`given`).
+ */
+export type LaunchSource = "tuned" | "shipped" | "default" | "given";
+
+/** One operation of a device run and the launch it used. */
+export interface TrainingLaunch {
+  /** The layer it belongs to, e.g. "C1". */
+  layer: string;
+  /** The tuner's operator name, e.g. "conv2d-forward". */
+  operator: string;
+  /** The problem shape that keys the tuning cache. */
+  shape: Record<string, number>;
+  /** The launch parameters, as the tuning table writes them. */
+  launch: Record<string, LaunchValue>;
+  source: LaunchSource;
 }
 
 const series: JsonSchema = {
@@ -51,6 +73,25 @@ export const TRAINING_SCHEMA_V1: JsonSchema = {
     train: series,
     test: series,
     status: { enum: ["running", "done", "stopped"] },
+    launches: {
+      type: "array",
+      description: "the launch of every tunable operation of a device run",
+      items: {
+        type: "object",
+        required: ["layer", "operator", "shape", "launch", "source"],
+        additionalProperties: false,
+        properties: {
+          layer: label("the layer the operation belongs to"),
+          operator: label("the tuner's operator name"),
+          shape: { type: "object", additionalProperties: { type: "number" } },
+          launch: {
+            type: "object",
+            additionalProperties: { type: ["number", "string", "boolean"] },
+          },
+          source: { enum: ["tuned", "shipped", "default", "given"] },
+        },
+      },
+    },
   },
 };
 

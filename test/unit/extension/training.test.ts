@@ -70,4 +70,47 @@ describe("RenderedTraining", () => {
     );
     expect(plotly.calls.react).toBe(0);
   });
+
+  it("lists the launches a device run used below the graph, one row per operation", async () => {
+    const payload = trainingPayload(2);
+    payload.launches = [
+      {
+        layer: "C1",
+        operator: "conv2d-forward",
+        shape: { batch: 8, inChannels: 1 },
+        launch: { method: "blocked", workgroupX: 8, vec4: false },
+        source: "tuned",
+      },
+      {
+        layer: "F6",
+        operator: "matmul",
+        shape: { M: 8, N: 84, K: 120 },
+        launch: { tile: 0 },
+        source: "default",
+      },
+    ];
+    const { widget } = await render(payload);
+    const rows = [...widget.node.querySelectorAll(".jp-deltalab-training-launches tbody tr")].map((row) =>
+      [...row.querySelectorAll("td")].map((cell) => cell.textContent),
+    );
+    expect(rows).toEqual([
+      ["C1", "conv2d-forward", "batch=8 inChannels=1", "method=blocked workgroupX=8 vec4=false", "tuned"],
+      ["F6", "matmul", "M=8 N=84 K=120", "tile=0", "default"],
+    ]);
+  });
+
+  it("shows no launch table for a payload without launches (a CPU run, or one written before them)", async () => {
+    const { widget } = await render(trainingPayload(2));
+    expect(widget.node.querySelector(".jp-deltalab-training-launches")).toBeNull();
+  });
+
+  it("refuses a launch whose source is not one of tuned, shipped, default, given", async () => {
+    const payload = trainingPayload(2);
+    payload.launches = [
+      { layer: "C1", operator: "matmul", shape: {}, launch: {}, source: "guessed" as never },
+    ];
+    const { widget, plotly } = await render(payload);
+    expect(widget.node.querySelector(".jp-deltalab-error")?.textContent).toContain("/launches/0/source");
+    expect(plotly.calls.react).toBe(0);
+  });
 });
