@@ -19,4 +19,5 @@ export {
 } from "./select";
 export { type WasmActivation } from "./wasm/arguments";
 export { WasmBackend, createWasmBackend, type WasmBackendOptions } from "./wasm/backend";
+export { WasmOperations, type DenseSizes } from "./wasm/operations";
 export { loadKernels, wasmBackendAvailable, type KernelVariant } from "./wasm/module";

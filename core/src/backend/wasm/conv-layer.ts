@@ -13,8 +13,7 @@ import type { Conv2dLayer } from "../../layers/conv2d";
 import { convGeometry, type ConvGeometry } from "../../matrix/geometry";
 import type { FloatArray } from "../../tensor";
 import { AcceleratedLayer } from "./accelerated";
-import type { WasmBackend } from "./backend";
-import { denseBackward, denseForward, type DenseSizes } from "./layers";
+import type { DenseSizes, WasmOperations } from "./operations";
 
 export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
   private readonly geometry: ConvGeometry;
@@ -28,7 +27,7 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
 
   constructor(
     layer: Conv2dLayer,
-    private readonly backend: WasmBackend,
+    private readonly backend: WasmOperations,
   ) {
     super(layer);
     this.geometry = convGeometry({
@@ -77,7 +76,7 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
     );
     const weights = this.expandWeights(p);
     const bias = p.subarray(this.layer.weightCount, this.parameterCount);
-    if (this.dense) denseForward(this.backend, this.denseSizes(batch), input, weights, bias, output);
+    if (this.dense) this.backend.denseForward(this.denseSizes(batch), input, weights, bias, output);
     else this.backend.conv2dForward(this.geometry, batch, input, weights, bias, output);
   }
 
@@ -99,8 +98,7 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
     const weights = this.expandWeights(p);
     const target = dx ? this.float32([dx, batch * this.inputSize])[0] : null;
     if (this.dense) {
-      denseBackward(
-        this.backend,
+      this.backend.denseBackward(
         this.denseSizes(batch),
         input,
         weights,

@@ -6,14 +6,14 @@ import type { MaxPoolLayer } from "../../layers/max-pool";
 import type { FloatArray } from "../../tensor";
 import { AcceleratedLayer } from "./accelerated";
 import type { WasmActivation } from "./arguments";
-import type { WasmBackend } from "./backend";
+import type { WasmOperations } from "./operations";
 
 export class WasmPoolLayer extends AcceleratedLayer<MaxPoolLayer | AveragePoolLayer> {
   private readonly average: boolean;
 
   constructor(
     layer: MaxPoolLayer | AveragePoolLayer,
-    private readonly backend: WasmBackend,
+    private readonly backend: WasmOperations,
   ) {
     super(layer);
     this.average = layer instanceof AveragePoolLayer;
@@ -51,7 +51,7 @@ export class WasmActivationLayer extends AcceleratedLayer<ActivationLayer> {
   constructor(
     layer: ActivationLayer,
     private readonly activation: WasmActivation,
-    private readonly backend: WasmBackend,
+    private readonly backend: WasmOperations,
   ) {
     super(layer);
   }
@@ -85,7 +85,7 @@ export class WasmActivationLayer extends AcceleratedLayer<ActivationLayer> {
 export class WasmDenseLayer extends AcceleratedLayer<DenseLayer> {
   constructor(
     layer: DenseLayer,
-    private readonly backend: WasmBackend,
+    private readonly backend: WasmOperations,
   ) {
     super(layer);
   }
@@ -99,7 +99,7 @@ export class WasmDenseLayer extends AcceleratedLayer<DenseLayer> {
       [y, batch * nOut],
     );
     const bias = this.layer.hasBias ? p.subarray(nIn * nOut, nIn * nOut + nOut) : null;
-    denseForward(this.backend, { batch, nIn, nOut }, input, p, bias, output);
+    this.backend.denseForward({ batch, nIn, nOut }, input, p, bias, output);
   }
 
   backward(
@@ -121,47 +121,6 @@ export class WasmDenseLayer extends AcceleratedLayer<DenseLayer> {
     );
     const biasGrad = this.layer.hasBias ? g.subarray(nIn * nOut, nIn * nOut + nOut) : null;
     const target = dx ? this.float32([dx, batch * nIn])[0] : null;
-    denseBackward(this.backend, { batch, nIn, nOut }, input, p, delta, target, g, biasGrad);
+    this.backend.denseBackward({ batch, nIn, nOut }, input, p, delta, target, g, biasGrad);
   }
-}
-
-/** The sizes of a batched product: `batch` rows of `nIn` inputs and `nOut` outputs. */
-export interface DenseSizes {
-  readonly batch: number;
-  readonly nIn: number;
-  readonly nOut: number;
-}
-
-/** Y = X W + 1 b^T for X batch x nIn and W nIn x nOut, row-major; no bias when `bias` is null. */
-export function denseForward(
-  backend: WasmBackend,
-  { batch, nIn, nOut }: DenseSizes,
-  x: Float32Array,
-  weights: Float32Array,
-  bias: Float32Array | null,
-  y: Float32Array,
-): void {
-  if (bias) for (let n = 0; n < batch; n++) y.set(bias, n * nOut);
-  backend.gemm(false, false, batch, nOut, nIn, x, nIn, weights, nOut, bias ? 1 : 0, y, nOut);
-}
-
-/** dW = X^T dY and db = dY^T 1 (both overwritten; db skipped when null), and dX = dY W^T when dx is given. */
-export function denseBackward(
-  backend: WasmBackend,
-  { batch, nIn, nOut }: DenseSizes,
-  x: Float32Array,
-  weights: Float32Array,
-  dy: Float32Array,
-  dx: Float32Array | null,
-  weightGrad: Float32Array,
-  biasGrad: Float32Array | null,
-): void {
-  backend.gemm(true, false, nIn, nOut, batch, x, nIn, dy, nOut, 0, weightGrad, nOut);
-  if (biasGrad) {
-    biasGrad.fill(0, 0, nOut);
-    for (let n = 0; n < batch; n++) {
-      for (let i = 0; i < nOut; i++) biasGrad[i] += dy[n * nOut + i];
-    }
-  }
-  if (dx) backend.gemm(false, true, batch, nIn, nOut, dy, nOut, weights, nOut, 0, dx, nIn);
 }

@@ -12,7 +12,7 @@
  * public operations stay synchronous; workers are unref'd, so they never keep a process alive.
  */
 import { Worker } from "node:worker_threads";
-import type { KernelExports } from "./module";
+import type { KernelExports, KernelFunctions } from "./kernels";
 import type { WasmMemory, WasmModule } from "./webassembly";
 import { WORKER_SOURCE } from "./worker-source";
 
@@ -45,6 +45,13 @@ export const DISPATCHED = [
 ] as const;
 export type DispatchedKernel = (typeof DISPATCHED)[number];
 
+/** A dispatched kernel's arguments without the (thread, threads) that the pool appends. */
+export type ShareArguments<K extends DispatchedKernel> = KernelFunctions[K] extends (
+  ...args: [...infer Leading extends number[], thread: number, threads: number]
+) => void
+  ? Leading
+  : never;
+
 export class WorkerPool {
   private readonly state: Int32Array;
   private readonly args: Float64Array;
@@ -74,9 +81,10 @@ export class WorkerPool {
   }
 
   /** Runs `name(...args, thread, threads)` for every thread; returns when all shares are done. */
-  run(name: DispatchedKernel, args: readonly number[]): void {
+  run<K extends DispatchedKernel>(name: K, args: ShareArguments<K>): void {
     if (this.closed) throw new Error("the WebAssembly backend has been disposed");
     if (args.length > MAX_ARGUMENTS) throw new RangeError(`${name}: more than ${MAX_ARGUMENTS} arguments`);
+    // The arguments were checked against the kernel's declaration by ShareArguments.
     const kernel = this.kernels[name] as (...values: number[]) => void;
     if (this.threads === 1) {
       kernel(...args, 0, 1);

@@ -11,7 +11,7 @@
 import type { WeightedSubsampleLayer } from "../../layers/weighted-subsample";
 import type { FloatArray } from "../../tensor";
 import { AcceleratedLayer } from "./accelerated";
-import type { WasmBackend } from "./backend";
+import type { WasmOperations } from "./operations";
 
 /** True for the one-to-one table (D_i = {i}), where alpha_i is parameter i whatever the sharing. */
 export function supportsWeightedSubsample(layer: WeightedSubsampleLayer): boolean {
@@ -27,7 +27,7 @@ export class WasmWeightedSubsampleLayer extends AcceleratedLayer<WeightedSubsamp
 
   constructor(
     layer: WeightedSubsampleLayer,
-    private readonly backend: WasmBackend,
+    private readonly backend: WasmOperations,
   ) {
     super(layer);
   }
