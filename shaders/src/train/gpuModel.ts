@@ -47,6 +47,8 @@ export class GpuModel implements DeviceModel {
   private readonly rate: GpuBuffer;
   private readonly compiled: CompiledLayer[];
   private readonly updates: Dispatch[];
+  /** Every buffer the model allocated (scratch buffers of its layers included), freed by `dispose`. */
+  private readonly owned: GpuBuffer[] = [];
 
   private constructor(
     readonly gpu: GpuDevice,
@@ -63,62 +65,73 @@ export class GpuModel implements DeviceModel {
       );
     }
     checkDeviceLayers(layers.slice(0, last), gpu.name);
-    const training = this.training;
-    const perLayer = (wanted: boolean) =>
-      layers.map((layer) =>
-        wanted && layer.parameterCount > 0 ? gpu.alloc(layer.parameterCount) : undefined,
-      );
-    const shares = (l: number) => layers[l].kind === "flatten";
-    this.activations = [gpu.alloc(batch * model.inputSize)];
-    this.deltas = training ? [gpu.alloc(batch * model.inputSize)] : [];
-    layers.forEach((layer, l) => {
-      const previous = this.activations[l];
-      this.activations.push(shares(l) ? previous : gpu.alloc(batch * layer.outputSize));
-      if (training) this.deltas.push(shares(l) ? this.deltas[l] : gpu.alloc(batch * layer.outputSize));
-    });
-    this.params = perLayer(true);
-    this.grads = perLayer(training);
-    this.velocities = perLayer(training);
-    this.targets = gpu.alloc(batch * model.outputSize);
-    this.sampleLosses = gpu.alloc(batch);
-    this.rate = gpu.alloc(2);
-    this.compiled = layers.slice(0, last).map((layer, l) => {
-      if (shares(l)) return NO_LAYER;
-      const params = this.params[l];
-      const grad = this.grads[l];
-      return compileLayer(
-        gpu,
-        layer,
-        batch,
-        {
-          x: this.activations[l],
-          y: this.activations[l + 1],
-          ...(training ? { dy: this.deltas[l + 1] } : {}),
-          ...(training && l > 0 ? { dx: this.deltas[l] } : {}),
-          ...(params ? { params } : {}),
-          ...(grad ? { grad } : {}),
-        },
-        options,
-      );
-    });
-    this.layerForward = this.compiled.map((c) => c.forward);
-    const config = { batch, classes: model.outputSize, scale: training ? 1 / batch : 1, workgroupSize: 64 };
-    this.lossDispatch = dispatchOf(softmaxCrossEntropyProgram, config, {
-      z: this.activations[last],
-      t: this.targets,
-      y: this.activations[last + 1],
-      loss: this.sampleLosses,
-      dz: training ? this.deltas[last] : gpu.alloc(batch * model.outputSize),
-    });
-    this.updates = layers.flatMap((layer, l) => {
-      const params = this.params[l];
-      const grad = this.grads[l];
-      const velocity = this.velocities[l];
-      if (params === undefined || grad === undefined || velocity === undefined) return [];
-      const sgd = { length: layer.parameterCount, workgroupSize: 64 };
-      return [dispatchOf(sgdProgram, sgd, { params, grad, rate: this.rate, velocity })];
-    });
-    this.uploadParameters();
+    const alloc = (length: number): GpuBuffer => {
+      const buffer = gpu.alloc(length);
+      this.owned.push(buffer);
+      return buffer;
+    };
+    // Every buffer allocated so far is freed when a later allocation or compilation fails.
+    try {
+      const training = this.training;
+      const perLayer = (wanted: boolean) =>
+        layers.map((layer) => (wanted && layer.parameterCount > 0 ? alloc(layer.parameterCount) : undefined));
+      const shares = (l: number) => layers[l].kind === "flatten";
+      this.activations = [alloc(batch * model.inputSize)];
+      this.deltas = training ? [alloc(batch * model.inputSize)] : [];
+      layers.forEach((layer, l) => {
+        const previous = this.activations[l];
+        this.activations.push(shares(l) ? previous : alloc(batch * layer.outputSize));
+        if (training) this.deltas.push(shares(l) ? this.deltas[l] : alloc(batch * layer.outputSize));
+      });
+      this.params = perLayer(true);
+      this.grads = perLayer(training);
+      this.velocities = perLayer(training);
+      this.targets = alloc(batch * model.outputSize);
+      this.sampleLosses = alloc(batch);
+      this.rate = alloc(2);
+      this.compiled = layers.slice(0, last).map((layer, l) => {
+        if (shares(l)) return NO_LAYER;
+        const params = this.params[l];
+        const grad = this.grads[l];
+        const compiled = compileLayer(
+          gpu,
+          layer,
+          batch,
+          {
+            x: this.activations[l],
+            y: this.activations[l + 1],
+            ...(training ? { dy: this.deltas[l + 1] } : {}),
+            ...(training && l > 0 ? { dx: this.deltas[l] } : {}),
+            ...(params ? { params } : {}),
+            ...(grad ? { grad } : {}),
+          },
+          options,
+        );
+        this.owned.push(...compiled.scratch);
+        return compiled;
+      });
+      this.layerForward = this.compiled.map((c) => c.forward);
+      const config = { batch, classes: model.outputSize, scale: training ? 1 / batch : 1, workgroupSize: 64 };
+      this.lossDispatch = dispatchOf(softmaxCrossEntropyProgram, config, {
+        z: this.activations[last],
+        t: this.targets,
+        y: this.activations[last + 1],
+        loss: this.sampleLosses,
+        dz: training ? this.deltas[last] : alloc(batch * model.outputSize),
+      });
+      this.updates = layers.flatMap((layer, l) => {
+        const params = this.params[l];
+        const grad = this.grads[l];
+        const velocity = this.velocities[l];
+        if (params === undefined || grad === undefined || velocity === undefined) return [];
+        const sgd = { length: layer.parameterCount, workgroupSize: 64 };
+        return [dispatchOf(sgdProgram, sgd, { params, grad, rate: this.rate, velocity })];
+      });
+      this.uploadParameters();
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
   }
 
   /** Compiles `model` for batches of `batch` samples and uploads its parameters. */
@@ -287,18 +300,7 @@ export class GpuModel implements DeviceModel {
 
   /** Frees every device buffer of the model. */
   dispose(): void {
-    const buffers = new Set([
-      ...this.activations,
-      ...this.deltas,
-      ...this.params,
-      ...this.grads,
-      ...this.velocities,
-      this.targets,
-      this.sampleLosses,
-      this.rate,
-      ...(this.lossDispatch.buffers.dz ? [this.lossDispatch.buffers.dz] : []),
-      ...this.compiled.flatMap((c) => c.scratch),
-    ]);
-    for (const buffer of buffers) if (buffer !== undefined) this.gpu.free(buffer);
+    for (const buffer of this.owned) this.gpu.free(buffer);
+    this.owned.length = 0;
   }
 }

@@ -3,7 +3,7 @@
  * against the CPU reference (core's `train` on the same batches), surfaces against the CPU evaluator, and the
  * refusal of a layer kind without a device kernel.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   Sequential,
   adam,
@@ -22,7 +22,13 @@ import {
   type ModelSpec,
   type SupervisedData,
 } from "@deltalab/core";
-import { createWebGpuBackend, deviceLayerKinds, disposeSharedWebGpuBackend } from "@deltalab/shaders";
+import {
+  createWebGpuBackend,
+  deviceLayerKinds,
+  disposeSharedWebGpuBackend,
+  GpuDevice,
+  type GpuBuffer,
+} from "@deltalab/shaders";
 import { expectClose, randomArray, rng, testDevice } from "./support";
 
 const spec: ModelSpec = {
@@ -204,6 +210,35 @@ describe("the webgpu backend", () => {
     await expect(backend.compile(model, { batch: 2, loss: "cross-entropy" })).rejects.toThrow(
       /layer 'R' \(rbf\) has no device implementation on .*; supported: conv2d, dense/,
     );
+  });
+
+  it("frees what it allocated when a compilation fails part way", async () => {
+    const gpu = await testDevice();
+    const allocated: GpuBuffer[] = [];
+    const freed = new Set<GpuBuffer>();
+    const alloc = vi.spyOn(gpu, "alloc").mockImplementation(function (this: GpuDevice, length: number) {
+      const buffer = GpuDevice.prototype.alloc.call(this, length);
+      allocated.push(buffer);
+      return buffer;
+    });
+    const free = vi.spyOn(gpu, "free").mockImplementation(function (this: GpuDevice, buffer: GpuBuffer) {
+      freed.add(buffer);
+      GpuDevice.prototype.free.call(this, buffer);
+    });
+    try {
+      // The input fits a binding; the convolution's output, three maps of the same size, does not.
+      const batch = Math.floor(gpu.limits.maxStorageBufferBindingSize / (4 * 64));
+      const model = new Sequential(spec).initialize(1);
+      const backend = createWebGpuBackend({ gpu });
+      await expect(backend.compile(model, { batch, loss: "cross-entropy" })).rejects.toThrow(
+        /exceeds maxStorageBufferBindingSize/,
+      );
+      expect(allocated.length).toBeGreaterThan(0);
+      expect(allocated.every((buffer) => freed.has(buffer))).toBe(true);
+    } finally {
+      alloc.mockRestore();
+      free.mockRestore();
+    }
   });
 
   it("refuses a loss other than the cross-entropy of a softmax output", async () => {
