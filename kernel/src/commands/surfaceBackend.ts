@@ -101,8 +101,8 @@ export async function openDeviceBackend(choice: "auto" | "webgpu"): Promise<Devi
     if (choice === "webgpu") throw new UsageError(`--device webgpu: no WebGPU device opened: ${reason}`);
     return { fallbackReason: `no WebGPU device opened (${reason})` };
   }
+  // The device stays open: models a cell compiled on the shared backend may still use it.
   if (choice === "auto" && device.software) {
-    backend.dispose();
     return {
       fallbackReason: `the only WebGPU adapter, ${device.name}, renders in software and is slower than the CPU (--device webgpu uses it)`,
     };
