@@ -30,7 +30,9 @@
 import type { Conv2dLayer, DeviceObjective, PlaneBasis, PlaneEvaluator } from "@deltalab/core";
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import type { ConvForwardMethod } from "../ops/conv2d";
+import { LaunchResolver } from "../tuner/launches";
 import { GpuModel } from "../train/gpuModel";
+import { tunedOr } from "../train/layerLaunches";
 import type { LayerOptions } from "../train/layers";
 import { DeviceSamples, ParameterSlice, checkDeviceObjective } from "./planeData";
 import { lossAccumulateProgram, planeCombineProgram } from "./planeKernels";
@@ -105,9 +107,11 @@ export class DevicePlaneEvaluator implements PlaneEvaluator {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) {
       throw new Error(`chunkSize must be a positive integer, got ${options.chunkSize}`);
     }
+    const launches = LaunchResolver.forDevice(gpu);
     this.model = GpuModel.compile(gpu, model, chunkSize, {
       training: false,
-      convolution: options.convolution ?? planeConvolution,
+      convolution: options.convolution ?? tunedOr(launches, chunkSize, planeConvolution),
+      launches,
     });
     // Every buffer allocated so far is freed when a later allocation fails.
     try {

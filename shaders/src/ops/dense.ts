@@ -7,6 +7,7 @@
  */
 import { Dispatch, GpuBuffer, dispatchOf } from "../device/gpu";
 import { DEFAULT_GEMM_TUNING, GemmTuning, gemmProgram } from "../kernels/gemm";
+import { gemmVec4Problem, gemmVec4Program } from "../kernels/gemmVec4";
 import { groupSumProgram } from "../kernels/reduce";
 
 export interface DenseShape {
@@ -15,15 +16,21 @@ export interface DenseShape {
   readonly outputs: number;
 }
 
-/** Z = X W^T + 1 b^T; `params` holds the layer's [vec(W); b]. */
-export function denseForward(
-  shape: DenseShape,
-  buffers: { x: GpuBuffer; params: GpuBuffer; z: GpuBuffer },
-  tuning: GemmTuning = DEFAULT_GEMM_TUNING,
-): Dispatch[] {
+/** The forward product's launch: the GEMM's, with vec4 access to W^T and Z where `outputs` is a multiple of 4. */
+export interface DenseForwardTuning extends GemmTuning {
+  readonly vec4?: boolean;
+}
+
+/** Why the forward product of `shape` cannot take `tuning`, or undefined when it can (the vec4 layout). */
+export function denseForwardProblem(shape: DenseShape, tuning: DenseForwardTuning): string | undefined {
+  return tuning.vec4 === true ? gemmVec4Problem(forwardConfig(shape, tuning)) : undefined;
+}
+
+function forwardConfig(shape: DenseShape, tuning: DenseForwardTuning) {
   const { batch, inputs, outputs } = shape;
-  const config = {
-    ...tuning,
+  const { vec4: _vec4, ...gemm } = tuning;
+  return {
+    ...gemm,
     m: batch,
     n: outputs,
     k: inputs,
@@ -33,8 +40,20 @@ export function denseForward(
     biasOffset: inputs * outputs,
     accumulate: false,
   };
+}
+
+/** Z = X W^T + 1 b^T; `params` holds the layer's [vec(W); b]. */
+export function denseForward(
+  shape: DenseShape,
+  buffers: { x: GpuBuffer; params: GpuBuffer; z: GpuBuffer },
+  tuning: DenseForwardTuning = DEFAULT_GEMM_TUNING,
+): Dispatch[] {
+  const problem = denseForwardProblem(shape, tuning);
+  if (problem !== undefined) throw new Error(`dense forward: ${problem}`);
+  const program = tuning.vec4 === true ? gemmVec4Program : gemmProgram;
+  const config = forwardConfig(shape, tuning);
   return [
-    dispatchOf(gemmProgram, config, { a: buffers.x, b: buffers.params, bias: buffers.params, c: buffers.z }),
+    dispatchOf(program, config, { a: buffers.x, b: buffers.params, bias: buffers.params, c: buffers.z }),
   ];
 }
 

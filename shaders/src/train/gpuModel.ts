@@ -16,7 +16,8 @@ import type { DeviceModel, Sequential } from "@deltalab/core";
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import { sgdProgram } from "../kernels/sgd";
 import { softmaxCrossEntropyProgram } from "../kernels/softmaxCrossEntropy";
-import { CompiledLayer, LayerOptions, checkDeviceLayers, compileLayer } from "./layers";
+import type { LayerLaunch } from "./layerLaunches";
+import { CompiledLayer, LayerOptions, checkDeviceLayers, compileLayer, withResolver } from "./layers";
 
 export interface GpuModelOptions extends LayerOptions {
   /** false: the forward pass and per-sample losses only, no deltas, gradients or updates. Default true. */
@@ -89,6 +90,8 @@ export class GpuModel implements DeviceModel {
       this.targets = alloc(batch * model.outputSize);
       this.sampleLosses = alloc(batch);
       this.rate = alloc(2);
+      // One resolver for the whole model: the tuning cache is read once per compile.
+      const layerOptions = withResolver(gpu, options);
       this.compiled = layers.slice(0, last).map((layer, l) => {
         if (shares(l)) return NO_LAYER;
         const params = this.params[l];
@@ -105,7 +108,7 @@ export class GpuModel implements DeviceModel {
             ...(params ? { params } : {}),
             ...(grad ? { grad } : {}),
           },
-          options,
+          layerOptions,
         );
         this.owned.push(...compiled.scratch);
         return compiled;
@@ -132,6 +135,11 @@ export class GpuModel implements DeviceModel {
       this.dispose();
       throw error;
     }
+  }
+
+  /** The launch of every tunable operation of the compiled layers, in the model's order, and where each came from. */
+  launchesUsed(): LayerLaunch[] {
+    return this.compiled.flatMap((c) => c.launches ?? []);
   }
 
   /** Compiles `model` for batches of `batch` samples and uploads its parameters. */

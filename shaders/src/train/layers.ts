@@ -17,15 +17,11 @@ import {
 } from "@deltalab/core";
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import { activationBackwardProgram, activationConfig, activationForwardProgram } from "../kernels/activation";
+import { LaunchResolver } from "../tuner/launches";
+import { LayerLaunch, activationLaunch, convLaunches, denseLaunch } from "./layerLaunches";
 import { conv2dGeometry } from "../kernels/conv2dGeometry";
 import { PoolConfig } from "../kernels/pool";
-import {
-  ConvForwardMethod,
-  DEFAULT_CONV_FORWARD,
-  allocIm2colScratch,
-  convBackward,
-  convForward,
-} from "../ops/conv2d";
+import { ConvForwardMethod, allocIm2colScratch, convBackward, convForward } from "../ops/conv2d";
 import { denseBackward, denseForward } from "../ops/dense";
 import { poolBackward, poolConfig, poolForward, subsampleConfig } from "../ops/pool";
 
@@ -49,6 +45,8 @@ export interface CompiledLayer {
   readonly backward: Dispatch[];
   /** Scratch buffers the layer allocated (im2col), freed by `dispose`. */
   readonly scratch: GpuBuffer[];
+  /** The launches of its tunable operations and where each came from (layerLaunches.ts); absent: none tunable. */
+  readonly launches?: readonly LayerLaunch[];
 }
 
 export interface LayerOptions {
@@ -57,6 +55,11 @@ export interface LayerOptions {
    * kernel, 8 x 8).
    */
   readonly convolution?: ConvForwardMethod | ((layer: Conv2dLayer) => ConvForwardMethod);
+  /**
+   * Where every other launch comes from: the tuning cache for this adapter, else the shipped table for its class,
+   * else the operator's default (tuner/launches.ts). Default: a resolver reading the tuning cache when compiled.
+   */
+  readonly launches?: LaunchResolver;
 }
 
 /** Compiles one layer of a kind for a batch size into the given buffers. */
@@ -103,7 +106,19 @@ export function compileLayer(
 ): CompiledLayer {
   const kernel = DEVICE_KERNELS.get(layer.kind);
   if (kernel === undefined) throw missingKernel(layer);
-  return kernel(gpu, layer, batch, buffers, options);
+  return kernel(gpu, layer, batch, buffers, withResolver(gpu, options));
+}
+
+/** The options with a launch resolver, read from the tuning cache now when the caller gave none. */
+export function withResolver(
+  gpu: GpuDevice,
+  options: LayerOptions,
+): LayerOptions & { launches: LaunchResolver } {
+  return { ...options, launches: options.launches ?? LaunchResolver.forDevice(gpu) };
+}
+
+function resolverOf(gpu: GpuDevice, options: LayerOptions): LaunchResolver {
+  return options.launches ?? LaunchResolver.forDevice(gpu);
 }
 
 /** The layer as the class its kind's kernel was written for (a kernel registered under the wrong kind fails here). */
@@ -146,24 +161,31 @@ const conv2dKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
   const conv = expectLayer(layer, Conv2dLayer);
   const g = conv2dGeometry(conv, batch);
   const { params } = parameterBuffers(conv, b);
-  const choice = options.convolution ?? DEFAULT_CONV_FORWARD;
-  const method = typeof choice === "function" ? choice(conv) : choice;
-  const scratch = method.method === "im2col" ? allocIm2colScratch(gpu, g) : undefined;
+  const choice = options.convolution;
+  const given = typeof choice === "function" ? choice(conv) : choice;
   const back = backwardBuffers(conv, b);
+  const chosen = convLaunches(resolverOf(gpu, options), conv, batch, given, back !== undefined);
+  const method = chosen.forward;
+  const scratch = method.method === "im2col" ? allocIm2colScratch(gpu, g) : undefined;
   return {
     forward: convForward(g, { x: b.x, params, y: b.y }, method, scratch),
-    backward: back ? convBackward(g, { x: b.x, params, ...back, grad: requireGrad(back) }) : [],
+    backward: back
+      ? convBackward(g, { x: b.x, params, ...back, grad: requireGrad(back) }, chosen.backward)
+      : [],
     scratch: scratch ? [scratch.columns, scratch.denseWeights] : [],
+    launches: chosen.launches,
   };
 };
 
-const denseKernel: DeviceKernel = (_gpu, layer, batch, b) => {
+const denseKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
   const dense = expectLayer(layer, DenseLayer);
   const shape = { batch, inputs: dense.inputSize, outputs: dense.outputSize };
   const { params } = parameterBuffers(dense, b);
   const back = backwardBuffers(dense, b);
+  const chosen = denseLaunch(resolverOf(gpu, options), dense.name, shape);
   return {
-    forward: denseForward(shape, { x: b.x, params, z: b.y }),
+    launches: chosen.launches,
+    forward: denseForward(shape, { x: b.x, params, z: b.y }, chosen.forward),
     backward: back
       ? denseBackward(shape, {
           x: b.x,
@@ -177,11 +199,15 @@ const denseKernel: DeviceKernel = (_gpu, layer, batch, b) => {
   };
 };
 
-const activationKernel: DeviceKernel = (_gpu, layer, batch, b) => {
+const activationKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
   const activation = expectLayer(layer, ActivationLayer);
-  const config = activationConfig(activation.kind, batch * activation.inputSize, activation.slope);
+  const length = batch * activation.inputSize;
+  const chosen = activationLaunch(resolverOf(gpu, options), activation.name, activation.kind, length);
+  const { launches, ...launch } = chosen;
+  const config = { ...activationConfig(activation.kind, length, activation.slope), ...launch };
   const back = backwardBuffers(activation, b);
   return {
+    launches,
     forward: [dispatchOf(activationForwardProgram, config, { z: b.x, y: b.y })],
     backward: back?.dx
       ? [dispatchOf(activationBackwardProgram, config, { z: b.x, y: b.y, dy: back.dy, dz: back.dx })]

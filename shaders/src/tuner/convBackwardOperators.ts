@@ -2,7 +2,7 @@
  * The convolution backward pass as two tunable operators, each checked against @deltalab/core's CPU backward:
  * the input delta (seed 004 eq. 74) and the parameter gradient (eq. 79-81), with their access models.
  */
-import type { Conv2dAttrs } from "@deltalab/core";
+import { Conv2dLayer, type Conv2dAttrs } from "@deltalab/core";
 import { kernelGroupTable } from "../kernels/conv2dBackwardBlocked";
 import { blockTables } from "../kernels/conv2dBlocked";
 import { Conv2dGeometry, forwardMultiplyAdds, reverseTable } from "../kernels/conv2dGeometry";
@@ -13,7 +13,7 @@ import {
   convInputDelta,
   convParameterGradient,
 } from "../ops/conv2d";
-import { MAX_ACCUMULATORS, blockedLaunches, convProblem } from "./convOperator";
+import { MAX_ACCUMULATORS, blockedLaunches, convProblemOf } from "./convOperator";
 import { LaunchParams, TunableOperator, numberParam, product, workgroupProblem } from "./operator";
 import { prepared, roundUp, seededValues } from "./shared";
 
@@ -126,7 +126,12 @@ export function conv2dInputDeltaOperator(
   batch: number,
   seed = 1,
 ): TunableOperator {
-  const { layer, g, shape } = convProblem(inputShape, attrs, batch);
+  return conv2dInputDeltaOperatorOf(new Conv2dLayer("conv", inputShape, attrs), batch, seed);
+}
+
+/** The input delta of a built convolution layer on a batch. */
+export function conv2dInputDeltaOperatorOf(layer: Conv2dLayer, batch: number, seed = 1): TunableOperator {
+  const { g, shape } = convProblemOf(layer, batch);
   const space = [
     ...product({ method: ["gather"], workgroupSize: WORKGROUP_SIZES }),
     ...blockedLaunches(g.inChannels, () => false).map(({ vec4: _vec4, ...p }) => ({
@@ -170,7 +175,12 @@ export function conv2dFilterGradientOperator(
   batch: number,
   seed = 1,
 ): TunableOperator {
-  const { layer, g, shape } = convProblem(inputShape, attrs, batch);
+  return conv2dFilterGradientOperatorOf(new Conv2dLayer("conv", inputShape, attrs), batch, seed);
+}
+
+/** The parameter gradient of a built convolution layer on a batch. */
+export function conv2dFilterGradientOperatorOf(layer: Conv2dLayer, batch: number, seed = 1): TunableOperator {
+  const { g, shape } = convProblemOf(layer, batch);
   const space = [
     ...product({ method: ["entry"], workgroupSize: WORKGROUP_SIZES }),
     ...product({

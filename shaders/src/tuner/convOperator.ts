@@ -45,6 +45,14 @@ export function convMethod(params: LaunchParams): ConvForwardMethod {
   }
 }
 
+/** The point of the convolution search space a forward method is (the inverse of `convMethod`). */
+export function convLaunchParams(method: ConvForwardMethod): LaunchParams {
+  if (method.method === "im2col") return { method: "im2col", ...method.gemm };
+  const params: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(method)) if (value !== undefined) params[key] = value;
+  return params;
+}
+
 /**
  * Modelled accesses of one convolution forward launch, with the grid padded to whole work groups (P_x, P_y of
  * seed 004 sec. 10.1.2):
@@ -198,7 +206,14 @@ export function convProblem(
   attrs: Conv2dAttrs,
   batch: number,
 ): { layer: Conv2dLayer; g: Conv2dGeometry; shape: Record<string, number> } {
-  const layer = new Conv2dLayer("conv", inputShape, attrs);
+  return convProblemOf(new Conv2dLayer("conv", inputShape, attrs), batch);
+}
+
+/** A built convolution layer on a batch: its geometry and the shape that keys the tuning cache. */
+export function convProblemOf(
+  layer: Conv2dLayer,
+  batch: number,
+): { layer: Conv2dLayer; g: Conv2dGeometry; shape: Record<string, number> } {
   const g = conv2dGeometry(layer, batch);
   const shape = {
     batch,
@@ -235,7 +250,12 @@ export function conv2dForwardOperator(
   batch: number,
   seed = 1,
 ): TunableOperator {
-  const { layer, g, shape } = convProblem(inputShape, attrs, batch);
+  return conv2dForwardOperatorOf(new Conv2dLayer("conv", inputShape, attrs), batch, seed);
+}
+
+/** The forward pass of a built convolution layer on a batch (what a compiled model resolves its launch for). */
+export function conv2dForwardOperatorOf(layer: Conv2dLayer, batch: number, seed = 1): TunableOperator {
+  const { g, shape } = convProblemOf(layer, batch);
   const space = [
     ...product({
       method: ["direct"],
