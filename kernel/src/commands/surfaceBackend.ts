@@ -137,7 +137,8 @@ export const DEVICE_OPTION: OptionSpec = {
   name: "device",
   kind: "choice",
   choices: SURFACE_DEVICE_CHOICES,
-  description: "where a model's surface is evaluated: WebGPU when a device opens (auto), cpu or webgpu",
+  description:
+    "where a model's surface is evaluated: WebGPU on a hardware GPU (auto), cpu, or webgpu (any adapter)",
   defaultText: "auto",
 };
 
