@@ -1,22 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  ActivationLayer,
-  AveragePoolLayer,
-  createWasmBackend,
-  MaxPoolLayer,
-  SeededRandom,
-  type WasmActivation,
-} from "@deltalab/core";
-import { expectClose, randomFloats } from "./wasm-helpers";
+import { createWasmBackend, MaxPoolLayer, type WasmActivation } from "@deltalab/core";
+import { expectClose, sumTolerance } from "../helpers/close";
+import { randomFloats, tiedFloats } from "../helpers/random";
 
 const pair = createWasmBackend({ threads: 2 });
 afterAll(() => pair.dispose());
-
-/** Small integers, so that windows hold ties. */
-function tiedFloats(length: number, seed: number): Float32Array {
-  const random = new SeededRandom(seed);
-  return Float32Array.from({ length }, () => Math.floor(random.next() * 4));
-}
 
 const POOLS = [
   { shape: [3, 8, 8], size: 2, stride: undefined },
@@ -25,42 +13,17 @@ const POOLS = [
   { shape: [2, 10, 11], size: 2, stride: undefined },
 ];
 
+/** Max pooling copies values: its forward pass is exact, not merely close (the suite checks the rest). */
 describe("WebAssembly pooling", () => {
-  it.each(POOLS)(
-    "max pooling routes the delta to the first maximum, as the reference ($shape, $size)",
-    (p) => {
-      const layer = new MaxPoolLayer("pool", p.shape, { size: p.size, stride: p.stride });
-      const batch = 3;
-      const x = tiedFloats(batch * layer.inputSize, 1);
-      const dy = randomFloats(batch * layer.outputSize, 2);
-      const y = new Float32Array(dy.length);
-      const dx = new Float32Array(x.length);
-      layer.forward(new Float32Array(0), x, y, batch);
-      layer.backward(new Float32Array(0), x, y, dy, dx, new Float32Array(0), batch);
-      const yFast = new Float32Array(y.length);
-      const dxFast = new Float32Array(dx.length).fill(Number.NaN);
-      pair.maxPoolForward(layer.geometry, batch, x, yFast);
-      pair.maxPoolBackward(layer.geometry, batch, x, dy, dxFast);
-      expect(yFast).toEqual(y);
-      expectClose(dxFast, dx, 9);
-    },
-  );
-
-  it.each(POOLS)("average pooling matches the reference ($shape, $size)", (p) => {
-    const layer = new AveragePoolLayer("pool", p.shape, { size: p.size, stride: p.stride });
-    const batch = 2;
-    const x = randomFloats(batch * layer.inputSize, 3);
-    const dy = randomFloats(batch * layer.outputSize, 4);
-    const y = new Float32Array(dy.length);
-    const dx = new Float32Array(x.length);
+  it.each(POOLS)("max pooling gives the reference's values exactly ($shape, $size)", (p) => {
+    const layer = new MaxPoolLayer("pool", p.shape, { size: p.size, stride: p.stride });
+    const batch = 3;
+    const x = tiedFloats(batch * layer.inputSize, 1);
+    const y = new Float32Array(batch * layer.outputSize);
     layer.forward(new Float32Array(0), x, y, batch);
-    layer.backward(new Float32Array(0), x, y, dy, dx, new Float32Array(0), batch);
     const yFast = new Float32Array(y.length);
-    const dxFast = new Float32Array(dx.length).fill(Number.NaN);
-    pair.averagePoolForward(layer.geometry, batch, x, yFast);
-    pair.averagePoolBackward(layer.geometry, batch, dy, dxFast);
-    expectClose(yFast, y, 9);
-    expectClose(dxFast, dx, 9);
+    pair.maxPoolForward(layer.geometry, batch, x, yFast);
+    expect(yFast).toEqual(y);
   });
 });
 
@@ -69,29 +32,6 @@ describe("WebAssembly activations", () => {
   /** Inputs over [-12, 12] (past tanh's clamp), tiny ones (tanh's identity range) and an odd length. */
   const length = 1003;
   const z = Float32Array.from(randomFloats(length, 9), (v, i) => (i % 5 === 0 ? v * 1e-4 : v * 12));
-
-  it.each(KINDS)("%s forward and backward match the reference layer within Float32 rounding", (kind) => {
-    const layer = new ActivationLayer("phi", [length], { activation: kind, slope: 0.2 });
-    const dy = randomFloats(length, 10);
-    const y = new Float64Array(length);
-    const dz = new Float64Array(length);
-    layer.forward(new Float64Array(0), Float64Array.from(z), y, 1);
-    layer.backward(
-      new Float64Array(0),
-      Float64Array.from(z),
-      y,
-      Float64Array.from(dy),
-      dz,
-      new Float64Array(0),
-      1,
-    );
-    const yFast = new Float32Array(length);
-    const dzFast = new Float32Array(length);
-    pair.activationForward(kind, z, yFast, length, 0.2);
-    pair.activationBackward(kind, z, yFast, dy, dzFast, length, 0.2);
-    expectClose(yFast, y, 4);
-    expectClose(dzFast, dz, 4);
-  });
 
   it.each(KINDS)("%s writes exactly `length` outputs, the last partial vector included", (kind) => {
     const sentinel = 123.5;
@@ -147,7 +87,7 @@ describe("WebAssembly gather and scatterAdd", () => {
       if (i >= 0) expected[i] += values[k];
     });
     pair.scatterAdd(values, index, target);
-    expectClose(target, expected, 4);
+    expectClose(target, expected, sumTolerance(4), 0);
   });
 
   it("rejects an index table that is not in the backend's memory", () => {

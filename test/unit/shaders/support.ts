@@ -1,5 +1,4 @@
 import { GpuDevice } from "@deltalab/shaders";
-import { expect } from "vitest";
 
 let shared: Promise<GpuDevice> | undefined;
 
@@ -32,29 +31,5 @@ export function randomInt(next: () => number, lo: number, hi: number): number {
   return lo + Math.floor(next() * (hi - lo + 1));
 }
 
-/**
- * |actual - expected| <= atol + rtol |expected| elementwise, with the worst index in the failure message.
- * Float32 sums of a few hundred terms of size ~1 stay well inside 1e-4.
- */
-export function expectClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  atol = 1e-4,
-  rtol = 1e-4,
-): void {
-  expect(actual.length).toBe(expected.length);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const excess = Math.abs(actual[i] - expected[i]) - (atol + rtol * Math.abs(expected[i]));
-    if (!(excess <= worstExcess) || Number.isNaN(actual[i])) {
-      worst = i;
-      worstExcess = Number.isNaN(excess) ? Infinity : excess;
-    }
-  }
-  if (worst >= 0) {
-    expect.fail(
-      `element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (of ${expected.length})`,
-    );
-  }
-}
+/** The one tolerance check of the unit tests (../helpers/close.ts). */
+export { expectClose } from "../helpers/close";
