@@ -32,6 +32,7 @@ export * from "./ops/conv2d";
 export * from "./ops/pool";
 export * from "./train/layers";
 export * from "./train/gpuModel";
+export * from "./train/layerLaunches";
 export * from "./train/trainOnDevice";
 
 // WebGPU as a core backend: registers "webgpu" with @deltalab/core on import.
@@ -48,6 +49,7 @@ export * from "./tuner/activationOperator";
 export * from "./tuner/timing";
 export * from "./tuner/cache";
 export * from "./tuner/tune";
+export * from "./tuner/launches";
 
 // Experiments of seed 004 section 9.
 export * from "./experiments/launches";
