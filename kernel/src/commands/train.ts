@@ -24,6 +24,7 @@ import { DisplayHandle } from "../execution/context";
 import type { Outputs } from "../execution/display";
 import { checkBindingName, type CommandContext } from "./context";
 import { asSupervisedData } from "./data";
+import { launchSummary, reportingLaunches } from "./deviceLaunches";
 import { htmlTable, textTable } from "./html";
 import { asModel } from "./model";
 import { resolveOptimizer, TRANSFORM_NAMES } from "./optimizers";
@@ -88,6 +89,7 @@ function trainingBundle(curves: TrainingPayload, summary: string) {
     rows.push(["test loss", last(curves.test.loss) ?? "-"]);
     rows.push(["test accuracy", last(curves.test.accuracy ?? []) ?? "-"]);
   }
+  if (curves.launches) rows.push(["device launches", launchSummary(curves.launches)]);
   return {
     [TRAINING_MIME_TYPE_V1]: curves,
     "text/html": htmlTable(["measure", "value"], rows, summary),
@@ -154,7 +156,8 @@ export async function trainModel(
     result = await run(model.backend);
   } else {
     try {
-      result = await run(where.backend);
+      // The payload names the launches the device compiled the model with (tuned, shipped or default).
+      result = await run(reportingLaunches(where.backend, (launches) => (curves.launches = launches)));
     } catch (error) {
       // A model the device cannot compile (a layer kind without a device kernel, a loss other than cross-entropy)
       // fails before its first step: "webgpu" says so, "auto" trains on the CPU and says why.
@@ -165,6 +168,7 @@ export async function trainModel(
       where.device = "CPU";
       where.fallbackReason = message;
       curves.title = `training with ${options.transform.name}`;
+      delete curves.launches;
       result = await run(model.backend);
     }
   }
