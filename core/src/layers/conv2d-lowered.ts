@@ -15,7 +15,30 @@
  */
 import { gemm } from "../matrix/gemm";
 import { allocate, dtypeOf, type FloatArray } from "../tensor";
-import type { Conv2dLayer } from "./conv2d";
+
+/**
+ * What the lowering reads of a convolution layer (conv2d.ts's Conv2dLayer), declared here so that the two files do
+ * not import each other.
+ */
+export interface LoweredConvLayer {
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
+  readonly outHeight: number;
+  readonly outWidth: number;
+  readonly kernelHeight: number;
+  readonly kernelWidth: number;
+  readonly strideHeight: number;
+  readonly strideWidth: number;
+  readonly padHeight: number;
+  readonly padWidth: number;
+  readonly inputSize: number;
+  readonly parameterCount: number;
+  readonly weightCount: number;
+  /** The position of omega_{oc}[u, v] in the layer's parameters, or -1 for a missing connection. */
+  weightIndex(o: number, c: number, u: number, v: number): number;
+}
 
 /** Upper bound on the entries of one cols buffer; larger batches are processed in groups. */
 const MAX_COLS = 1 << 21;
@@ -34,7 +57,7 @@ export class LoweredConv2d {
   private weights: FloatArray | undefined;
   private weightGrad: FloatArray | undefined;
 
-  constructor(private readonly layer: Conv2dLayer) {
+  constructor(private readonly layer: LoweredConvLayer) {
     const { inChannels, outChannels, kernelHeight: kh, kernelWidth: kw } = layer;
     this.patch = kh * kw * inChannels;
     this.positions = layer.outHeight * layer.outWidth;

@@ -3,8 +3,22 @@
  * tangents for forward mode, a target buffer and the gradient. Made once per batch size, so a training step
  * allocates nothing.
  */
-import { allocate, type FloatArray } from "../tensor";
-import type { Sequential } from "./sequential";
+import type { Backend } from "../backend/backend";
+import type { Layer } from "../layers/layer";
+import { allocate, type DType, type FloatArray } from "../tensor";
+
+/**
+ * What a workspace reads of its model (sequential.ts's Sequential), declared here so that the two files do not
+ * import each other.
+ */
+export interface WorkspaceModel {
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly parameterCount: number;
+  readonly dtype: DType;
+  readonly backend: Backend;
+  readonly layers: readonly { readonly layer: Layer; readonly offset: number }[];
+}
 
 export class Workspace {
   /** activations[0] is the input, activations[l + 1] the output of layer l. */
@@ -18,7 +32,7 @@ export class Workspace {
   readonly gradientViews: FloatArray[];
 
   constructor(
-    readonly model: Sequential,
+    readonly model: WorkspaceModel,
     readonly capacity: number,
   ) {
     const sizes = [model.inputSize, ...model.layers.map(({ layer }) => layer.outputSize)];
