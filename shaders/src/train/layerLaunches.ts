@@ -7,7 +7,8 @@
  * Not tuned, so on fixed launches: the dense layer's backward products (transposed operands, which the matmul
  * operator does not tune), pooling, the bias sums, im2col's helpers, the fused loss and the update.
  */
-import type { Conv2dLayer } from "@deltalab/core";
+import { ActivationLayer, Conv2dLayer, DenseLayer, type Layer } from "@deltalab/core";
+import type { TunableOperator } from "../tuner/operator";
 import type { TrainingLaunch } from "@deltalab/core/payloads";
 import { DEFAULT_ACTIVATION_TUNING } from "../kernels/activation";
 import { gemmParams, matmulOperator } from "../tuner/matmulOperator";
@@ -50,7 +51,8 @@ function parses(parse: (params: ResolvedLaunch["params"]) => unknown) {
 
 /**
  * The convolution's forward method (the caller's `given` one, else resolved) and its backward methods (resolved),
- * with the launches used. `backward` false resolves the forward pass only.
+ * with the launches used. `backward` false resolves the forward pass only; `inputDelta` false (the first layer)
+ * leaves the input delta's launch out of the record, since it is never dispatched.
  */
 export function convLaunches(
   resolver: LaunchResolver,
@@ -58,6 +60,7 @@ export function convLaunches(
   batch: number,
   given: ConvForwardMethod | undefined,
   backward: boolean,
+  inputDelta = true,
 ): { forward: ConvForwardMethod; backward: ConvBackwardMethod | undefined; launches: LayerLaunch[] } {
   const forwardOperator = conv2dForwardOperatorOf(layer, batch);
   const forwardLaunch: ResolvedLaunch =
@@ -78,7 +81,7 @@ export function convLaunches(
   const filter = resolver.resolve(conv2dFilterGradientOperatorOf(layer, batch), {
     accept: parses(filterGradientMethod),
   });
-  launches.push(record(layer.name, input), record(layer.name, filter));
+  launches.push(...(inputDelta ? [record(layer.name, input)] : []), record(layer.name, filter));
   return {
     forward,
     backward: { input: inputDeltaMethod(input.params), filter: filterGradientMethod(filter.params) },
@@ -134,4 +137,24 @@ export function tunedOr(
     const tuned = resolver.tuned(conv2dForwardOperatorOf(layer, batch), { accept: parses(convMethod) });
     return tuned === undefined ? fallback(layer) : convMethod(tuned.params);
   };
+}
+
+/**
+ * The tunable operators a training step of these layers runs at `batch`, in the layers' order, as the compiled model
+ * resolves them: what to tune (and cache) so that every tunable launch of the step is a tuned one. `training` false:
+ * the forward operators only.
+ */
+export function stepOperators(layers: readonly Layer[], batch: number, training = true): TunableOperator[] {
+  return layers.flatMap((layer, l): TunableOperator[] => {
+    if (layer instanceof Conv2dLayer) {
+      return [
+        conv2dForwardOperatorOf(layer, batch),
+        ...(training && l > 0 ? [conv2dInputDeltaOperatorOf(layer, batch)] : []),
+        ...(training ? [conv2dFilterGradientOperatorOf(layer, batch)] : []),
+      ];
+    }
+    if (layer instanceof DenseLayer) return [matmulOperator(batch, layer.outputSize, layer.inputSize)];
+    if (layer instanceof ActivationLayer) return [activationOperator(layer.kind, batch * layer.inputSize)];
+    return [];
+  });
 }

@@ -164,7 +164,14 @@ const conv2dKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
   const choice = options.convolution;
   const given = typeof choice === "function" ? choice(conv) : choice;
   const back = backwardBuffers(conv, b);
-  const chosen = convLaunches(resolverOf(gpu, options), conv, batch, given, back !== undefined);
+  const chosen = convLaunches(
+    resolverOf(gpu, options),
+    conv,
+    batch,
+    given,
+    back !== undefined,
+    back?.dx !== undefined,
+  );
   const method = chosen.forward;
   const scratch = method.method === "im2col" ? allocIm2colScratch(gpu, g) : undefined;
   return {

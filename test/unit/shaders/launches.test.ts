@@ -9,6 +9,7 @@ import {
   conv2dForwardOperator,
   conv2dInputDeltaOperator,
   matmulOperator,
+  stepOperators,
   type AdapterDescription,
   type LaunchCache,
   type LaunchParams,
@@ -182,8 +183,9 @@ describe("a model compiled with tuned launches", () => {
       expect(defaults.launchesUsed().every((l) => l.source === "default")).toBe(true);
       const used = tuned.launchesUsed();
       const convolutions = model.layers.filter(({ layer }) => layer.kind === "conv2d").length;
+      // Forward, input delta and filter gradient of each, but no input delta for the first layer.
       expect(used.filter((l) => l.operator.startsWith("conv2d") && l.source === "tuned")).toHaveLength(
-        3 * convolutions,
+        3 * convolutions - 1,
       );
       for (const launch of used.filter((l) => l.source === "tuned"))
         expect(launch.launch).toEqual(TUNED[launch.operator]);
@@ -214,6 +216,20 @@ describe("a model compiled with tuned launches", () => {
         source: "tuned",
         launch: TUNED_FORWARD,
       });
+    } finally {
+      device.dispose();
+    }
+  });
+
+  it("lists as the step's operators exactly the operations whose launches the compiled model names", async () => {
+    const gpu = await testDevice();
+    const model = lenet5({ seed: 9 });
+    const device = GpuModel.compile(gpu, model, BATCH);
+    try {
+      const layers = model.layers.map(({ layer }) => layer);
+      const key = (operator: string, shape: Record<string, number>) => `${operator} ${JSON.stringify(shape)}`;
+      const operators = stepOperators(layers, BATCH).map((o) => key(o.name, { ...o.shape }));
+      expect(operators).toEqual(device.launchesUsed().map((l) => key(l.operator, l.shape)));
     } finally {
       device.dispose();
     }
