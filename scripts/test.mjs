@@ -2,10 +2,10 @@
 // `npm test`: set up (as `npm run setup` does), then run every test layer and end with one line
 // `N passed, N failed[, N skipped]`. `node scripts/test.mjs unit kernel` runs only the layers named.
 //
-// Layers: lint (ESLint, Prettier, type-checking the tests), unit (vitest), kernel (the real kernel over ZMQ, pytest + jupyter_client),
-// notebooks (each notebook executed against the real kernel, pytest + nbclient), browser (a real `jupyter lab`
-// driven by headless Chromium, vitest + playwright-core), hub (a JupyterHub started as `npm run hub` starts it, with
-// eight students running the welcome notebook at once, pytest).
+// Layers: lint (ESLint, Prettier, type-checking the tests, no import cycles), unit (vitest), kernel (the real kernel
+// over ZMQ, pytest + jupyter_client), notebooks (each notebook executed against the real kernel, pytest + nbclient),
+// browser (a real `jupyter lab` driven by headless Chromium, vitest + playwright-core), hub (a JupyterHub started as
+// `npm run hub` starts it, with eight students running the welcome notebook at once, pytest).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -78,6 +78,7 @@ const layers = {
       ["npx", ["prettier", "--check", "."]],
       // node_modules/.bin/tsc is tslab's bundled TypeScript; the project's own is run by path.
       [process.execPath, ["node_modules/typescript/bin/tsc", "-p", "test"]],
+      [process.execPath, ["scripts/check-cycles.mjs"]],
     ]),
   unit: () => vitestLayer("unit"),
   kernel: () => pytestLayer("kernel", "test/kernel"),
