@@ -1,5 +1,6 @@
 // Tunes the convolution (forward, input delta, parameter gradient) on the reference shapes and a matrix product,
-// then runs Hedberg's section 9 experiments on the current WebGPU adapter. Each operator is tuned twice, by the
+// then runs Hedberg's section 9 experiments on the current WebGPU adapter, and times the LeNet-5 training step with
+// default, shipped and tuned launches (lenet5Step.mjs). Each operator is tuned twice, by the
 // model's top k (interleaved across kernel families) and by k random candidates; the untuned default is measured in
 // every run, so each row compares tuned and default under the same conditions.
 // Usage: npm run build && node bench/shaders/run.mjs [output.json]
@@ -9,6 +10,7 @@
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
+import { lenet5StepBench, lenet5StepMarkdown } from "./lenet5Step.mjs";
 
 const require = createRequire(import.meta.url);
 const shaders = require("@deltalab/shaders");
@@ -130,6 +132,7 @@ for (const shape of SHAPES) {
 
 const launches = await shaders.kernelLaunchExperiment(gpu, { sizes: [16, 32, 64, 128] });
 const workgroupMemory = await shaders.workgroupMemoryExperiment(gpu, { filters: [1, 3, 5, 7, 9, 11] });
+const lenet5Step = await lenet5StepBench(gpu, { batch: 8, steps: 20 });
 const finished = new Date();
 const machine = {
   ...load,
@@ -137,7 +140,15 @@ const machine = {
   started: started.toISOString(),
   finished: finished.toISOString(),
 };
-const report = { adapter: gpu.adapter, machine, summary: rows, tuning, launches, workgroupMemory };
+const report = {
+  adapter: gpu.adapter,
+  machine,
+  summary: rows,
+  tuning,
+  launches,
+  workgroupMemory,
+  lenet5Step,
+};
 const text = JSON.stringify(report, null, 1);
 
 function markdown() {
@@ -194,6 +205,8 @@ function markdown() {
     ...workgroupMemory.map(
       (r) => `| ${r.filter} | ${ms(r.directMs)} | ${ms(r.tiledMs)} | ${r.speedup.toFixed(2)} |`,
     ),
+    "",
+    lenet5StepMarkdown(lenet5Step),
   );
   return lines.join("\n") + "\n";
 }
