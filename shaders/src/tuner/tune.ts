@@ -9,6 +9,7 @@ import type { TuningCandidate, TuningTablePayload } from "@deltalab/core/payload
 import { GpuDevice } from "../device/gpu";
 import { stableJson } from "../program";
 import { TuningCache } from "./cache";
+import { LaunchResolver } from "./launches";
 import { LaunchParams, TunableOperator } from "./operator";
 import { TimerMethod, createTimer, measure } from "./timing";
 
@@ -266,11 +267,12 @@ export async function tune(
 }
 
 /**
- * The launch to use for an operator: the cached best for this adapter and shape, else the stated heuristic —
- * the operator's default (for the convolution, the direct kernel with 8 x 8 = 64 invocations, a multiple of the
- * 32- and 64-wide SIMD groups of common GPUs, and no workgroup memory, which seed 004 found not to pay off on
- * every device or for small filters).
+ * The launch to use for an operator: the cached best for this adapter and shape, else the launch shipped for the
+ * adapter's class, else the stated heuristic — the operator's default (for the convolution, the direct kernel with
+ * 8 x 8 = 64 invocations, a multiple of the 32- and 64-wide SIMD groups of common GPUs, and no workgroup memory,
+ * which seed 004 found not to pay off on every device or for small filters). The launch resolver's answer
+ * (launches.ts), which is what compiled models use.
  */
 export function chooseLaunch(gpu: GpuDevice, operator: TunableOperator, cache?: TuningCache): LaunchParams {
-  return cache?.best(gpu.adapter, operator.name, operator.shape) ?? operator.defaultParams;
+  return new LaunchResolver(gpu.adapter, gpu.limits, cache).resolve(operator).params;
 }
