@@ -97,3 +97,4 @@ export {
 } from "./commands/step";
 export { runOptimizer, testSurface, type RunOptions, type RunRecord } from "./commands/trajectory";
 export { tuneOperator, TUNABLE_OPERATORS } from "./commands/tune";
+export { tuneStep, type StepTuning } from "./commands/tuneStep";

@@ -25,9 +25,10 @@ import { htmlTable, textTable } from "./html";
 import { asModel } from "./model";
 import { UsageError } from "./parse";
 import { displayable } from "./result";
+import { tuneStep } from "./tuneStep";
 import { AS_OPTION, flagOption, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
 
-export const TUNABLE_OPERATORS = ["matmul", "conv2d", "activation"] as const;
+export const TUNABLE_OPERATORS = ["matmul", "conv2d", "activation", "step"] as const;
 
 function integers(values: string[], count: number, what: string): number[] {
   const numbers = values.map(Number);
@@ -158,7 +159,8 @@ export async function tuneOperator(
 
 export const tuneSpec: CommandSpec = {
   name: "tune",
-  summary: "auto-tune a shader (matmul, conv2d, activation) on this WebGPU adapter: the tuning table",
+  summary:
+    "auto-tune a shader (matmul, conv2d, activation) on this WebGPU adapter: the tuning table; step: every operator of a model's training step, into the cache %train --device webgpu reads",
   positional: [{ name: "OPERATOR", description: TUNABLE_OPERATORS.join(", ") }],
   options: [
     {
@@ -168,7 +170,7 @@ export const tuneSpec: CommandSpec = {
       metavar: "M,N,K",
       defaultText: "256,256,256",
     },
-    { name: "model", kind: "string", description: "conv2d: a model variable", metavar: "NAME" },
+    { name: "model", kind: "string", description: "conv2d, step: a model variable", metavar: "NAME" },
     {
       name: "layer",
       kind: "string",
@@ -183,7 +185,13 @@ export const tuneSpec: CommandSpec = {
     },
     { name: "filters", kind: "integer", description: "conv2d without a model: filters", defaultText: "1" },
     { name: "kernel", kind: "integer", description: "conv2d without a model: filter size", defaultText: "3" },
-    { name: "batch", kind: "integer", description: "conv2d: samples per launch", defaultText: "1" },
+    {
+      name: "batch",
+      kind: "integer",
+      description:
+        "conv2d, step: samples per launch (step: the batch %train will use; the cache is keyed by it)",
+      defaultText: "1; step: 32",
+    },
     {
       name: "activation",
       kind: "choice",
@@ -212,18 +220,34 @@ export const tuneSpec: CommandSpec = {
       name: "cache",
       kind: "flag",
       description:
-        "read and write the tuning cache ($DELTALAB_TUNING_CACHE or ~/.cache/deltalab/tuning.json)",
+        "read and write the tuning cache ($DELTALAB_TUNING_CACHE or ~/.cache/deltalab/tuning.json); step always does",
     },
     AS_OPTION,
   ],
   examples: [
     "%tune matmul --shape 512,512,512 --k 8",
     "%tune conv2d --model net --layer C3 --batch 16 --cache",
+    "%tune step --model net --batch 32 --k 6",
   ],
   run: async (args, context) => {
-    const operator = operatorOf(args, context);
     const runs = numberOption(args, "runs");
     const warmup = numberOption(args, "warmup");
+    if (args.positional[0] === "step") {
+      const modelName = stringOption(args, "model");
+      if (modelName === undefined)
+        throw new UsageError("step needs --model NAME (and --batch, as %train will use)");
+      const model = asModel(context.lookup(modelName), modelName);
+      const step = await tuneStep(model, numberOption(args, "batch") ?? 32, {
+        strategy: strategyOf(args),
+        ...(runs !== undefined ? { runs } : {}),
+        ...(warmup !== undefined ? { warmup } : {}),
+        context,
+      });
+      const as = stringOption(args, "as");
+      if (as) context.bind(checkBindingName(as), step, 'import("deltalab").StepTuning');
+      return step;
+    }
+    const operator = operatorOf(args, context);
     const result = await tuneOperator(operator, {
       strategy: strategyOf(args),
       ...(runs !== undefined ? { runs } : {}),

@@ -94,6 +94,36 @@ describe.skipIf(gpu === undefined)("%tune then %train --device webgpu", () => {
     expect(validate((vars.run as TrainReport).curves), JSON.stringify(validate.errors)).toBe(true);
   });
 
+  it("after %tune step, runs every tunable operation of the step with its tuned launch", async () => {
+    const vars: Record<string, unknown> = {
+      net: new Sequential(spec).initialize(5),
+      samples: classificationData(randomArray(8 * 64, rng(6)), [0, 1, 2, 1, 0, 2, 2, 1], 3),
+    };
+    const context = memoryContext(vars);
+    const registry = createCommandRegistry();
+    const quick = ["--k", "2", "--runs", "1", "--warmup", "0"];
+    await registry.run(
+      { name: "tune", args: ["step", "--model", "net", "--batch", "2", ...quick], line: 0 },
+      context,
+    );
+    const args = [
+      "net",
+      "samples",
+      "--optimizer",
+      "sgd",
+      "--epochs",
+      "1",
+      "--batch",
+      "2",
+      "--device",
+      "webgpu",
+    ];
+    await registry.run({ name: "train", args: [...args, "--as", "run"], line: 0 }, context);
+    const launches = (vars.run as TrainReport).curves.launches ?? [];
+    expect(launches.length).toBe(4);
+    expect(launches.map((l) => l.source)).toEqual(["tuned", "tuned", "tuned", "tuned"]);
+  });
+
   it("names no launches for a run on the CPU", async () => {
     const vars: Record<string, unknown> = {
       net: new Sequential(spec).initialize(3),
