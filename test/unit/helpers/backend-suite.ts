@@ -7,6 +7,7 @@
  * test named "<backend> has no <kind> layer ...", rather than testing the reference twice.
  *
  *   describeBackendSuite("wasm, 2 threads", () => createWasmBackend({ threads: 2 }));
+ *   describeBackendSuite("webgpu", () => webGpuBackend, { device: { kinds, run } });   (layers on a device)
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { referenceBackend, type Backend, type FloatArray, type Layer } from "@deltalab/core";
@@ -19,6 +20,17 @@ export interface BackendSuiteOptions {
   readonly skip?: readonly string[];
   /** The cases to run; default every case of layer-cases.ts. */
   readonly cases?: readonly LayerCase[];
+  /**
+   * For a backend whose layers run on a device of its own (no per-layer `accelerate`): the layer kinds it has and
+   * how it runs one layer on a batch. Its y, dx and gradient are checked against the reference; forward mode stays
+   * on the host there, so the tangent checks are left out.
+   */
+  readonly device?: DeviceLayers;
+}
+
+export interface DeviceLayers {
+  readonly kinds: readonly string[];
+  run(layer: Layer, batch: number, data: CaseData): Promise<Omit<LayerRun, "yDot">>;
 }
 
 /** What one layer computes on one batch: forward, backward and forward mode. */
@@ -97,12 +109,25 @@ export function describeBackendSuite(
     afterAll(() => backend.dispose?.());
     for (const [index, c] of cases.entries()) {
       const kind = c.layer.kind;
+      const seed = 1000 + 10 * index;
+      const device = options.device;
       const layer = backend.accelerate(c.layer, "float32");
-      if (skip.includes(kind) || (backend !== referenceBackend && layer === c.layer)) {
+      const has = device ? device.kinds.includes(kind) : backend === referenceBackend || layer !== c.layer;
+      if (skip.includes(kind) || !has) {
         it.skip(`${name} has no ${kind} layer for ${c.name}`, () => {});
         continue;
       }
-      const seed = 1000 + 10 * index;
+      if (device) {
+        it(`${c.name}: y, dx and the gradient match the reference in Float64`, async () => {
+          const data = caseData(c, seed);
+          const expected = runLayer(c.layer, c.batch, data, float64);
+          const actual = await device.run(c.layer, c.batch, data);
+          expectClose(actual.y, expected.y, sumTolerance(c.terms.y), 0);
+          expectClose(actual.dx, expected.dx, sumTolerance(c.terms.dx), 0);
+          expectClose(actual.grad, expected.grad, sumTolerance(c.terms.grad), 0);
+        });
+        continue;
+      }
 
       it(`${c.name}: y, dx, the gradient and the tangent match the reference in Float64`, () => {
         const data = caseData(c, seed);
