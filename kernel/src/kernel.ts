@@ -142,6 +142,7 @@ export async function startKernel(connectionFile: string): Promise<void> {
         receive: (channel, message: JupyterMessage) => protocol.receive(channel, message),
         log: (text) => outputs.log(text),
         orphaned: () => endKernel(),
+        interrupt: (cell) => runner.interruptCell(cell),
       },
       phase,
     );

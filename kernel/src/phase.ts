@@ -13,11 +13,14 @@ export const AWAITING_CELL = 2;
 
 export type Phase = typeof OUTSIDE_VM | typeof UNDER_VM | typeof AWAITING_CELL;
 
-/** A one-slot phase shared between threads. */
+/**
+ * Shared between threads: slot 0 the phase, slot 1 the serial number of the cell begun last, which the control
+ * thread sends with an interrupt so that the main thread applies it to that cell only (see `readCellSerial`).
+ */
 export type PhaseCell = Int32Array;
 
 export function createPhaseCell(): PhaseCell {
-  return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  return new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
 }
 
 export function setPhase(cell: PhaseCell | undefined, phase: Phase): void {
@@ -26,4 +29,20 @@ export function setPhase(cell: PhaseCell | undefined, phase: Phase): void {
 
 export function readPhase(cell: PhaseCell): number {
   return Atomics.load(cell, 0);
+}
+
+/** Numbers a new cell (the main thread, when a cell begins); returns its serial number. */
+export function nextCellSerial(cell: PhaseCell | undefined, previous: number): number {
+  const serial = previous + 1;
+  if (cell) Atomics.store(cell, 1, serial);
+  return serial;
+}
+
+/**
+ * The cell an interrupt is for. The control thread sends it with the interrupt as a message besides SIGINT: a
+ * SIGINT that lands while vm's watchdog listens between two statements of no cell (a timer callback that has just
+ * returned) is swallowed, and the message makes sure the interrupt still arrives, and arrives for its own cell.
+ */
+export function readCellSerial(cell: PhaseCell): number {
+  return Atomics.load(cell, 1);
 }

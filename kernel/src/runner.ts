@@ -94,6 +94,11 @@ export class DeltalabRunner implements CellRunner {
     return this.executor.execute(`(${expression}\n)`, executionCount);
   }
 
+  /** Interrupts the cell with this serial number (phase.ts) if it still runs. */
+  interruptCell(serial: number): void {
+    this.executor.interruptCell(serial);
+  }
+
   interrupt(): void {
     this.executor.interrupt();
   }

@@ -346,6 +346,40 @@ def test_a_timer_that_throws_is_reported_and_the_next_cell_works(fresh_kernel):
     assert last_text(outputs) == "2"
 
 
+@pytest.mark.parametrize("how", ["message", "SIGINT"])
+def test_an_endless_loop_in_a_timer_is_interrupted_while_the_kernel_is_idle(fresh_kernel, how):
+    # The loop runs after its cell has finished: an interrupt finds the thread in no cell. It is stopped with an
+    # error naming it, the interval is cleared, and the kernel goes on (it used to hang, or die when terminated).
+    km, kc = fresh_kernel
+    reply, _ = execute(kc, "let ticks = 0;\nsetInterval(() => { ticks++; if (ticks === 3) { while (true) {} } }, 20);")
+    assert reply["content"]["status"] == "ok"
+    time.sleep(1.0)
+    interrupt(km, kc, how)
+    reply, outputs = execute(kc, "ticks")
+    assert reply["content"]["status"] == "ok"
+    assert last_text(outputs) == "3"
+    time.sleep(0.3)
+    reply, outputs = execute(kc, "ticks")
+    assert last_text(outputs) == "3", "the interrupted interval was not cleared"
+    assert km.is_alive()
+
+
+def test_an_endless_loop_in_a_timer_is_interrupted_while_a_cell_awaits(fresh_kernel):
+    km, kc = fresh_kernel
+    msg_id = kc.execute("setTimeout(() => { while (true) {} }, 50);\nawait new Promise((r) => setTimeout(r, 60_000));")
+    time.sleep(1.5)
+    started = time.perf_counter()
+    interrupt(km, kc, "message")
+    reply = reply_to(kc, msg_id, timeout=30)
+    elapsed = time.perf_counter() - started
+    collect_iopub(kc, msg_id)
+    assert reply["content"]["ename"] == "Interrupted"
+    assert elapsed < 1.0, elapsed
+    reply, outputs = execute(kc, "6 * 7")
+    assert last_text(outputs) == "42"
+    assert km.is_alive()
+
+
 def test_a_timer_that_calls_process_exit_is_reported_and_the_kernel_lives(fresh_kernel):
     km, kc = fresh_kernel
     reply, outputs = execute(kc, "setTimeout(() => process.exit(1), 10);\nawait new Promise((r) => setTimeout(r, 200));")

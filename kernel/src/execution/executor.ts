@@ -9,6 +9,7 @@
 import { Script } from "node:vm";
 import {
   AWAITING_CELL,
+  nextCellSerial,
   OUTSIDE_VM,
   readPhase,
   setPhase,
@@ -20,6 +21,7 @@ import { createNodeConverter, quickInfoText, type CompletionInfo, type Converter
 import { diagnosticsError, interruptedError, isSigintError, thrownError, type CellError } from "./errors";
 import { mapEmittedLines } from "./lines";
 import type { CellModules } from "./modules";
+import { interruptibleTimers } from "./timers";
 
 export type ExecutionResult =
   | { status: "ok"; hasValue: true; value: unknown }
@@ -28,8 +30,14 @@ export type ExecutionResult =
 
 /** The global slot through which a compiled cell reaches its exports and require. */
 const CELL_SLOT = "deltalab.cell";
-/** The cell's code goes on the line after this prefix, so script line i + 1 is emitted line i. */
-const scriptPrefix = (isAsync: boolean) => `(${isAsync ? "async " : ""}function (exports, require) {\n`;
+/**
+ * The cell's code goes on the line after this prefix, so script line i + 1 is emitted line i. The outer function
+ * gives the cell its interruptible timers (execution/timers.ts); the cell may still declare names of its own.
+ */
+const scriptPrefix = (isAsync: boolean) =>
+  `(function (setTimeout, setInterval, setImmediate) { return (${isAsync ? "async " : ""}function (exports, require) {\n`;
+const cellSlot = `globalThis[Symbol.for("${CELL_SLOT}")]`;
+const scriptSuffix = `\n})(${cellSlot}.exports, ${cellSlot}.require); })(${cellSlot}.timers.setTimeout, ${cellSlot}.timers.setInterval, ${cellSlot}.timers.setImmediate)`;
 /** The global slot through which `runInterruptibly` hands its work to the script that runs it. */
 const WORK_SLOT = "deltalab.interruptible";
 const runWork = new Script(`globalThis[Symbol.for("${WORK_SLOT}")]()`, { filename: "deltalab-command" });
@@ -53,14 +61,16 @@ export class CellExecutor {
   private converterInstance: Converter | undefined;
   private previousDeclarations = "";
   private interruption = new AbortController();
+  private cellSerial = 0;
 
   /** @param phase set to UNDER_VM while a cell's synchronous part runs under vm (read by the control thread) */
   constructor(
     private readonly modules: CellModules,
     private readonly phase?: PhaseCell,
   ) {
+    const timers = interruptibleTimers((work) => this.runInterruptibly(work));
     Object.defineProperty(globalThis, Symbol.for(CELL_SLOT), {
-      value: { exports: this.locals, require: modules.require },
+      value: { exports: this.locals, require: modules.require, timers },
       configurable: true,
     });
   }
@@ -119,6 +129,12 @@ export class CellExecutor {
   /** Starts a new cell: a fresh interrupt signal for everything the cell runs. */
   beginCell(): void {
     this.interruption = new AbortController();
+    this.cellSerial = nextCellSerial(this.phase, this.cellSerial);
+  }
+
+  /** Interrupts the cell numbered `serial` (phase.ts) if it is still the current one. */
+  interruptCell(serial: number): void {
+    if (serial === this.cellSerial) this.interrupt();
   }
 
   /**
@@ -152,7 +168,7 @@ export class CellExecutor {
       cell: code,
       lineMap: [-1, ...mapEmittedLines(code, converted.output, converted.lastExpressionVar)],
     };
-    const script = `${scriptPrefix(converted.hasToplevelAwait === true)}${converted.output}\n})(globalThis[Symbol.for("${CELL_SLOT}")].exports, globalThis[Symbol.for("${CELL_SLOT}")].require)`;
+    const script = `${scriptPrefix(converted.hasToplevelAwait === true)}${converted.output}${scriptSuffix}`;
     try {
       const compiled = new Script(script, { filename });
       let completion: unknown;

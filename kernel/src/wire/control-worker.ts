@@ -11,7 +11,7 @@
  */
 import { Session } from "node:inspector";
 import { parentPort, workerData } from "node:worker_threads";
-import { AWAITING_CELL, readPhase, UNDER_VM, type PhaseCell } from "../phase";
+import { AWAITING_CELL, readCellSerial, readPhase, UNDER_VM, type PhaseCell } from "../phase";
 import { loadZmq } from "../tslab";
 import { endpoint, type ConnectionInfo } from "./connection";
 import { decode, encode, reply, WireError } from "./message";
@@ -25,6 +25,8 @@ export type FromControl =
   | { kind: "ready" }
   | { kind: "orphaned"; text: string }
   | { kind: "ping" }
+  /** An interrupt of the cell with this serial number (phase.ts), sent besides SIGINT. */
+  | { kind: "interrupt"; cell: number }
   | { kind: "message"; frames: Uint8Array[] }
   | { kind: "log"; text: string }
   | { kind: "failed"; text: string };
@@ -96,6 +98,7 @@ async function serve(
     setTimeout(checkStopped, UNRESPONSIVE_MS);
   };
   const interruptMainThread = () => {
+    post({ kind: "interrupt", cell: readCellSerial(phase) });
     process.kill(process.pid, "SIGINT");
     answered = false;
     post({ kind: "ping" });

@@ -21,6 +21,8 @@ export interface WireHandlers {
   log(text: string): void;
   /** The process that started the kernel is gone: the kernel should exit now. */
   orphaned(): void;
+  /** An interrupt_request for the cell with this serial number (phase.ts), also signalled by SIGINT. */
+  interrupt(cell: number): void;
 }
 
 export class WireServer {
@@ -122,6 +124,8 @@ function startControlWorker(data: ControlWorkerData, handlers: WireHandlers): Pr
         worker.postMessage(pong);
       } else if (message.kind === "log") {
         handlers.log(message.text);
+      } else if (message.kind === "interrupt") {
+        handlers.interrupt(message.cell);
       } else if (message.kind === "orphaned") {
         handlers.log(message.text);
         handlers.orphaned();
