@@ -33,7 +33,7 @@ import { instantiateKernels, type FloatAddress, type IntAddress, type KernelExpo
 import { SharedArena } from "./memory";
 import { loadKernels, type KernelVariant } from "./module";
 import { Frame } from "./operands";
-import { WorkerPool } from "./pool";
+import { WorkerPool } from "./worker-pool";
 
 export interface WasmBackendOptions {
   /** Threads sharing each operation, the calling one included; default os.availableParallelism(). */
