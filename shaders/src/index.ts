@@ -33,6 +33,7 @@ export * from "./ops/pool";
 export * from "./train/layers";
 export * from "./train/gpuModel";
 export * from "./train/layerLaunches";
+export * from "./train/stepOperators";
 export * from "./train/trainOnDevice";
 
 // WebGPU as a core backend: registers "webgpu" with @deltalab/core on import.
@@ -50,6 +51,7 @@ export * from "./tuner/timing";
 export * from "./tuner/cache";
 export * from "./tuner/tune";
 export * from "./tuner/launches";
+export * from "./tuner/poolOperator";
 
 // Experiments of seed 004 section 9.
 export * from "./experiments/launches";

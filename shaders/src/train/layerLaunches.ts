@@ -1,14 +1,15 @@
 /**
  * The launches of a layer's device kernels, from the launch resolver (tuner/launches.ts): each tunable operation
  * of the layer (the convolution's forward pass, input delta and filter gradient; the dense layer's forward product;
- * an activation) as the tuner's operator at the layer's shape, so that a %tune of that operator and shape reaches
+ * an activation; a pooling layer) as the tuner's operator at the layer's shape, so that a %tune of that operator and shape reaches
  * the run. The answer keeps where each launch came from, for the training payload.
  *
  * Not tuned, so on fixed launches: the dense layer's backward products (transposed operands, which the matmul
- * operator does not tune), pooling, the bias sums, im2col's helpers, the fused loss and the update.
+ * operator does not tune), the bias sums, im2col's helpers, the fused loss and the update.
  */
-import { ActivationLayer, Conv2dLayer, DenseLayer, type Layer } from "@deltalab/core";
-import type { TunableOperator } from "../tuner/operator";
+import type { Conv2dLayer, Layer } from "@deltalab/core";
+import type { PoolConfig } from "../kernels/pool";
+import { poolForwardOperatorOf } from "../tuner/poolOperator";
 import type { TrainingLaunch } from "@deltalab/core/payloads";
 import { DEFAULT_ACTIVATION_TUNING } from "../kernels/activation";
 import { gemmParams, matmulOperator } from "../tuner/matmulOperator";
@@ -139,22 +140,16 @@ export function tunedOr(
   };
 }
 
-/**
- * The tunable operators a training step of these layers runs at `batch`, in the layers' order, as the compiled model
- * resolves them: what to tune (and cache) so that every tunable launch of the step is a tuned one. `training` false:
- * the forward operators only.
- */
-export function stepOperators(layers: readonly Layer[], batch: number, training = true): TunableOperator[] {
-  return layers.flatMap((layer, l): TunableOperator[] => {
-    if (layer instanceof Conv2dLayer) {
-      return [
-        conv2dForwardOperatorOf(layer, batch),
-        ...(training && l > 0 ? [conv2dInputDeltaOperatorOf(layer, batch)] : []),
-        ...(training ? [conv2dFilterGradientOperatorOf(layer, batch)] : []),
-      ];
-    }
-    if (layer instanceof DenseLayer) return [matmulOperator(batch, layer.outputSize, layer.inputSize)];
-    if (layer instanceof ActivationLayer) return [activationOperator(layer.kind, batch * layer.inputSize)];
-    return [];
-  });
+/** A pooling layer's launch (its forward and backward kernels take the same workgroup size). */
+export function poolLaunch(
+  resolver: LaunchResolver,
+  layer: Layer,
+  config: PoolConfig,
+): { config: PoolConfig; launches: LayerLaunch[] } {
+  const accept = (params: ResolvedLaunch["params"]) => typeof params.workgroupSize === "number";
+  const resolved = resolver.resolve(poolForwardOperatorOf(layer, config), { accept });
+  return {
+    config: { ...config, workgroupSize: Number(resolved.params.workgroupSize) },
+    launches: [record(layer.name, resolved)],
+  };
 }

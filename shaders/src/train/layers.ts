@@ -18,7 +18,7 @@ import {
 import { Dispatch, GpuBuffer, GpuDevice, dispatchOf } from "../device/gpu";
 import { activationBackwardProgram, activationConfig, activationForwardProgram } from "../kernels/activation";
 import { LaunchResolver } from "../tuner/launches";
-import { LayerLaunch, activationLaunch, convLaunches, denseLaunch } from "./layerLaunches";
+import { LayerLaunch, activationLaunch, convLaunches, denseLaunch, poolLaunch } from "./layerLaunches";
 import { conv2dGeometry } from "../kernels/conv2dGeometry";
 import { PoolConfig } from "../kernels/pool";
 import { ConvForwardMethod, allocIm2colScratch, convBackward, convForward } from "../ops/conv2d";
@@ -236,16 +236,30 @@ const flattenKernel: DeviceKernel = (_gpu, layer, batch, b) => {
 
 /** A pooling kernel for the layers whose window `configOf` reads. */
 function poolKernel(configOf: (layer: Layer, batch: number) => PoolConfig): DeviceKernel {
-  return (_gpu, layer, batch, b) => {
-    const pool = configOf(layer, batch);
+  const kernel: DeviceKernel = (gpu, layer, batch, b, options) => {
+    const chosen = poolLaunch(resolverOf(gpu, options), layer, configOf(layer, batch));
+    const pool = chosen.config;
     const params = pool.kind === "weighted" ? parameterBuffers(layer, b) : {};
     const back = backwardBuffers(layer, b);
     return {
+      launches: chosen.launches,
       forward: poolForward(pool, { x: b.x, y: b.y, ...params }),
       backward: back ? poolBackward(pool, { x: b.x, ...params, ...back }) : [],
       scratch: [],
     };
   };
+  POOL_CONFIGS.set(kernel, configOf);
+  return kernel;
+}
+
+/** The pooling config of each pooling kernel, by kernel (what `devicePoolConfig` reads). */
+const POOL_CONFIGS = new Map<DeviceKernel, (layer: Layer, batch: number) => PoolConfig>();
+
+/** The config the registered pooling kernel of `layer`'s kind builds for a batch; undefined for other kinds. */
+export function devicePoolConfig(layer: Layer, batch: number): PoolConfig | undefined {
+  const kernel = DEVICE_KERNELS.get(layer.kind);
+  const configOf = kernel === undefined ? undefined : POOL_CONFIGS.get(kernel);
+  return configOf?.(layer, batch);
 }
 
 registerDeviceKernel("conv2d", conv2dKernel);

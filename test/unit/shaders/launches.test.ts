@@ -146,6 +146,10 @@ const TUNED: Record<string, LaunchParams> = {
   "conv2d-backward-filter": { method: "row", workgroupSize: 32, kernelsPerInvocation: 1 },
   matmul: { workgroupX: 8, workgroupY: 4, rowsPerInvocation: 1, colsPerInvocation: 2, tile: 0, vec4: true },
   "activation-forward": { workgroupSize: 32, vec4: false },
+  "pool-forward-max": { workgroupSize: 32 },
+  "pool-forward-average": { workgroupSize: 128 },
+  "pool-forward-weighted": { workgroupSize: 32 },
+  "pool-forward-subsample": { workgroupSize: 256 },
 };
 
 function batchOf(model: Sequential) {
@@ -189,6 +193,9 @@ describe("a model compiled with tuned launches", () => {
       );
       for (const launch of used.filter((l) => l.source === "tuned"))
         expect(launch.launch).toEqual(TUNED[launch.operator]);
+      expect(used.filter((l) => l.operator.startsWith("pool-forward-") && l.source === "tuned").length).toBe(
+        2,
+      );
       // The output layer's product has 10 columns: vec4 access does not fit, so it keeps the default.
       const output = used.filter((l) => l.operator === "matmul").at(-1);
       expect(output).toMatchObject({ source: "default", shape: { N: 10 } });

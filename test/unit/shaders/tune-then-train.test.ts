@@ -84,7 +84,12 @@ describe.skipIf(gpu === undefined)("%tune then %train --device webgpu", () => {
     // The backward operators and the dense product were not tuned: shipped or default, never tuned.
     const others = launches.filter((l) => l.operator !== "conv2d-forward");
     // C1 is the first layer: no input delta is computed, so none is named.
-    expect(others.map((l) => l.operator)).toEqual(["conv2d-backward-filter", "activation-forward", "matmul"]);
+    expect(others.map((l) => l.operator)).toEqual([
+      "conv2d-backward-filter",
+      "activation-forward",
+      "pool-forward-max",
+      "matmul",
+    ]);
     expect(others.every((l) => l.source === "shipped" || l.source === "default")).toBe(true);
     const bundle = (vars.run as { [key: symbol]: () => Record<string, unknown> })[
       Symbol.for("Jupyter.display")
@@ -120,8 +125,8 @@ describe.skipIf(gpu === undefined)("%tune then %train --device webgpu", () => {
     ];
     await registry.run({ name: "train", args: [...args, "--as", "run"], line: 0 }, context);
     const launches = (vars.run as TrainReport).curves.launches ?? [];
-    expect(launches.length).toBe(4);
-    expect(launches.map((l) => l.source)).toEqual(["tuned", "tuned", "tuned", "tuned"]);
+    expect(launches.length).toBe(5);
+    expect(launches.every((l) => l.source === "tuned")).toBe(true);
   });
 
   it("names no launches for a run on the CPU", async () => {
