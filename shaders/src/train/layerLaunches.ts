@@ -1,8 +1,8 @@
 /**
  * The launches of a layer's device kernels, from the launch resolver (tuner/launches.ts): each tunable operation
  * of the layer (the convolution's forward pass, input delta and filter gradient; the dense layer's forward product;
- * an activation; a pooling layer) as the tuner's operator at the layer's shape, so that a %tune of that operator and shape reaches
- * the run. The answer keeps where each launch came from, for the training payload.
+ * an activation; a pooling layer) as the tuner's operator at the layer's shape, so that a %tune of that operator
+ * and shape reaches the run. The answer keeps where each launch came from, for the training payload.
  *
  * Not tuned, so on fixed launches: the dense layer's backward products (transposed operands, which the matmul
  * operator does not tune), the bias sums, im2col's helpers, the fused loss and the update.
