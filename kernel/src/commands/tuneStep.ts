@@ -8,9 +8,11 @@ import type { Sequential } from "@deltalab/core";
 import {
   defaultCachePath,
   GpuDevice,
+  LaunchResolver,
   stepOperators,
   tune,
   TuningCache,
+  type TunableOperator,
   type TuningResult,
   type TuningStrategy,
 } from "@deltalab/shaders";
@@ -67,6 +69,12 @@ export async function tuneStep(
   const progress = options.context ? new DisplayHandle(options.context.outputs) : undefined;
   const gpu = await GpuDevice.open();
   const results: TuningResult[] = [];
+  // The launch a run takes without tuning is always measured, so the tuned one is never slower in this run.
+  const resolver = new LaunchResolver(gpu.adapter, gpu.limits, undefined);
+  const shippedFor = (operator: TunableOperator) => {
+    const shipped = resolver.shipped(operator);
+    return shipped === undefined ? [] : [shipped.params];
+  };
   try {
     for (const [index, operator] of operators.entries()) {
       results.push(
@@ -75,6 +83,7 @@ export async function tuneStep(
           ...(options.runs !== undefined ? { runs: options.runs } : {}),
           ...(options.warmup !== undefined ? { warmup: options.warmup } : {}),
           cache,
+          include: shippedFor(operator),
           ...(options.context ? { signal: options.context.signal } : {}),
           onCandidate: (_candidate, done, planned) => {
             const text = `tuning ${operator.name} (${index + 1} of ${operators.length}): ${done} of ${planned} candidates measured`;

@@ -67,7 +67,7 @@ export class LaunchResolver {
     readonly adapter: AdapterDescription,
     readonly limits: GPUSupportedLimits,
     cache: LaunchCache | undefined,
-    private readonly shipped: ShippedLaunches = SHIPPED_LAUNCHES,
+    private readonly shippedTable: ShippedLaunches = SHIPPED_LAUNCHES,
     cacheProblem?: string,
   ) {
     this.cache = cache;
@@ -99,16 +99,23 @@ export class LaunchResolver {
     return { operator: name, shape, params, source: "tuned" };
   }
 
+  /** The launch shipped for this adapter's class, where there is one the operator can take. */
+  shipped(operator: TunableOperator, options: ResolveOptions = {}): ResolvedLaunch | undefined {
+    const params = this.shippedTable[this.adapterClass][operator.name];
+    if (!this.usable(operator, params, options) || !inSpace(operator, params)) return undefined;
+    return { operator: operator.name, shape: operator.shape, params, source: "shipped" };
+  }
+
   /** The launch of `operator` at its shape: tuned, else shipped, else the operator's default. */
   resolve(operator: TunableOperator, options: ResolveOptions = {}): ResolvedLaunch {
-    const tuned = this.tuned(operator, options);
-    if (tuned !== undefined) return tuned;
-    const { name, shape } = operator;
-    const shipped = this.shipped[this.adapterClass][name];
-    if (this.usable(operator, shipped, options) && inSpace(operator, shipped)) {
-      return { operator: name, shape, params: shipped, source: "shipped" };
-    }
-    return { operator: name, shape, params: operator.defaultParams, source: "default" };
+    const chosen = this.tuned(operator, options) ?? this.shipped(operator, options);
+    if (chosen !== undefined) return chosen;
+    return {
+      operator: operator.name,
+      shape: operator.shape,
+      params: operator.defaultParams,
+      source: "default",
+    };
   }
 
   private usable(

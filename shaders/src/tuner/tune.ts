@@ -28,6 +28,11 @@ export interface TuneOptions {
    * candidate far slower than the best costs one or two runs. Off by default.
    */
   readonly stopSlowerThan?: number;
+  /**
+   * Launches evaluated besides the strategy's, where the adapter can run them: e.g. the launch shipped for this
+   * adapter's class (`LaunchResolver.shipped`), so that the tuned launch is never one measured slower than it.
+   */
+  readonly include?: readonly LaunchParams[];
   /** A cache to resume from and write to; none keeps results in memory only. */
   readonly cache?: TuningCache;
   /** Once aborted, tuning stops before its next timed run, throwing the signal's reason. */
@@ -171,6 +176,11 @@ export async function tune(
     throw new Error(`the default launch of ${operator.name} cannot run: ${defaultReason}`);
 
   const planned = plan(operator, feasible, strategy);
+  for (const params of options.include ?? []) {
+    const id = candidateId(operator, params);
+    const runnable = operator.infeasible(params, gpu.limits) === undefined;
+    if (runnable && !planned.some((p) => candidateId(operator, p) === id)) planned.push(params);
+  }
   const entry = options.cache?.entry(gpu.adapter, operator.name, operator.shape);
   const timer = createTimer(gpu, options.timer);
   const prepared = operator.prepare(gpu);

@@ -10,6 +10,7 @@ import {
   conv2dInputDeltaOperator,
   matmulOperator,
   stepOperators,
+  tune,
   type AdapterDescription,
   type LaunchCache,
   type LaunchParams,
@@ -240,6 +241,27 @@ describe("a model compiled with tuned launches", () => {
     } finally {
       device.dispose();
     }
+  });
+
+  it("measures the launches a tuning run is asked to include besides its strategy's, as %tune step does the shipped one", async () => {
+    const gpu = await testDevice();
+    const operator = matmulOperator(8, 12, 16);
+    const extra = {
+      workgroupX: 2,
+      workgroupY: 4,
+      rowsPerInvocation: 1,
+      colsPerInvocation: 1,
+      tile: 0,
+      vec4: false,
+    };
+    const strategy = { kind: "model-top-k", k: 1 } as const;
+    const quick = { strategy, warmup: 0, runs: 1 };
+    const without = await tune(gpu, operator, quick);
+    const id = `matmul:${JSON.stringify(Object.fromEntries(Object.entries(extra).sort()))}`;
+    expect(without.table.candidates.map((c) => c.id)).not.toContain(id);
+    const result = await tune(gpu, operator, { ...quick, include: [extra] });
+    expect(result.table.candidates.map((c) => c.id)).toContain(id);
+    expect(result.table.candidates.find((c) => c.id === id)?.check.passed).toBe(true);
   });
 
   it("goes on without a damaged tuning cache, saying why", async () => {
