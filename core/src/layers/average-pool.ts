@@ -5,7 +5,7 @@
  */
 import type { FloatArray, Shape } from "../tensor";
 import { requireBatch, type Layer, type Pair, type ParameterGroup } from "./layer";
-import { poolGeometry, type PoolGeometry } from "./pool-geometry";
+import { layerPoolGeometry, type PoolGeometry } from "./pool-geometry";
 
 export interface AveragePoolAttrs {
   readonly size: Pair;
@@ -28,11 +28,11 @@ export class AveragePoolLayer implements Layer {
     inputShape: Shape,
     attrs: AveragePoolAttrs,
   ) {
-    this.geometry = poolGeometry(name, inputShape, attrs.size, attrs.stride);
+    this.geometry = layerPoolGeometry(name, inputShape, attrs.size, attrs.stride);
     const g = this.geometry;
-    this.inputShape = [g.channels, g.inHeight, g.inWidth];
+    this.inputShape = [g.channels, g.height, g.width];
     this.outputShape = [g.channels, g.outHeight, g.outWidth];
-    this.inputSize = g.channels * g.inHeight * g.inWidth;
+    this.inputSize = g.channels * g.height * g.width;
     this.outputSize = g.channels * g.outHeight * g.outWidth;
   }
 
@@ -40,17 +40,17 @@ export class AveragePoolLayer implements Layer {
     requireBatch(this, "input", x, batch, this.inputShape);
     requireBatch(this, "output", y, batch, this.outputShape);
     const g = this.geometry;
-    const scale = 1 / (g.windowHeight * g.windowWidth);
+    const scale = 1 / (g.kernelHeight * g.kernelWidth);
     const planes = batch * g.channels;
     for (let p = 0; p < planes; p++) {
-      const inBase = p * g.inHeight * g.inWidth;
+      const inBase = p * g.height * g.width;
       const outBase = p * g.outHeight * g.outWidth;
       for (let oy = 0; oy < g.outHeight; oy++) {
         for (let ox = 0; ox < g.outWidth; ox++) {
           let sum = 0;
-          for (let u = 0; u < g.windowHeight; u++) {
-            const row = inBase + (oy * g.strideHeight + u) * g.inWidth + ox * g.strideWidth;
-            for (let v = 0; v < g.windowWidth; v++) sum += x[row + v];
+          for (let u = 0; u < g.kernelHeight; u++) {
+            const row = inBase + (oy * g.strideHeight + u) * g.width + ox * g.strideWidth;
+            for (let v = 0; v < g.kernelWidth; v++) sum += x[row + v];
           }
           y[outBase + oy * g.outWidth + ox] = sum * scale;
         }
@@ -69,18 +69,18 @@ export class AveragePoolLayer implements Layer {
   ): void {
     if (!dx) return;
     const g = this.geometry;
-    const scale = 1 / (g.windowHeight * g.windowWidth);
+    const scale = 1 / (g.kernelHeight * g.kernelWidth);
     dx.fill(0, 0, batch * this.inputSize);
     const planes = batch * g.channels;
     for (let p = 0; p < planes; p++) {
-      const inBase = p * g.inHeight * g.inWidth;
+      const inBase = p * g.height * g.width;
       const outBase = p * g.outHeight * g.outWidth;
       for (let oy = 0; oy < g.outHeight; oy++) {
         for (let ox = 0; ox < g.outWidth; ox++) {
           const share = dy[outBase + oy * g.outWidth + ox] * scale;
-          for (let u = 0; u < g.windowHeight; u++) {
-            const row = inBase + (oy * g.strideHeight + u) * g.inWidth + ox * g.strideWidth;
-            for (let v = 0; v < g.windowWidth; v++) dx[row + v] += share;
+          for (let u = 0; u < g.kernelHeight; u++) {
+            const row = inBase + (oy * g.strideHeight + u) * g.width + ox * g.strideWidth;
+            for (let v = 0; v < g.kernelWidth; v++) dx[row + v] += share;
           }
         }
       }

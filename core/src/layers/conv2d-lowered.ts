@@ -13,6 +13,7 @@
  *
  * Scratch buffers grow on demand and are kept, so repeated calls with one batch size allocate nothing.
  */
+import { validOutputRange } from "../matrix/geometry";
 import { gemm } from "../matrix/gemm";
 import { allocate, dtypeOf, type FloatArray } from "../tensor";
 
@@ -203,8 +204,7 @@ export class LoweredConv2d {
     const width = G * P;
     for (let c = 0; c < inChannels; c++) {
       for (let v = 0; v < kw; v++) {
-        const j0 = Math.min(outWidth, Math.max(0, Math.ceil((pw - v) / sw)));
-        const j1 = Math.max(j0, Math.min(outWidth, Math.floor((inWidth - 1 + pw - v) / sw) + 1));
+        const [j0, j1] = validOutputRange(v, pw, sw, inWidth, outWidth);
         for (let u = 0; u < kh; u++) {
           const rowBase = (u + kh * (v + kw * c)) * width;
           for (let n = 0; n < G; n++) {

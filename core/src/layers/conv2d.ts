@@ -29,6 +29,7 @@
 import type { SeededRandom } from "../data/random";
 import type { FloatArray, Shape } from "../tensor";
 import { formatShape } from "../tensor";
+import { convGeometry, validOutputRange, type ConvGeometry } from "../matrix/geometry";
 import { validateConnections } from "./connection-table";
 import { LoweredConv2d } from "./conv2d-lowered";
 import {
@@ -76,6 +77,8 @@ export class Conv2dLayer implements Layer {
   readonly parameterCount: number;
   readonly parameterGroups: readonly ParameterGroup[];
 
+  /** Sizes, stride and padding as the matrix form states them (matrix/geometry.ts); the fields below repeat them. */
+  readonly geometry: ConvGeometry;
   readonly inChannels: number;
   readonly inHeight: number;
   readonly inWidth: number;
@@ -154,8 +157,17 @@ export class Conv2dLayer implements Layer {
     this.strideWidth = sw;
     this.padHeight = ph;
     this.padWidth = pw;
-    this.outHeight = Math.floor((inHeight + 2 * ph - kh) / sh) + 1;
-    this.outWidth = Math.floor((inWidth + 2 * pw - kw) / sw) + 1;
+    this.geometry = convGeometry({
+      inChannels,
+      height: inHeight,
+      width: inWidth,
+      outChannels,
+      kernel: [kh, kw],
+      stride: [sh, sw],
+      padding: [ph, pw],
+    });
+    this.outHeight = this.geometry.outHeight;
+    this.outWidth = this.geometry.outWidth;
     this.inputShape = [inChannels, inHeight, inWidth];
     this.outputShape = [outChannels, this.outHeight, this.outWidth];
     this.inputSize = inChannels * inHeight * inWidth;
@@ -200,14 +212,12 @@ export class Conv2dLayer implements Layer {
     this.rowLo = new Int32Array(kh);
     this.rowHi = new Int32Array(kh);
     for (let u = 0; u < kh; u++) {
-      this.rowLo[u] = Math.max(0, Math.ceil((ph - u) / sh));
-      this.rowHi[u] = Math.min(this.outHeight, Math.floor((inHeight - 1 + ph - u) / sh) + 1);
+      [this.rowLo[u], this.rowHi[u]] = validOutputRange(u, ph, sh, inHeight, this.outHeight);
     }
     this.colLo = new Int32Array(kw);
     this.colHi = new Int32Array(kw);
     for (let v = 0; v < kw; v++) {
-      this.colLo[v] = Math.max(0, Math.ceil((pw - v) / sw));
-      this.colHi[v] = Math.min(this.outWidth, Math.floor((inWidth - 1 + pw - v) / sw) + 1);
+      [this.colLo[v], this.colHi[v]] = validOutputRange(v, pw, sw, inWidth, this.outWidth);
     }
   }
 

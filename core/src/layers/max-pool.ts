@@ -9,7 +9,7 @@
  */
 import type { FloatArray, Shape } from "../tensor";
 import { requireBatch, type Layer, type Pair, type ParameterGroup } from "./layer";
-import { poolGeometry, type PoolGeometry } from "./pool-geometry";
+import { layerPoolGeometry, type PoolGeometry } from "./pool-geometry";
 
 export interface MaxPoolAttrs {
   readonly size: Pair;
@@ -32,11 +32,11 @@ export class MaxPoolLayer implements Layer {
     inputShape: Shape,
     attrs: MaxPoolAttrs,
   ) {
-    this.geometry = poolGeometry(name, inputShape, attrs.size, attrs.stride);
+    this.geometry = layerPoolGeometry(name, inputShape, attrs.size, attrs.stride);
     const g = this.geometry;
-    this.inputShape = [g.channels, g.inHeight, g.inWidth];
+    this.inputShape = [g.channels, g.height, g.width];
     this.outputShape = [g.channels, g.outHeight, g.outWidth];
-    this.inputSize = g.channels * g.inHeight * g.inWidth;
+    this.inputSize = g.channels * g.height * g.width;
     this.outputSize = g.channels * g.outHeight * g.outWidth;
   }
 
@@ -45,11 +45,11 @@ export class MaxPoolLayer implements Layer {
     const g = this.geometry;
     const top = oy * g.strideHeight;
     const left = ox * g.strideWidth;
-    let best = inBase + top * g.inWidth + left;
+    let best = inBase + top * g.width + left;
     let bestValue = x[best];
-    for (let u = 0; u < g.windowHeight; u++) {
-      const row = inBase + (top + u) * g.inWidth + left;
-      for (let v = 0; v < g.windowWidth; v++) {
+    for (let u = 0; u < g.kernelHeight; u++) {
+      const row = inBase + (top + u) * g.width + left;
+      for (let v = 0; v < g.kernelWidth; v++) {
         if (x[row + v] > bestValue) {
           bestValue = x[row + v];
           best = row + v;
@@ -65,7 +65,7 @@ export class MaxPoolLayer implements Layer {
     const g = this.geometry;
     const planes = batch * g.channels;
     for (let p = 0; p < planes; p++) {
-      const inBase = p * g.inHeight * g.inWidth;
+      const inBase = p * g.height * g.width;
       const outBase = p * g.outHeight * g.outWidth;
       for (let oy = 0; oy < g.outHeight; oy++) {
         for (let ox = 0; ox < g.outWidth; ox++)
@@ -109,7 +109,7 @@ export class MaxPoolLayer implements Layer {
     if (backward) to.fill(0, 0, batch * this.inputSize);
     const planes = batch * g.channels;
     for (let p = 0; p < planes; p++) {
-      const inBase = p * g.inHeight * g.inWidth;
+      const inBase = p * g.height * g.width;
       const outBase = p * g.outHeight * g.outWidth;
       for (let oy = 0; oy < g.outHeight; oy++) {
         for (let ox = 0; ox < g.outWidth; ox++) {

@@ -29,7 +29,7 @@ import {
   type ParameterGroup,
   requireBatch,
 } from "./layer";
-import { poolGeometry, type PoolGeometry } from "./pool-geometry";
+import { layerPoolGeometry, type PoolGeometry } from "./pool-geometry";
 
 export interface WeightedSubsampleAttrs {
   /** The window K_u x K_v (also the stride). */
@@ -61,7 +61,7 @@ export class WeightedSubsampleLayer implements Layer {
     inputShape: Shape,
     attrs: WeightedSubsampleAttrs,
   ) {
-    this.geometry = poolGeometry(name, inputShape, attrs.size, pair(attrs.size));
+    this.geometry = layerPoolGeometry(name, inputShape, attrs.size, pair(attrs.size));
     const g = this.geometry;
     const inChannels = g.channels;
     const identity = Array.from({ length: inChannels }, (_, j) => [j]);
@@ -90,9 +90,9 @@ export class WeightedSubsampleLayer implements Layer {
       }
       this.alphaCount = next;
     }
-    this.inputShape = [inChannels, g.inHeight, g.inWidth];
+    this.inputShape = [inChannels, g.height, g.width];
     this.outputShape = [this.outChannels, g.outHeight, g.outWidth];
-    this.inputSize = inChannels * g.inHeight * g.inWidth;
+    this.inputSize = inChannels * g.height * g.width;
     this.outputSize = this.outChannels * g.outHeight * g.outWidth;
     this.parameterCount = this.alphaCount + this.outChannels;
     this.parameterGroups = [
@@ -106,9 +106,9 @@ export class WeightedSubsampleLayer implements Layer {
     const g = this.geometry;
     const plane = n * g.channels + j;
     let sum = 0;
-    for (let u = 0; u < g.windowHeight; u++) {
-      const row = (plane * g.inHeight + oy * g.windowHeight + u) * g.inWidth + ox * g.windowWidth;
-      for (let v = 0; v < g.windowWidth; v++) sum += x[row + v];
+    for (let u = 0; u < g.kernelHeight; u++) {
+      const row = (plane * g.height + oy * g.kernelHeight + u) * g.width + ox * g.kernelWidth;
+      for (let v = 0; v < g.kernelWidth; v++) sum += x[row + v];
     }
     return sum;
   }
@@ -159,9 +159,9 @@ export class WeightedSubsampleLayer implements Layer {
               if (!dx) continue;
               const share = params[index] * d;
               const plane = n * g.channels + j;
-              for (let u = 0; u < g.windowHeight; u++) {
-                const row = (plane * g.inHeight + oy * g.windowHeight + u) * g.inWidth + ox * g.windowWidth;
-                for (let v = 0; v < g.windowWidth; v++) dx[row + v] += share;
+              for (let u = 0; u < g.kernelHeight; u++) {
+                const row = (plane * g.height + oy * g.kernelHeight + u) * g.width + ox * g.kernelWidth;
+                for (let v = 0; v < g.kernelWidth; v++) dx[row + v] += share;
               }
             }
           }
@@ -202,7 +202,7 @@ export class WeightedSubsampleLayer implements Layer {
   /** alpha uniform in [-2.4 / F, 2.4 / F] with fan-in F = K_u K_v |D_i| (LeCun et al. 1998, appendix C); zero biases. */
   initialize(params: FloatArray, random: SeededRandom): void {
     const g = this.geometry;
-    const area = g.windowHeight * g.windowWidth;
+    const area = g.kernelHeight * g.kernelWidth;
     for (let i = 0; i < this.outChannels; i++) {
       const limit = 2.4 / (area * this.connections[i].length);
       for (const j of this.connections[i]) {

@@ -159,6 +159,24 @@ export function poolGeometry(options: PoolGeometryOptions): PoolGeometry {
   };
 }
 
+/**
+ * The outputs a filter tap reaches inside the input: the range [lo, hi) of output positions o with
+ * 0 <= s o + tap - p < extent (stride s, p zeros of padding before the input), out of `outExtent` outputs. Outside it
+ * the tap reads padding. The one statement of this range; the convolution's loops, im2col and the lowered
+ * convolution take it from here (the WebAssembly kernels restate it in core/assembly/geometry.ts).
+ */
+export function validOutputRange(
+  tap: number,
+  pad: number,
+  stride: number,
+  extent: number,
+  outExtent: number,
+): [number, number] {
+  const lo = Math.min(outExtent, Math.max(0, Math.ceil((pad - tap) / stride)));
+  const hi = Math.max(lo, Math.min(outExtent, Math.floor((extent - 1 + pad - tap) / stride) + 1));
+  return [lo, hi];
+}
+
 /** The pooling stage that follows a convolution: its input is the a_conv x b_conv x d_out output. */
 export function poolAfter(conv: ConvGeometry, kernel: SizePair, stride?: SizePair): PoolGeometry {
   return poolGeometry({

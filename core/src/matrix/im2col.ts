@@ -8,7 +8,7 @@
  * columns permuted from the document's order (i + a_out j) to NCHW order.
  */
 import type { FloatArray } from "../tensor";
-import type { ConvGeometry } from "./geometry";
+import { validOutputRange, type ConvGeometry } from "./geometry";
 
 /** Writes phi(pad(x_n)) for the sample starting at x[xOffset] into cols (length at least R P). */
 export function im2col(g: ConvGeometry, x: FloatArray, xOffset: number, cols: FloatArray): void {
@@ -16,7 +16,7 @@ export function im2col(g: ConvGeometry, x: FloatArray, xOffset: number, cols: Fl
   for (let c = 0; c < g.inChannels; c++) {
     const channel = xOffset + c * g.height * g.width;
     for (let v = 0; v < g.kernelWidth; v++) {
-      const [j0, j1] = validRange(v, g.padWidth, g.strideWidth, g.width, g.outWidth);
+      const [j0, j1] = validOutputRange(v, g.padWidth, g.strideWidth, g.width, g.outWidth);
       for (let u = 0; u < g.kernelHeight; u++) {
         const rowBase = (u + g.kernelHeight * (v + g.kernelWidth * c)) * P;
         for (let i = 0; i < g.outHeight; i++) {
@@ -42,7 +42,7 @@ export function col2im(g: ConvGeometry, cols: FloatArray, dx: FloatArray, dxOffs
   for (let c = 0; c < g.inChannels; c++) {
     const channel = dxOffset + c * g.height * g.width;
     for (let v = 0; v < g.kernelWidth; v++) {
-      const [j0, j1] = validRange(v, g.padWidth, g.strideWidth, g.width, g.outWidth);
+      const [j0, j1] = validOutputRange(v, g.padWidth, g.strideWidth, g.width, g.outWidth);
       for (let u = 0; u < g.kernelHeight; u++) {
         const rowBase = (u + g.kernelHeight * (v + g.kernelWidth * c)) * P;
         for (let i = 0; i < g.outHeight; i++) {
@@ -55,17 +55,4 @@ export function col2im(g: ConvGeometry, cols: FloatArray, dx: FloatArray, dxOffs
       }
     }
   }
-}
-
-/** The output columns j with 0 <= j s + v - p < width, as a half-open range [lo, hi) (empty when none). */
-function validRange(
-  v: number,
-  pad: number,
-  stride: number,
-  width: number,
-  outWidth: number,
-): [number, number] {
-  const lo = Math.min(outWidth, Math.max(0, Math.ceil((pad - v) / stride)));
-  const hi = Math.max(lo, Math.min(outWidth, Math.floor((width - 1 + pad - v) / stride) + 1));
-  return [lo, hi];
 }

@@ -218,9 +218,9 @@ function poolSources(layer: MaxPoolLayer | AveragePoolLayer): number[][] {
     for (let x = 0; x < g.outHeight; x++) {
       for (let y = 0; y < g.outWidth; y++) {
         const window: number[] = [];
-        for (let u = 0; u < g.windowHeight; u++) {
-          for (let v = 0; v < g.windowWidth; v++) {
-            window.push((c * g.inHeight + x * g.strideHeight + u) * g.inWidth + y * g.strideWidth + v);
+        for (let u = 0; u < g.kernelHeight; u++) {
+          for (let v = 0; v < g.kernelWidth; v++) {
+            window.push((c * g.height + x * g.strideHeight + u) * g.width + y * g.strideWidth + v);
           }
         }
         sources.push(window);

@@ -11,23 +11,16 @@
  *
  * Windows of K_h x K_w every s_h, s_w; output floor((a - K) / s) + 1 (rows left at the far edge are not read).
  */
+import type { PoolGeometry } from "@deltalab/core";
 import { BindingSpec, Launch, Program } from "../program";
 import { entryPoint, f32, sections, storageDeclarations, u32Constants } from "../wgsl";
 
 export type PoolKind = "max" | "average" | "weighted" | "subsample";
 
-export interface PoolGeometryConfig {
+/** Core's window geometry (one statement of it, @deltalab/core matrix/geometry.ts) for a batch of one kind. */
+export interface PoolGeometryConfig extends PoolGeometry {
   readonly kind: PoolKind;
   readonly batch: number;
-  readonly channels: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly windowHeight: number;
-  readonly windowWidth: number;
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
 }
 
 export interface PoolConfig extends PoolGeometryConfig {
@@ -38,10 +31,10 @@ function constants(c: PoolConfig): string {
   return u32Constants({
     BATCH: c.batch,
     CH: c.channels,
-    IN_H: c.inHeight,
-    IN_W: c.inWidth,
-    KH: c.windowHeight,
-    KW: c.windowWidth,
+    IN_H: c.height,
+    IN_W: c.width,
+    KH: c.kernelHeight,
+    KW: c.kernelWidth,
     SH: c.strideHeight,
     SW: c.strideWidth,
     OUT_H: c.outHeight,
@@ -83,7 +76,7 @@ function forwardValue(c: PoolConfig): string {
     case "max":
       return "x[windowArgmax(inBase, oy, ox)]";
     case "average":
-      return `windowSum(inBase, oy, ox) * ${f32(1 / (c.windowHeight * c.windowWidth))}`;
+      return `windowSum(inBase, oy, ox) * ${f32(1 / (c.kernelHeight * c.kernelWidth))}`;
     case "weighted":
       return "params[ch] * windowSum(inBase, oy, ox) + params[CH + ch]";
     case "subsample":
@@ -133,7 +126,7 @@ function backwardTerm(c: PoolConfig): string {
     case "max":
       return "select(0.0, d, windowArgmax(inBase, oy, ox) == index)";
     case "average":
-      return `d * ${f32(1 / (c.windowHeight * c.windowWidth))}`;
+      return `d * ${f32(1 / (c.kernelHeight * c.kernelWidth))}`;
     case "weighted":
       return "params[ch] * d";
     case "subsample":
@@ -142,7 +135,7 @@ function backwardTerm(c: PoolConfig): string {
 }
 
 function backwardLaunch(c: PoolConfig): Launch {
-  return { global: [c.batch * c.channels * c.inHeight * c.inWidth, 1, 1], local: [c.workgroupSize, 1, 1] };
+  return { global: [c.batch * c.channels * c.height * c.width, 1, 1], local: [c.workgroupSize, 1, 1] };
 }
 
 /** x is declared only for max pooling; the window helpers read it, so they are emitted only then. */

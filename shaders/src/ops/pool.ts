@@ -2,6 +2,7 @@
  * Pooling layers on the device: configs built from @deltalab/core's layers and the dispatches of one forward or
  * backward call (seed 004 section 3.4).
  */
+import type { PoolGeometry } from "@deltalab/core";
 import { Dispatch, GpuBuffer, dispatchOf } from "../device/gpu";
 import {
   PoolConfig,
@@ -11,50 +12,36 @@ import {
   weightedSubsampleGradientProgram,
 } from "../kernels/pool";
 
-/** The window geometry of core's MaxPoolLayer, AveragePoolLayer and WeightedSubsampleLayer. */
-export interface PoolWindowLike {
-  readonly channels: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly windowHeight: number;
-  readonly windowWidth: number;
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-}
-
-/** The config of a windowed pooling layer (max, average, weighted) for a batch. */
+/** The config of a windowed pooling layer (max, average, weighted) for a batch: the layer's own geometry. */
 export function poolConfig(
   kind: Exclude<PoolKind, "subsample">,
-  window: PoolWindowLike,
+  window: PoolGeometry,
   batch: number,
 ): PoolConfig {
-  return { kind, batch, ...pickWindow(window), workgroupSize: 64 };
-}
-
-function pickWindow(w: PoolWindowLike): PoolWindowLike {
   const {
     channels,
-    inHeight,
-    inWidth,
-    windowHeight,
-    windowWidth,
+    height,
+    width,
+    kernelHeight,
+    kernelWidth,
     strideHeight,
     strideWidth,
     outHeight,
     outWidth,
-  } = w;
+  } = window;
   return {
+    kind,
+    batch,
     channels,
-    inHeight,
-    inWidth,
-    windowHeight,
-    windowWidth,
+    height,
+    width,
+    kernelHeight,
+    kernelWidth,
     strideHeight,
     strideWidth,
     outHeight,
     outWidth,
+    workgroupSize: 64,
   };
 }
 
@@ -65,19 +52,19 @@ export function subsampleConfig(
   factorWidth: number,
   batch: number,
 ): PoolConfig {
-  const [channels, inHeight, inWidth] = inputShape;
+  const [channels, height, width] = inputShape;
   return {
     kind: "subsample",
     batch,
     channels,
-    inHeight,
-    inWidth,
-    windowHeight: 1,
-    windowWidth: 1,
+    height,
+    width,
+    kernelHeight: 1,
+    kernelWidth: 1,
     strideHeight: factorHeight,
     strideWidth: factorWidth,
-    outHeight: Math.ceil(inHeight / factorHeight),
-    outWidth: Math.ceil(inWidth / factorWidth),
+    outHeight: Math.ceil(height / factorHeight),
+    outWidth: Math.ceil(width / factorWidth),
     workgroupSize: 64,
   };
 }

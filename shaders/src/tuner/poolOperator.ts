@@ -22,8 +22,8 @@ export function poolForwardOperatorOf(layer: Layer, config: PoolConfig, seed = 1
     space: () => product({ workgroupSize: [32, 64, 128, 256] }),
     infeasible: (params, limits) => workgroupProblem(limits, numberParam(params, "workgroupSize"), 1, 0),
     defaultParams: { workgroupSize: DEFAULT_POOL_WORKGROUP },
-    globalAccesses: () => outputs * (config.windowHeight * config.windowWidth + 1),
-    flops: outputs * config.windowHeight * config.windowWidth,
+    globalAccesses: () => outputs * (config.kernelHeight * config.kernelWidth + 1),
+    flops: outputs * config.kernelHeight * config.kernelWidth,
     prepare: (device) => {
       const x = seededValues(config.batch * layer.inputSize, seed);
       const params = seededValues(Math.max(1, layer.parameterCount), seed + 1);

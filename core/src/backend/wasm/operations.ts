@@ -18,7 +18,7 @@
  * input delta, run im2col + the packed GEMM (conv.ts). Dense layers are three GEMMs (denseForward, denseBackward).
  */
 import { availableParallelism } from "node:os";
-import type { PoolGeometry } from "../../layers/pool-geometry";
+import type { PoolGeometry } from "../../matrix/geometry";
 import type { ConvGeometry } from "../../matrix/geometry";
 import {
   activationCode,
@@ -399,13 +399,13 @@ export class WasmOperations {
   ): void {
     requireBatchSize(where, batch);
     const planes = batch * g.channels;
-    const sizes = { input: planes * g.inHeight * g.inWidth, output: planes * g.outHeight * g.outWidth };
+    const sizes = { input: planes * g.height * g.width, output: planes * g.outHeight * g.outWidth };
     const window: PoolWindow = [
       planes,
-      g.inHeight,
-      g.inWidth,
-      g.windowHeight,
-      g.windowWidth,
+      g.height,
+      g.width,
+      g.kernelHeight,
+      g.kernelWidth,
       g.strideHeight,
       g.strideWidth,
       g.outHeight,

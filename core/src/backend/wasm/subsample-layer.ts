@@ -40,7 +40,7 @@ export class WasmWeightedSubsampleLayer extends AcceleratedLayer<WeightedSubsamp
     );
     const g = this.layer.geometry;
     this.backend.averagePoolForward(g, batch, input, output);
-    const area = g.windowHeight * g.windowWidth;
+    const area = g.kernelHeight * g.kernelWidth;
     this.eachPlane(batch, (i, start, end) => {
       const scale = p[i] * area;
       const bias = p[this.layer.alphaCount + i];
@@ -64,7 +64,7 @@ export class WasmWeightedSubsampleLayer extends AcceleratedLayer<WeightedSubsamp
       [grad, this.parameterCount],
     );
     const geometry = this.layer.geometry;
-    const area = geometry.windowHeight * geometry.windowWidth;
+    const area = geometry.kernelHeight * geometry.kernelWidth;
     const length = batch * this.outputSize;
     const scratch = this.scratchFor(length);
     const means = scratch.subarray(0, length);
