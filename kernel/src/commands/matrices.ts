@@ -39,21 +39,15 @@ export interface MatricesResult {
   P_pool?: SparseMatrix;
 }
 
-interface ConvLike extends Layer {
-  inChannels: number;
-  inHeight: number;
-  inWidth: number;
-  outChannels: number;
-  kernelHeight: number;
-  kernelWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padHeight: number;
-  padWidth: number;
+/** A layer that carries its window geometry (convolutions: ConvGeometry; pooling: PoolGeometry). */
+interface WithGeometry<G> extends Layer {
+  readonly geometry: G;
 }
 
+type ConvLike = WithGeometry<ConvGeometry>;
+
 function isConv(layer: Layer): layer is ConvLike {
-  return layer.kind === "conv2d" && "kernelHeight" in layer && "padHeight" in layer;
+  return layer.kind === "conv2d" && "geometry" in layer;
 }
 
 /** The geometry of a conv2d layer and of the pooling layer after it (activations skipped), if any. */
@@ -71,22 +65,16 @@ export function layerGeometry(
   }
   if (!isConv(layer))
     throw new UsageError(`${layer.name} is a ${layer.kind} layer; %matrices takes a conv2d layer`);
-  const geometry = convGeometry({
-    inChannels: layer.inChannels,
-    height: layer.inHeight,
-    width: layer.inWidth,
-    outChannels: layer.outChannels,
-    kernel: [layer.kernelHeight, layer.kernelWidth],
-    stride: [layer.strideHeight, layer.strideWidth],
-    padding: [layer.padHeight, layer.padWidth],
-  });
+  const geometry = layer.geometry;
   // Activations (element-wise, no parameters) between the convolution and the pooling are skipped.
   const next = layers.slice(index + 1).find((l) => !(l.parameterCount === 0 && l.inputSize === l.outputSize));
-  if (!next || !["max-pool", "average-pool", "weighted-subsample"].includes(next.kind))
+  if (
+    !next ||
+    !["max-pool", "average-pool", "weighted-subsample"].includes(next.kind) ||
+    !("geometry" in next)
+  )
     return { layer: layer.name, geometry };
-  const [channels = 1, height = 1, width = 1] = next.inputShape;
-  const [, outHeight = 1, outWidth = 1] = next.outputShape;
-  const pool = poolGeometry({ channels, height, width, kernel: [height / outHeight, width / outWidth] });
+  const pool = (next as WithGeometry<PoolGeometry>).geometry;
   return {
     layer: layer.name,
     geometry,

@@ -10,7 +10,7 @@
  * of the patch order r = u + kh (v + kw c); the expansion above does that reordering too.
  */
 import type { Conv2dLayer } from "../../layers/conv2d";
-import { convGeometry, type ConvGeometry } from "../../matrix/geometry";
+import type { ConvGeometry } from "../../matrix/geometry";
 import type { FloatArray } from "../../tensor";
 import { AcceleratedLayer } from "./accelerated";
 import type { DenseSizes, WasmOperations } from "./operations";
@@ -30,15 +30,7 @@ export class WasmConv2dLayer extends AcceleratedLayer<Conv2dLayer> {
     private readonly backend: WasmOperations,
   ) {
     super(layer);
-    this.geometry = convGeometry({
-      inChannels: layer.inChannels,
-      height: layer.inHeight,
-      width: layer.inWidth,
-      outChannels: layer.outChannels,
-      kernel: [layer.kernelHeight, layer.kernelWidth],
-      stride: [layer.strideHeight, layer.strideWidth],
-      padding: [layer.padHeight, layer.padWidth],
-    });
+    this.geometry = layer.geometry;
     const { patchSize } = this.geometry;
     const outChannels = layer.outChannels;
     const kh = layer.kernelHeight;
