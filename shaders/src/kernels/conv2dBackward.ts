@@ -37,7 +37,7 @@ const INPUT_BINDINGS: readonly BindingSpec[] = [
 function inputLaunch(config: ConvBackwardConfig): Launch {
   const g = config.geometry;
   return {
-    global: [g.batch * g.inChannels * g.inHeight * g.inWidth, 1, 1],
+    global: [g.batch * g.inChannels * g.height * g.width, 1, 1],
     local: [config.workgroupSize, 1, 1],
   };
 }

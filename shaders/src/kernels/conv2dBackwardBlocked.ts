@@ -47,7 +47,7 @@ function inputLaunch(config: ConvInputBlockedConfig): Launch {
   const g = config.geometry;
   const blocks = Math.ceil(g.inChannels / config.channelsPerInvocation);
   return {
-    global: [Math.ceil(g.inWidth / config.pixelsPerInvocation), g.inHeight, g.batch * blocks],
+    global: [Math.ceil(g.width / config.pixelsPerInvocation), g.height, g.batch * blocks],
     local: [config.workgroupX, config.workgroupY, 1],
   };
 }

@@ -48,7 +48,7 @@ export function blockedVec4Problem(config: ConvBlockedConfig): string | undefine
   const g = config.geometry;
   if (g.strideWidth !== 1) return `vec4 input loads need stride 1 along the row, got ${g.strideWidth}`;
   if (g.padWidth !== 0) return `vec4 input loads need no column padding, got ${g.padWidth}`;
-  if (g.inWidth % 4 !== 0) return `vec4 input loads need the input width a multiple of 4, got ${g.inWidth}`;
+  if (g.width % 4 !== 0) return `vec4 input loads need the input width a multiple of 4, got ${g.width}`;
   if (config.pixelsPerInvocation % 4 !== 0) {
     return `vec4 input loads need pixelsPerInvocation a multiple of 4, got ${config.pixelsPerInvocation}`;
   }

@@ -4,6 +4,7 @@
  * parameter vector. Parameters follow @deltalab/core's Conv2dLayer exactly: omega_{oc}[u, v] is at
  * base + (u + kh v) stride, and the bias b_o at weightCount + o, so the same parameter buffer serves both.
  */
+import type { ConvGeometry } from "@deltalab/core";
 import { BindingSpec } from "../program";
 import { u32Constants } from "../wgsl";
 
@@ -16,40 +17,18 @@ export interface ConvKernelSlot {
   readonly inputs: readonly number[];
 }
 
-export interface Conv2dGeometry {
+/** A core convolution's geometry (@deltalab/core matrix/geometry.ts) for a batch, with its kernels' places. */
+export interface Conv2dGeometry extends ConvGeometry {
   readonly batch: number;
-  readonly inChannels: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly outChannels: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly kernelHeight: number;
-  readonly kernelWidth: number;
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  readonly padHeight: number;
-  readonly padWidth: number;
   /** Kernels sorted by output map. */
   readonly kernels: readonly ConvKernelSlot[];
   /** Offset of the biases in the parameter vector. */
   readonly weightCount: number;
 }
 
-/** The fields of @deltalab/core's Conv2dLayer that the shaders read. */
+/** What the shaders read of @deltalab/core's Conv2dLayer: its geometry and where its kernels are. */
 export interface ConvLayerLike {
-  readonly inChannels: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly outChannels: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly kernelHeight: number;
-  readonly kernelWidth: number;
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  readonly padHeight: number;
-  readonly padWidth: number;
+  readonly geometry: ConvGeometry;
   readonly sharing: "connection" | "map";
   readonly connections: readonly (readonly number[])[];
   readonly weightCount: number;
@@ -60,8 +39,8 @@ export interface ConvLayerLike {
 export function conv2dGeometry(layer: ConvLayerLike, batch: number): Conv2dGeometry {
   if (!Number.isInteger(batch) || batch < 1)
     throw new Error(`batch must be a positive integer, got ${batch}`);
-  const kh = layer.kernelHeight;
-  const kw = layer.kernelWidth;
+  const kh = layer.geometry.kernelHeight;
+  const kw = layer.geometry.kernelWidth;
   const strideOf = (o: number, c: number, base: number): number => {
     if (kh > 1) return layer.weightIndex(o, c, 1, 0) - base;
     if (kw > 1) return layer.weightIndex(o, c, 0, 1) - base;
@@ -79,23 +58,7 @@ export function conv2dGeometry(layer: ConvLayerLike, batch: number): Conv2dGeome
       kernels.push({ output: o, base, stride: strideOf(o, c, base), inputs: [c] });
     }
   });
-  return {
-    batch,
-    inChannels: layer.inChannels,
-    inHeight: layer.inHeight,
-    inWidth: layer.inWidth,
-    outChannels: layer.outChannels,
-    outHeight: layer.outHeight,
-    outWidth: layer.outWidth,
-    kernelHeight: kh,
-    kernelWidth: kw,
-    strideHeight: layer.strideHeight,
-    strideWidth: layer.strideWidth,
-    padHeight: layer.padHeight,
-    padWidth: layer.padWidth,
-    kernels,
-    weightCount: layer.weightCount,
-  };
+  return { ...layer.geometry, batch, kernels, weightCount: layer.weightCount };
 }
 
 /** Sizes and strides as WGSL constants. */
@@ -103,8 +66,8 @@ export function geometryConstants(g: Conv2dGeometry): string {
   return u32Constants({
     BATCH: g.batch,
     IN_C: g.inChannels,
-    IN_H: g.inHeight,
-    IN_W: g.inWidth,
+    IN_H: g.height,
+    IN_W: g.width,
     OUT_C: g.outChannels,
     OUT_H: g.outHeight,
     OUT_W: g.outWidth,

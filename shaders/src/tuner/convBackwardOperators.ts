@@ -68,7 +68,7 @@ function reachingRows(kernel: number, stride: number): number {
  */
 export function inputDeltaAccesses(g: Conv2dGeometry, params: LaunchParams): number {
   const method = inputDeltaMethod(params);
-  const inputs = g.batch * g.inChannels * g.inHeight * g.inWidth;
+  const inputs = g.batch * g.inChannels * g.height * g.width;
   const rows = reachingRows(g.kernelHeight, g.strideHeight);
   if (method.method === "gather") {
     const feeds = reverseTable(g).REV_OUTPUT.length;
@@ -78,9 +78,9 @@ export function inputDeltaAccesses(g: Conv2dGeometry, params: LaunchParams): num
   }
   const { channelsPerInvocation, pixelsPerInvocation, workgroupX, workgroupY } = method;
   const used = blockTables(g, "inputs", channelsPerInvocation).BLK_ANY.reduce((sum, on) => sum + on, 0);
-  const columns = roundUp(Math.ceil(g.inWidth / pixelsPerInvocation), workgroupX);
+  const columns = roundUp(Math.ceil(g.width / pixelsPerInvocation), workgroupX);
   const perMap = rows * (pixelsPerInvocation + g.kernelWidth - 1 + channelsPerInvocation * g.kernelWidth);
-  return g.batch * columns * roundUp(g.inHeight, workgroupY) * used * perMap + inputs;
+  return g.batch * columns * roundUp(g.height, workgroupY) * used * perMap + inputs;
 }
 
 /**

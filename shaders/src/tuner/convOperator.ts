@@ -218,8 +218,8 @@ export function convProblemOf(
   const shape = {
     batch,
     inChannels: g.inChannels,
-    inHeight: g.inHeight,
-    inWidth: g.inWidth,
+    inHeight: g.height,
+    inWidth: g.width,
     outChannels: g.outChannels,
     kernelHeight: g.kernelHeight,
     kernelWidth: g.kernelWidth,
