@@ -7,7 +7,7 @@
 export * from "@deltalab/core";
 export * as shaders from "@deltalab/shaders";
 export * as payloads from "@deltalab/core/payloads";
-export { clearOutput, display, interruptSignal, newDisplay, DisplayHandle } from "./execution/context";
+export { clearOutput, display, interruptSignal, newDisplay, DisplayHandle } from "./execution/cell-context";
 export type { MimeBundle } from "./execution/display";
 export {
   derive,

@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { bindCellContext } from "./execution/context";
+import { bindCellContext } from "./execution/cell-context";
 import { CellExecutor } from "./execution/executor";
 import { CellModules, notebookDir } from "./execution/modules";
 import { installTypeResolution } from "./execution/resolution";
@@ -15,7 +15,7 @@ import { IdleCollector } from "./execution/idle-gc";
 import { refuseProcessExit } from "./execution/process-exit";
 import { CommRegistry } from "./protocol/comms";
 import { History } from "./protocol/history";
-import { KernelProtocol } from "./protocol/kernel";
+import { KernelProtocol } from "./protocol/kernel-protocol";
 import { OutputRouter } from "./protocol/outputs";
 import { createPhaseCell } from "./phase";
 import { DeltalabRunner } from "./runner";

@@ -6,11 +6,11 @@ import { hasSyntaxErrors, isCompleteCode } from "./tslab";
 import { thrownError } from "./execution/errors";
 import type { MimeBundle, Outputs } from "./execution/display";
 import type { CellExecutor, ExecutionResult } from "./execution/executor";
-import { missingVariable, type CommandContext } from "./commands/context";
+import { missingVariable, type CommandContext } from "./commands/commandContext";
 import { splitCell, UsageError, type CellPart } from "./commands/parse";
 import { CommandUsageError, type CommandRegistry } from "./commands/registry";
 import { usage } from "./commands/spec";
-import type { CellRunner, Completion, IsCompleteResult } from "./protocol/runner";
+import type { CellRunner, Completion, IsCompleteResult } from "./protocol/cell-runner";
 
 const NO_VALUE: ExecutionResult = { status: "ok", hasValue: false };
 

@@ -18,7 +18,7 @@ import {
   type BenchmarkSolver,
 } from "@deltalab/core";
 import { PROFILES_MIME_TYPE_V1, profileTaus, type ProfilesPayload } from "@deltalab/core/payloads";
-import { checkBindingName, type CommandContext } from "./context";
+import { checkBindingName, type CommandContext } from "./commandContext";
 import { htmlTable, textTable } from "./html";
 import { resolveOptimizer } from "./optimizers";
 import { UsageError } from "./parse";

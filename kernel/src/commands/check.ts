@@ -4,7 +4,7 @@
  * notebook variable holding one of these. `--hint` shows the next hint, `--solution` the expected answer.
  */
 import { isExercise, type Exercise } from "../exercises/exercise";
-import type { CommandContext } from "./context";
+import type { CommandContext } from "./commandContext";
 import { UsageError } from "./parse";
 import { flagOption, type CommandSpec } from "./spec";
 

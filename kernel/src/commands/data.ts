@@ -14,7 +14,7 @@ import {
   type SupervisedData,
   type VectorDataset,
 } from "@deltalab/core";
-import { checkBindingName } from "./context";
+import { checkBindingName } from "./commandContext";
 import { htmlTable, textTable } from "./html";
 import { UsageError } from "./parse";
 import { pngImg, tileGridPng } from "./png";

@@ -14,7 +14,7 @@ import { escapeHtml, htmlTable, textTable } from "./html";
 import { UsageError } from "./parse";
 import { displayable } from "./result";
 import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";
-import { checkBindingName } from "./context";
+import { checkBindingName } from "./commandContext";
 
 export interface Definition {
   name: string;

@@ -16,7 +16,7 @@ import {
   type LossName,
   type SupervisedData,
 } from "@deltalab/core";
-import { checkBindingName } from "./context";
+import { checkBindingName } from "./commandContext";
 import { asSupervisedData } from "./data";
 import { htmlTable, textTable } from "./html";
 import { asModel } from "./model";

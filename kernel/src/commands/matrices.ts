@@ -19,7 +19,7 @@ import {
   type PoolGeometry,
   type SparseMatrix,
 } from "@deltalab/core";
-import { checkBindingName } from "./context";
+import { checkBindingName } from "./commandContext";
 import { escapeHtml, htmlTable, textTable } from "./html";
 import { asModel } from "./model";
 import { UsageError } from "./parse";

@@ -10,7 +10,7 @@ import {
   type ActivationName,
   type ModelSpec,
 } from "@deltalab/core";
-import { checkBindingName } from "./context";
+import { checkBindingName } from "./commandContext";
 import { htmlTable, textTable } from "./html";
 import { UsageError } from "./parse";
 import { displayable } from "./result";

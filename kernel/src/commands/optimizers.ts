@@ -14,7 +14,7 @@ import {
   type Method,
   type MethodName,
 } from "@deltalab/core";
-import type { CommandContext } from "./context";
+import type { CommandContext } from "./commandContext";
 import { UsageError } from "./parse";
 
 export const TRANSFORM_NAMES = ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"] as const;

@@ -4,7 +4,7 @@
  * only when the work runs longer than `showAfterMs`, so quick runs (a test surface) print nothing extra, and it
  * is redrawn at most every `updateEveryMs` so a fast loop does not flood the front end.
  */
-import { DisplayHandle } from "../execution/context";
+import { DisplayHandle } from "../execution/cell-context";
 import type { Outputs } from "../execution/display";
 import { escapeHtml } from "./html";
 

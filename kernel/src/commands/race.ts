@@ -6,7 +6,7 @@
  * it (`--device`: WebGPU for a model when a device opens, else the CPU).
  */
 import { pcaPlane, type LandscapePlane } from "@deltalab/core";
-import { checkBindingName } from "./context";
+import { checkBindingName } from "./commandContext";
 import { resolveOptimizer } from "./optimizers";
 import { UsageError } from "./parse";
 import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } from "./spec";

@@ -2,7 +2,7 @@
  * The commands a cell can use, and how one invocation runs: its words are parsed against the command's spec,
  * then its function runs. Unknown commands and bad options become a UsageError that carries the usage.
  */
-import type { CommandContext } from "./context";
+import type { CommandContext } from "./commandContext";
 import { UsageError, type CommandInvocation } from "./parse";
 import { parseOptions, usage, type CommandSpec } from "./spec";
 

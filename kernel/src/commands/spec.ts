@@ -2,7 +2,7 @@
  * A command = a typed function plus a thin parser. The spec lists the options a command takes; `parseOptions`
  * turns the words after `%name` into typed values and names what was wrong when they do not fit.
  */
-import type { CommandContext } from "./context";
+import type { CommandContext } from "./commandContext";
 import { UsageError } from "./parse";
 
 export type OptionKind = "string" | "number" | "integer" | "flag" | "choice" | "list";

@@ -18,7 +18,7 @@ import {
   type SupervisedData,
 } from "@deltalab/core";
 import { STEPS_MIME_TYPE_V1, type StepEdit, type StepsPayload } from "@deltalab/core/payloads";
-import { checkBindingName } from "./context";
+import { checkBindingName } from "./commandContext";
 import { asSupervisedData } from "./data";
 import { asModel } from "./model";
 import { UsageError } from "./parse";

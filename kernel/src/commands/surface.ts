@@ -24,7 +24,7 @@ import {
 } from "@deltalab/core";
 import { LOSS_SURFACE_MIME_TYPE_V1, type LossSurfacePayload } from "@deltalab/core/payloads";
 import type { PlanePoint, PlaneRunner } from "../surface-comm";
-import { checkBindingName, type CommandContext } from "./context";
+import { checkBindingName, type CommandContext } from "./commandContext";
 import { asSupervisedData } from "./data";
 import { htmlTable, textTable } from "./html";
 import { asModel } from "./model";

@@ -20,9 +20,9 @@ import {
   type TrainResult,
 } from "@deltalab/core";
 import { TRAINING_MIME_TYPE_V1, type TrainingPayload } from "@deltalab/core/payloads";
-import { DisplayHandle } from "../execution/context";
+import { DisplayHandle } from "../execution/cell-context";
 import type { Outputs } from "../execution/display";
-import { checkBindingName, type CommandContext } from "./context";
+import { checkBindingName, type CommandContext } from "./commandContext";
 import { asSupervisedData } from "./data";
 import { launchSummary, reportingLaunches } from "./deviceLaunches";
 import { htmlTable, textTable } from "./html";

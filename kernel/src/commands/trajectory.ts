@@ -19,7 +19,7 @@ import {
   type TrajectoryPoint,
 } from "@deltalab/core";
 import type { Optimizer } from "./optimizers";
-import { cellContext } from "../execution/context";
+import { cellContext } from "../execution/cell-context";
 import { isSigintError } from "../execution/errors";
 import { UsageError } from "./parse";
 

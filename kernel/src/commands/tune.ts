@@ -19,8 +19,8 @@ import {
   type TuningResult,
   type TuningStrategy,
 } from "@deltalab/shaders";
-import { DisplayHandle } from "../execution/context";
-import { checkBindingName, type CommandContext } from "./context";
+import { DisplayHandle } from "../execution/cell-context";
+import { checkBindingName, type CommandContext } from "./commandContext";
 import { htmlTable, textTable } from "./html";
 import { asModel } from "./model";
 import { UsageError } from "./parse";

@@ -16,8 +16,8 @@ import {
   type TuningResult,
   type TuningStrategy,
 } from "@deltalab/shaders";
-import { DisplayHandle } from "../execution/context";
-import type { CommandContext } from "./context";
+import { DisplayHandle } from "../execution/cell-context";
+import type { CommandContext } from "./commandContext";
 import { htmlTable, textTable } from "./html";
 import { displayable } from "./result";
 

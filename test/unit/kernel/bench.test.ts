@@ -16,7 +16,7 @@ import { PROFILES_SCHEMA_V1, profilesProblems } from "@deltalab/core/payloads";
 import { readPayload } from "../../../extension/src/validate";
 import { benchSpec, type BenchReport } from "../../../kernel/src/commands/bench";
 import type { TrainingBenchReport } from "../../../kernel/src/commands/benchTraining";
-import { memoryContext } from "../../../kernel/src/commands/context";
+import { memoryContext } from "../../../kernel/src/commands/commandContext";
 import { CommandRegistry } from "../../../kernel/src/commands/registry";
 
 /** A Barzilai-Borwein gradient method as a cell would write it: x+ = x - alpha g, alpha = s^T s / s^T y. */

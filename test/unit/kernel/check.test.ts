@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compareAnswer, compareFormula } from "../../../kernel/src/exercises/answer";
 import { exercise } from "../../../kernel/src/exercises/exercise";
 import { checkSpec } from "../../../kernel/src/commands/check";
-import { memoryContext } from "../../../kernel/src/commands/context";
+import { memoryContext } from "../../../kernel/src/commands/commandContext";
 import { CommandRegistry } from "../../../kernel/src/commands/registry";
 import { JUPYTER_DISPLAY } from "../../../kernel/src/execution/display";
 

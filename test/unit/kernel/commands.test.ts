@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classificationData, lenet5, rosenbrock, Sequential, sgd } from "@deltalab/core";
-import { memoryContext } from "../../../kernel/src/commands/context";
+import { memoryContext } from "../../../kernel/src/commands/commandContext";
 import { loadData, asSupervisedData } from "../../../kernel/src/commands/data";
 import { gradcheck } from "../../../kernel/src/commands/gradcheck";
 import { help } from "../../../kernel/src/commands/help";

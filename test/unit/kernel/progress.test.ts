@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sgd } from "@deltalab/core";
 import type { LossSurfacePayload } from "@deltalab/core/payloads";
-import { memoryContext } from "../../../kernel/src/commands/context";
+import { memoryContext } from "../../../kernel/src/commands/commandContext";
 import { ProgressLine, timeLeft } from "../../../kernel/src/commands/progress";
 import { raceSpec } from "../../../kernel/src/commands/race";
 import { CommandRegistry } from "../../../kernel/src/commands/registry";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Conv2dLayer, ModelObjective, sequential, type Sequential } from "@deltalab/core";
 import { STEPS_MIME_TYPE_V1, STEPS_UPDATE_SCHEMA_V1, type StepsPayload } from "@deltalab/core/payloads";
 import { createCommandRegistry } from "../../../kernel/src/commands";
-import { memoryContext } from "../../../kernel/src/commands/context";
+import { memoryContext } from "../../../kernel/src/commands/commandContext";
 import { CommandUsageError } from "../../../kernel/src/commands/registry";
 import { StepSessions, stepThrough, type StepsResult } from "../../../kernel/src/commands/step";
 import { JUPYTER_DISPLAY } from "../../../kernel/src/execution/display";

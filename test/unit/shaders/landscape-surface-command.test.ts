@@ -7,7 +7,7 @@ import type { LossSurfacePayload } from "@deltalab/core/payloads";
 import { GpuDevice, isSoftwareAdapter } from "@deltalab/shaders";
 import { describe, expect, it } from "vitest";
 import { createCommandRegistry } from "../../../kernel/src/commands";
-import { memoryContext } from "../../../kernel/src/commands/context";
+import { memoryContext } from "../../../kernel/src/commands/commandContext";
 import { CommandUsageError } from "../../../kernel/src/commands/registry";
 import type { SurfaceResult } from "../../../kernel/src/commands/surface";
 import { expectClose, randomArray, rng } from "./support";

@@ -7,7 +7,7 @@ import { classificationData, Sequential, type ModelSpec } from "@deltalab/core";
 import { GpuDevice, isSoftwareAdapter } from "@deltalab/shaders";
 import { describe, expect, it } from "vitest";
 import { createCommandRegistry } from "../../../kernel/src/commands";
-import { memoryContext } from "../../../kernel/src/commands/context";
+import { memoryContext } from "../../../kernel/src/commands/commandContext";
 import { CommandUsageError } from "../../../kernel/src/commands/registry";
 import type { TrainReport } from "../../../kernel/src/commands/train";
 import { expectClose, randomArray, rng } from "./support";

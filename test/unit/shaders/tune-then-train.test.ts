@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCommandRegistry } from "../../../kernel/src/commands";
-import { memoryContext } from "../../../kernel/src/commands/context";
+import { memoryContext } from "../../../kernel/src/commands/commandContext";
 import type { TrainReport } from "../../../kernel/src/commands/train";
 import { randomArray, rng } from "./support";
 

@@ -11,7 +11,7 @@ import type { CommRegistry } from "./comms";
 import type { History, HistoryRequest } from "./history";
 import { kernelInfo } from "./info";
 import type { OutputRouter } from "./outputs";
-import type { CellRunner } from "./runner";
+import type { CellRunner } from "./cell-runner";
 
 export interface MessageSink {
   send(channel: ShellChannel, message: JupyterMessage<unknown>): void;
