@@ -6,6 +6,7 @@
  * on host arrays, which is what the shared backend suite and notebooks use.
  */
 import {
+  ACTIVATION_NAMES,
   ActivationLayer,
   AveragePoolLayer,
   Conv2dLayer,
@@ -264,7 +265,7 @@ export function devicePoolConfig(layer: Layer, batch: number): PoolConfig | unde
 
 registerDeviceKernel("conv2d", conv2dKernel);
 registerDeviceKernel("dense", denseKernel);
-for (const kind of ["identity", "sigmoid", "tanh", "lecun-tanh", "relu", "leaky-relu"]) {
+for (const kind of ACTIVATION_NAMES) {
   registerDeviceKernel(kind, activationKernel);
 }
 registerDeviceKernel(
