@@ -66,7 +66,7 @@ export interface BenchmarkResult {
 }
 
 export interface BenchmarkOptions extends Omit<StoppingOptions, "callback" | "trajectoryEvery"> {
-  /** Called after each run with the runs finished so far; return `true` to stop (the finished runs are kept). */
+  /** Called after each run with the runs finished so far; return `false` to stop (the finished runs are kept). */
   onRun?: (run: BenchmarkRun, done: number, total: number) => boolean | void;
 }
 
@@ -215,7 +215,7 @@ export function benchmarkOptimizers(
     for (let s = 0; s < solvers.length; s++) {
       const run = { problem: p, solver: s, ...benchmarkRun(problems[p], solvers[s].solver, stopping) };
       runs.push(run);
-      if (onRun?.(run, runs.length, total) === true && runs.length < total) {
+      if (onRun?.(run, runs.length, total) === false && runs.length < total) {
         complete = false;
         break outer;
       }

@@ -153,7 +153,7 @@ export function runMethod<S extends IterateState>(
       record(iterations, state.x, state.f);
 
     if (stop.callback) {
-      const wantsStop = stop.callback({
+      const answer = stop.callback({
         iteration: iterations,
         x: state.x,
         f: state.f,
@@ -162,7 +162,7 @@ export function runMethod<S extends IterateState>(
         gradientEvaluations: problem.gradientEvaluations,
         lineTrials: state.line?.lastTrials.length ? state.line.lastTrials : undefined,
       });
-      if (wantsStop === true) {
+      if (answer === false) {
         reason = "stopped by callback";
         break;
       }

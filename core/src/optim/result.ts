@@ -65,7 +65,10 @@ export interface IterationInfo {
   lineTrials?: LineTrial[];
 }
 
-/** Return `true` to stop the run ("stopped by callback"). */
+/**
+ * Return `false` to stop the run ("stopped by callback"); anything else goes on. The one stop convention of core:
+ * the training loop's callbacks (train/loop.ts) and the benchmark's `onRun` read a callback's answer the same way.
+ */
 export type IterationCallback = (info: IterationInfo) => boolean | void;
 
 export interface StoppingOptions {

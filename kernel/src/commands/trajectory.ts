@@ -73,7 +73,7 @@ function methodRun(
           evaluations: info.functionEvaluations + info.gradientEvaluations,
         };
         options.onIteration?.(info.iteration);
-        return options.signal?.aborted === true;
+        return options.signal?.aborted === true ? false : undefined;
       },
     });
   try {

@@ -135,7 +135,7 @@ describe("benchmarkOptimizers", () => {
         { name: "broken", solver: broken },
         { name: "lbfgs", solver: "lbfgs" },
       ],
-      { onRun: (_run, done) => done === 3 },
+      { onRun: (_run, done) => (done === 3 ? false : undefined) },
     );
     expect(stopped.complete).toBe(false);
     expect(stopped.runs.map((r) => [r.problem, r.solver])).toEqual([

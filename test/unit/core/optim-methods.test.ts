@@ -173,7 +173,7 @@ describe("the driver", () => {
     const p = rosenbrock();
     const seen: number[] = [];
     const r = runMethod(p, p.start, lbfgs(), {
-      callback: (info) => (seen.push(info.iteration), info.iteration === 3),
+      callback: (info) => (seen.push(info.iteration), info.iteration === 3 ? false : undefined),
     });
     expect(r.reason).toBe("stopped by callback");
     expect(seen).toEqual([1, 2, 3]);
