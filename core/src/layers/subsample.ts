@@ -1,8 +1,10 @@
 /**
  * Vanilla sub-sampling (seed 004 section 3.4.3, eq. 101-103, Table 8): keep every K-th row and column,
- * y_c[x, y] = Y_c[x K_u, y K_v]. Output size ceil(a / K_u) x ceil(b / K_v): every kept coordinate that exists.
+ * y_c[x, y] = Y_c[x K_u, y K_v]. Its geometry is a 1 x 1 window placed every K: output size
+ * floor((a - 1) / K_u) + 1 = ceil(a / K_u) by ceil(b / K_v), every kept coordinate that exists.
  * Backward (eq. 103): the delta goes back to the kept coordinates, zero elsewhere.
  */
+import { poolGeometry, type PoolGeometry } from "../matrix/geometry";
 import type { FloatArray, Shape } from "../tensor";
 import { formatShape } from "../tensor";
 import {
@@ -30,6 +32,7 @@ export class SubsampleLayer implements Layer {
   readonly parameterGroups: readonly ParameterGroup[] = [];
   readonly factorHeight: number;
   readonly factorWidth: number;
+  readonly geometry: PoolGeometry;
 
   constructor(
     readonly name: string,
@@ -44,7 +47,14 @@ export class SubsampleLayer implements Layer {
     requirePositiveInteger(name, "factor", this.factorWidth);
     const [channels, height, width] = inputShape;
     this.inputShape = [channels, height, width];
-    this.outputShape = [channels, Math.ceil(height / this.factorHeight), Math.ceil(width / this.factorWidth)];
+    this.geometry = poolGeometry({
+      channels,
+      height,
+      width,
+      kernel: 1,
+      stride: [this.factorHeight, this.factorWidth],
+    });
+    this.outputShape = [channels, this.geometry.outHeight, this.geometry.outWidth];
     this.inputSize = channels * height * width;
     this.outputSize = this.outputShape[0] * this.outputShape[1] * this.outputShape[2];
   }

@@ -1,6 +1,13 @@
 // The one geometry of windows (matrix/geometry.ts) against brute-force enumeration of window positions.
 import { describe, expect, it } from "vitest";
-import { AveragePoolLayer, Conv2dLayer, convGeometry, poolGeometry, validOutputRange } from "@deltalab/core";
+import {
+  AveragePoolLayer,
+  Conv2dLayer,
+  SubsampleLayer,
+  convGeometry,
+  poolGeometry,
+  validOutputRange,
+} from "@deltalab/core";
 
 /** A small seeded generator, independent of the library's. */
 function lcg(seed: number) {
@@ -96,5 +103,17 @@ describe("window geometry", () => {
       }),
     );
     expect(layer.outputShape).toEqual([4, placements(13, 3, 2), placements(13, 2, 3)]);
+  });
+
+  it("gives vanilla sub-sampling by K one output per kept coordinate 0, K, 2K, ... inside the input", () => {
+    for (const { extent, stride } of cases) {
+      const layer = new SubsampleLayer("sub", [2, extent, extent + 3], { factor: [stride, stride + 1] });
+      let keptRows = 0;
+      for (let row = 0; row < extent; row += stride) keptRows++;
+      let keptColumns = 0;
+      for (let column = 0; column < extent + 3; column += stride + 1) keptColumns++;
+      expect(layer.outputShape).toEqual([2, keptRows, keptColumns]);
+      expect([layer.geometry.outHeight, layer.geometry.outWidth]).toEqual([keptRows, keptColumns]);
+    }
   });
 });
