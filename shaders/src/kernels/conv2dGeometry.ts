@@ -4,7 +4,7 @@
  * parameter vector. Parameters follow @deltalab/core's Conv2dLayer exactly: omega_{oc}[u, v] is at
  * base + (u + kh v) stride, and the bias b_o at weightCount + o, so the same parameter buffer serves both.
  */
-import type { ConvGeometry } from "@deltalab/core";
+import type { Conv2dLayer, ConvGeometry } from "@deltalab/core";
 import { BindingSpec } from "../program";
 import { u32Constants } from "../wgsl";
 
@@ -27,13 +27,10 @@ export interface Conv2dGeometry extends ConvGeometry {
 }
 
 /** What the shaders read of @deltalab/core's Conv2dLayer: its geometry and where its kernels are. */
-export interface ConvLayerLike {
-  readonly geometry: ConvGeometry;
-  readonly sharing: "connection" | "map";
-  readonly connections: readonly (readonly number[])[];
-  readonly weightCount: number;
-  weightIndex(o: number, c: number, u: number, v: number): number;
-}
+export type ConvLayerLike = Pick<
+  Conv2dLayer,
+  "geometry" | "sharing" | "connections" | "weightCount" | "weightIndex"
+>;
 
 /** The geometry of a core convolution layer for a batch of `batch` samples. */
 export function conv2dGeometry(layer: ConvLayerLike, batch: number): Conv2dGeometry {

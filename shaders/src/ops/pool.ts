@@ -12,12 +12,11 @@ import {
   weightedSubsampleGradientProgram,
 } from "../kernels/pool";
 
-/** The config of a windowed pooling layer (max, average, weighted) for a batch: the layer's own geometry. */
-export function poolConfig(
-  kind: Exclude<PoolKind, "subsample">,
-  window: PoolGeometry,
-  batch: number,
-): PoolConfig {
+/**
+ * The config of a pooling layer for a batch: the layer's own geometry (vanilla sub-sampling by K is a 1 x 1 window
+ * with stride K).
+ */
+export function poolConfig(kind: PoolKind, window: PoolGeometry, batch: number): PoolConfig {
   const {
     channels,
     height,
@@ -41,30 +40,6 @@ export function poolConfig(
     strideWidth,
     outHeight,
     outWidth,
-    workgroupSize: 64,
-  };
-}
-
-/** Vanilla sub-sampling by factors K_u, K_v of [C, H, W] images: a 1 x 1 window with stride K, ceil(a / K) outputs. */
-export function subsampleConfig(
-  inputShape: readonly number[],
-  factorHeight: number,
-  factorWidth: number,
-  batch: number,
-): PoolConfig {
-  const [channels, height, width] = inputShape;
-  return {
-    kind: "subsample",
-    batch,
-    channels,
-    height,
-    width,
-    kernelHeight: 1,
-    kernelWidth: 1,
-    strideHeight: factorHeight,
-    strideWidth: factorWidth,
-    outHeight: Math.ceil(height / factorHeight),
-    outWidth: Math.ceil(width / factorWidth),
     workgroupSize: 64,
   };
 }

@@ -24,7 +24,7 @@ import { conv2dGeometry } from "../kernels/conv2dGeometry";
 import { PoolConfig } from "../kernels/pool";
 import { ConvForwardMethod, allocIm2colScratch, convBackward, convForward } from "../ops/conv2d";
 import { denseBackward, denseForward } from "../ops/dense";
-import { poolBackward, poolConfig, poolForward, subsampleConfig } from "../ops/pool";
+import { poolBackward, poolConfig, poolForward } from "../ops/pool";
 
 /**
  * The buffers one layer reads and writes. `dx` absent skips the input delta (first layer); `dy` absent compiles
@@ -284,10 +284,7 @@ registerDeviceKernel(
 );
 registerDeviceKernel(
   "subsample",
-  poolKernel((layer, batch) => {
-    const subsample = expectLayer(layer, SubsampleLayer);
-    return subsampleConfig(subsample.inputShape, subsample.factorHeight, subsample.factorWidth, batch);
-  }),
+  poolKernel((layer, batch) => poolConfig("subsample", expectLayer(layer, SubsampleLayer).geometry, batch)),
 );
 registerDeviceKernel("flatten", flattenKernel);
 
