@@ -177,6 +177,21 @@ export function validOutputRange(
   return [lo, hi];
 }
 
+/**
+ * The same convolution on its input already padded (seed 000's padding stage done first): a_pad x b_pad input and no
+ * zeros of its own, so the outputs and filter taps are the same.
+ */
+export function onPaddedInput(conv: ConvGeometry): ConvGeometry {
+  return convGeometry({
+    inChannels: conv.inChannels,
+    height: conv.paddedHeight,
+    width: conv.paddedWidth,
+    outChannels: conv.outChannels,
+    kernel: [conv.kernelHeight, conv.kernelWidth],
+    stride: [conv.strideHeight, conv.strideWidth],
+  });
+}
+
 /** The pooling stage that follows a convolution: its input is the a_conv x b_conv x d_out output. */
 export function poolAfter(conv: ConvGeometry, kernel: SizePair, stride?: SizePair): PoolGeometry {
   return poolGeometry({

@@ -15,7 +15,7 @@ import { AveragePoolLayer } from "../layers/average-pool";
 import { DenseLayer } from "../layers/dense";
 import { MaxPoolLayer } from "../layers/max-pool";
 import type { Layer } from "../layers/layer";
-import { convGeometry, type ConvGeometry } from "../matrix/geometry";
+import { onPaddedInput, type ConvGeometry } from "../matrix/geometry";
 import { col2im, im2col } from "../matrix/im2col";
 import { matmul } from "../matrix/gemm";
 import { Sequential } from "../model/sequential";
@@ -149,18 +149,6 @@ function convWeights(layer: Conv2dLayer, params: ArrayLike<number>): Float64Arra
     }
   }
   return W;
-}
-
-function geometryOf(layer: Conv2dLayer, padded: boolean): ConvGeometry {
-  return convGeometry({
-    inChannels: layer.inChannels,
-    height: layer.inHeight + (padded ? 2 * layer.padHeight : 0),
-    width: layer.inWidth + (padded ? 2 * layer.padWidth : 0),
-    outChannels: layer.outChannels,
-    kernel: [layer.kernelHeight, layer.kernelWidth],
-    stride: [layer.strideHeight, layer.strideWidth],
-    padding: padded ? 0 : [layer.padHeight, layer.padWidth],
-  });
 }
 
 /** For each entry of pad(Z): the entry of Z it copies (none for a padding zero). */
@@ -316,7 +304,7 @@ export function traceSteps(
           links: [{ kind: "gather", input, sources }],
         });
       }
-      const geometry = geometryOf(layer, true);
+      const geometry = onPaddedInput(layer.geometry);
       const paddedValues = book.matrices.find((m) => m.name === padded)!.values;
       const phiValues = new Float64Array(geometry.patchSize * geometry.outPositions);
       im2col(geometry, Float64Array.from(paddedValues), 0, phiValues);

@@ -11,7 +11,7 @@ import {
   maxPoolMatrix,
   paddingMatrix,
   phiMatrix,
-  poolGeometry,
+  poolAfter,
   SeededRandom,
   type ConvGeometry,
   type Layer,
@@ -264,12 +264,7 @@ export const matricesSpec: CommandSpec = {
       const pool = poolWindow
         ? {
             kind: (stringOption(args, "pool-kind") ?? "max") as PoolKind,
-            geometry: poolGeometry({
-              channels: geometry.outChannels,
-              height: geometry.outHeight,
-              width: geometry.outWidth,
-              kernel: pair(poolWindow, "pool"),
-            }),
+            geometry: poolAfter(geometry, pair(poolWindow, "pool")),
           }
         : undefined;
       result = layerMatrices(geometry, pool);

@@ -5,6 +5,7 @@ import {
   Conv2dLayer,
   SubsampleLayer,
   convGeometry,
+  onPaddedInput,
   poolGeometry,
   validOutputRange,
 } from "@deltalab/core";
@@ -114,6 +115,30 @@ describe("window geometry", () => {
       for (let column = 0; column < extent + 3; column += stride + 1) keptColumns++;
       expect(layer.outputShape).toEqual([2, keptRows, keptColumns]);
       expect([layer.geometry.outHeight, layer.geometry.outWidth]).toEqual([keptRows, keptColumns]);
+    }
+  });
+
+  it("gives a convolution on its already padded input the same outputs, every tap inside that input", () => {
+    for (const { extent, kernel, pad, stride } of cases) {
+      const g = onPaddedInput(
+        convGeometry({
+          inChannels: 1,
+          height: extent,
+          width: extent,
+          outChannels: 1,
+          kernel,
+          stride,
+          padding: pad,
+        }),
+      );
+      expect([g.height, g.padHeight, g.outHeight]).toEqual([
+        extent + 2 * pad,
+        0,
+        placements(extent + 2 * pad, kernel, stride),
+      ]);
+      for (let tap = 0; tap < kernel; tap++) {
+        expect(reachedByTap(tap, 0, stride, g.height, g.outHeight)).toHaveLength(g.outHeight);
+      }
     }
   });
 });
