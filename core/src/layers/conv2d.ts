@@ -77,20 +77,8 @@ export class Conv2dLayer implements Layer {
   readonly parameterCount: number;
   readonly parameterGroups: readonly ParameterGroup[];
 
-  /** Sizes, stride and padding as the matrix form states them (matrix/geometry.ts); the fields below repeat them. */
+  /** Sizes, stride and padding as the matrix form states them (matrix/geometry.ts); the getters below read them. */
   readonly geometry: ConvGeometry;
-  readonly inChannels: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly outChannels: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly kernelHeight: number;
-  readonly kernelWidth: number;
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  readonly padHeight: number;
-  readonly padWidth: number;
   readonly sharing: KernelSharing;
   /** D_o, sorted. */
   readonly connections: readonly (readonly number[])[];
@@ -147,16 +135,6 @@ export class Conv2dLayer implements Layer {
     const outChannels = attrs.filters;
     this.connections = validateConnections(name, attrs.connections, outChannels, inChannels);
 
-    this.inChannels = inChannels;
-    this.inHeight = inHeight;
-    this.inWidth = inWidth;
-    this.outChannels = outChannels;
-    this.kernelHeight = kh;
-    this.kernelWidth = kw;
-    this.strideHeight = sh;
-    this.strideWidth = sw;
-    this.padHeight = ph;
-    this.padWidth = pw;
     this.geometry = convGeometry({
       inChannels,
       height: inHeight,
@@ -166,8 +144,6 @@ export class Conv2dLayer implements Layer {
       stride: [sh, sw],
       padding: [ph, pw],
     });
-    this.outHeight = this.geometry.outHeight;
-    this.outWidth = this.geometry.outWidth;
     this.inputShape = [inChannels, inHeight, inWidth];
     this.outputShape = [outChannels, this.outHeight, this.outWidth];
     this.inputSize = inChannels * inHeight * inWidth;
@@ -219,6 +195,43 @@ export class Conv2dLayer implements Layer {
     for (let v = 0; v < kw; v++) {
       [this.colLo[v], this.colHi[v]] = validOutputRange(v, pw, sw, inWidth, this.outWidth);
     }
+  }
+
+  get inChannels(): number {
+    return this.geometry.inChannels;
+  }
+  get inHeight(): number {
+    return this.geometry.height;
+  }
+  get inWidth(): number {
+    return this.geometry.width;
+  }
+  get outChannels(): number {
+    return this.geometry.outChannels;
+  }
+  get outHeight(): number {
+    return this.geometry.outHeight;
+  }
+  get outWidth(): number {
+    return this.geometry.outWidth;
+  }
+  get kernelHeight(): number {
+    return this.geometry.kernelHeight;
+  }
+  get kernelWidth(): number {
+    return this.geometry.kernelWidth;
+  }
+  get strideHeight(): number {
+    return this.geometry.strideHeight;
+  }
+  get strideWidth(): number {
+    return this.geometry.strideWidth;
+  }
+  get padHeight(): number {
+    return this.geometry.padHeight;
+  }
+  get padWidth(): number {
+    return this.geometry.padWidth;
   }
 
   /** Checks the parameters, the input and an output-shaped array (y or dy) against the layer's shapes. */
