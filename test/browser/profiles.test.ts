@@ -175,15 +175,16 @@ describe("the profile view in JupyterLab", () => {
     const second = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     try {
       await openNotebook(second, lab, "training.ipynb");
-      // the lab reopens the first notebook too; this one's view is in the panel on show
-      const selector = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-deltalab-profiles";
-      const view = second.locator(selector);
+      // the lab may show the first notebook too: this view is the one whose axes read "seconds of training"
+      const view = second.locator(".jp-deltalab-profiles", { hasText: "seconds of training" });
       await view.scrollIntoViewIfNeeded();
-      await second.waitForFunction(
-        (s) => document.querySelector(`${s} .js-plotly-plot .scatterlayer`),
-        selector,
-      );
-      const shown = await visibleTraces(second, selector);
+      await view.locator(".js-plotly-plot .scatterlayer").first().waitFor();
+      const shown = await view.evaluate((node) => {
+        const graph = node.querySelector(".js-plotly-plot") as
+          | (HTMLElement & { data?: { visible?: unknown; xaxis?: string; name?: string }[] })
+          | null;
+        return (graph?.data ?? []).filter((t) => t.visible === true).map((t) => `${t.name}@${t.xaxis}`);
+      });
       expect(shown).toEqual(["sgd@x", "sgd@x2", "momentum@x", "momentum@x2", "adam@x", "adam@x2"]);
       const rows = await view.locator("tbody tr").allTextContents();
       expect(rows).toHaveLength(3);
