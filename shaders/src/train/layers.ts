@@ -185,8 +185,20 @@ const conv2dKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
   };
 };
 
+/**
+ * Refuses a layer whose options its device kernel does not implement, rather than computing something else: a
+ * dense layer without bias (the device's dense kernels always add one) and a weighted sub-sampling whose table is not
+ * one map per input map. The CPU runs both (--device cpu).
+ */
+function unsupported(layer: Layer, what: string): Error {
+  return new Error(
+    `layer '${layer.name}' (${layer.kind}) ${what}, which the device kernels do not implement; run it on the CPU`,
+  );
+}
+
 const denseKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
   const dense = expectLayer(layer, DenseLayer);
+  if (!dense.hasBias) throw unsupported(dense, "has no bias");
   const shape = { batch, inputs: dense.inputSize, outputs: dense.outputSize };
   const { params } = parameterBuffers(dense, b);
   const back = backwardBuffers(dense, b);
@@ -278,9 +290,14 @@ registerDeviceKernel(
 );
 registerDeviceKernel(
   "weighted-subsample",
-  poolKernel((layer, batch) =>
-    poolConfig("weighted", expectLayer(layer, WeightedSubsampleLayer).geometry, batch),
-  ),
+  poolKernel((layer, batch) => {
+    const weighted = expectLayer(layer, WeightedSubsampleLayer);
+    const oneToOne =
+      weighted.outChannels === weighted.geometry.channels &&
+      weighted.connections.every((inputs, i) => inputs.length === 1 && inputs[0] === i);
+    if (!oneToOne) throw unsupported(weighted, "has a connection table other than one map per input map");
+    return poolConfig("weighted", weighted.geometry, batch);
+  }),
 );
 registerDeviceKernel(
   "subsample",

@@ -212,6 +212,29 @@ describe("the webgpu backend", () => {
     );
   });
 
+  it("refuses layer options its device kernels do not implement instead of computing something else", async () => {
+    const backend = createWebGpuBackend({ gpu: await testDevice() });
+    const noBias = new Sequential({
+      inputShape: [4],
+      layers: [{ type: "dense", units: 3, bias: false, name: "D" }, { type: "softmax" }],
+    }).initialize(1);
+    await expect(backend.compile(noBias, { batch: 2, loss: "cross-entropy" })).rejects.toThrow(
+      /layer 'D' \(dense\) has no bias, which the device kernels do not implement/,
+    );
+    const partial = new Sequential({
+      inputShape: [2, 4, 4],
+      layers: [
+        { type: "weighted-subsample", size: 2, connections: [[0, 1], [1]], name: "S" },
+        { type: "flatten" },
+        { type: "dense", units: 2 },
+        { type: "softmax" },
+      ],
+    }).initialize(1);
+    await expect(backend.compile(partial, { batch: 2, loss: "cross-entropy" })).rejects.toThrow(
+      /layer 'S' \(weighted-subsample\) has a connection table other than one map per input map/,
+    );
+  });
+
   it("frees what it allocated when a compilation fails part way", async () => {
     const gpu = await testDevice();
     const allocated: GpuBuffer[] = [];
