@@ -186,19 +186,32 @@ const conv2dKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
 };
 
 /**
- * Refuses a layer whose options its device kernel does not implement, rather than computing something else: a
- * dense layer without bias (the device's dense kernels always add one) and a weighted sub-sampling whose table is not
- * one map per input map. The CPU runs both (--device cpu).
+ * Why the device cannot run a layer whose kind it has a kernel for, or undefined: a dense layer without bias (the
+ * device's dense kernels always add one) and a weighted sub-sampling whose table is not one map per input map. Such a
+ * layer is refused when compiled, rather than computed as something else; the CPU runs both (--device cpu).
  */
-function unsupported(layer: Layer, what: string): Error {
-  return new Error(
+export function deviceRefusal(layer: Layer): string | undefined {
+  if (layer instanceof DenseLayer && !layer.hasBias) return "has no bias";
+  if (layer instanceof WeightedSubsampleLayer) {
+    const oneToOne =
+      layer.outChannels === layer.geometry.channels &&
+      layer.connections.every((inputs, i) => inputs.length === 1 && inputs[0] === i);
+    if (!oneToOne) return "has a connection table other than one map per input map";
+  }
+  return undefined;
+}
+
+function refuseUnsupported(layer: Layer): void {
+  const what = deviceRefusal(layer);
+  if (what === undefined) return;
+  throw new Error(
     `layer '${layer.name}' (${layer.kind}) ${what}, which the device kernels do not implement; run it on the CPU`,
   );
 }
 
 const denseKernel: DeviceKernel = (gpu, layer, batch, b, options) => {
   const dense = expectLayer(layer, DenseLayer);
-  if (!dense.hasBias) throw unsupported(dense, "has no bias");
+  refuseUnsupported(dense);
   const shape = { batch, inputs: dense.inputSize, outputs: dense.outputSize };
   const { params } = parameterBuffers(dense, b);
   const back = backwardBuffers(dense, b);
@@ -292,10 +305,7 @@ registerDeviceKernel(
   "weighted-subsample",
   poolKernel((layer, batch) => {
     const weighted = expectLayer(layer, WeightedSubsampleLayer);
-    const oneToOne =
-      weighted.outChannels === weighted.geometry.channels &&
-      weighted.connections.every((inputs, i) => inputs.length === 1 && inputs[0] === i);
-    if (!oneToOne) throw unsupported(weighted, "has a connection table other than one map per input map");
+    refuseUnsupported(weighted);
     return poolConfig("weighted", weighted.geometry, batch);
   }),
 );

@@ -30,6 +30,8 @@ export interface BackendSuiteOptions {
 
 export interface DeviceLayers {
   readonly kinds: readonly string[];
+  /** Why the device refuses a layer of a kind it has (an option its kernel lacks), or undefined. */
+  refuses?(layer: Layer): string | undefined;
   run(layer: Layer, batch: number, data: CaseData): Promise<Omit<LayerRun, "yDot">>;
 }
 
@@ -115,6 +117,11 @@ export function describeBackendSuite(
       const has = device ? device.kinds.includes(kind) : backend === referenceBackend || layer !== c.layer;
       if (skip.includes(kind) || !has) {
         it.skip(`${name} has no ${kind} layer for ${c.name}`, () => {});
+        continue;
+      }
+      const refusal = device?.refuses?.(c.layer);
+      if (refusal !== undefined) {
+        it.skip(`${name} has no ${kind} layer that ${refusal} (${c.name})`, () => {});
         continue;
       }
       if (device) {

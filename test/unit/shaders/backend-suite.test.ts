@@ -1,27 +1,25 @@
 /**
- * One suite for every device backend (STYLE point 3): each case builds a @deltalab/core layer on a randomized
- * shape — odd sizes, stride > 1, padding, partial connection tables, shared kernels, overlapping and tied pooling
- * windows — runs it forward and backward on the CPU (the reference) and on each backend, and compares y, the
- * input delta and the parameter gradient. A backend lists the layer kinds it implements; the rest are skipped.
+ * WebGPU in the one backend suite (test/unit/helpers/backend-suite.ts, STYLE point 3): every case of the shared list
+ * runs on the device's default kernels against the layer's own Float64 code, and a kind or option the device lacks
+ * is a skipped case that says so. The convolution strategies besides the default one (tiled, register-blocked,
+ * im2col + GEMM) run on random convolutions of their own against the CPU layer.
  */
 import { describe, it } from "vitest";
-import {
-  ACTIVATION_NAMES,
-  ActivationLayer,
-  AveragePoolLayer,
-  Conv2dLayer,
-  DenseLayer,
-  FlattenLayer,
-  LENET5_C3_CONNECTIONS,
-  MaxPoolLayer,
-  RbfLayer,
-  SubsampleLayer,
-  WeightedSubsampleLayer,
-  type Conv2dAttrs,
-  type Layer,
-} from "@deltalab/core";
-import { DEVICE_LAYER_KINDS, LayerOptions, LayerRun, runLayer } from "@deltalab/shaders";
+import { Conv2dLayer, LENET5_C3_CONNECTIONS, type Conv2dAttrs, type Layer } from "@deltalab/core";
+import { DEVICE_LAYER_KINDS, deviceRefusal, LayerOptions, LayerRun, runLayer } from "@deltalab/shaders";
+import { describeBackendSuite } from "../helpers/backend-suite";
 import { expectClose, randomArray, randomInt, rng, testDevice } from "./support";
+
+// The default device kernels of every kind on the shared case list (test/unit/helpers/layer-cases.ts), the one every
+// backend runs; a layer option the device refuses is reported as a skipped case.
+describeBackendSuite("webgpu", () => ({ name: "webgpu", accelerate: (layer) => layer }), {
+  device: {
+    kinds: DEVICE_LAYER_KINDS,
+    refuses: deviceRefusal,
+    run: async (layer, batch, data) =>
+      runLayer(await testDevice(), layer, data.params, data.x, data.dy, batch),
+  },
+});
 
 interface Backend {
   readonly name: string;
@@ -29,8 +27,8 @@ interface Backend {
   readonly options: LayerOptions;
 }
 
+/** The convolution strategies besides the default one, on random convolutions of their own. */
 const backends: Backend[] = [
-  { name: "webgpu", kinds: DEVICE_LAYER_KINDS, options: {} },
   {
     name: "webgpu, tiled convolution",
     kinds: ["conv2d"],
@@ -96,6 +94,7 @@ function convCases(seed: number, count: number): Case[] {
   });
 }
 
+/** The strategies are convolution kernels only: random convolutions and LeNet-5's C3 with its partial table. */
 const cases: Case[] = [
   ...convCases(7, 8),
   {
@@ -103,52 +102,6 @@ const cases: Case[] = [
     layer: new Conv2dLayer("C3", [6, 14, 14], { filters: 16, kernel: 5, connections: LENET5_C3_CONNECTIONS }),
     batch: 2,
   },
-  { name: "dense 13 -> 7", layer: new DenseLayer("F", [13], { units: 7 }), batch: 5 },
-  ...ACTIVATION_NAMES.map((activation) => ({
-    name: `activation ${activation}`,
-    layer: new ActivationLayer(activation, [3, 5, 3], { activation, slope: 0.05 }),
-    batch: 2,
-  })),
-  {
-    name: "activation tanh, odd length",
-    layer: new ActivationLayer("t", [37], { activation: "tanh" }),
-    batch: 1,
-  },
-  { name: "max-pool 2x2", layer: new MaxPoolLayer("P", [3, 8, 9], { size: 2 }), batch: 2, ties: true },
-  {
-    name: "max-pool 3x3 stride 2 (overlapping)",
-    layer: new MaxPoolLayer("P", [2, 7, 11], { size: 3, stride: 2 }),
-    batch: 2,
-    ties: true,
-  },
-  {
-    name: "max-pool 3x3 stride 1",
-    layer: new MaxPoolLayer("P", [1, 9, 5], { size: 3, stride: 1 }),
-    batch: 2,
-    ties: true,
-  },
-  {
-    name: "average-pool 3x2 stride 2x1",
-    layer: new AveragePoolLayer("A", [2, 9, 7], { size: [3, 2], stride: [2, 1] }),
-    batch: 3,
-  },
-  {
-    name: "weighted sub-sampling 2x2",
-    layer: new WeightedSubsampleLayer("S", [6, 28, 28], { size: 2 }),
-    batch: 2,
-  },
-  {
-    name: "weighted sub-sampling, leftover rows",
-    layer: new WeightedSubsampleLayer("S", [3, 7, 9], { size: 2 }),
-    batch: 2,
-  },
-  {
-    name: "vanilla sub-sampling 2x3",
-    layer: new SubsampleLayer("V", [2, 9, 8], { factor: [2, 3] }),
-    batch: 2,
-  },
-  { name: "flatten", layer: new FlattenLayer("flat", [2, 3, 4]), batch: 2 },
-  { name: "radial basis", layer: new RbfLayer("R", [6], { units: 3 }), batch: 2 },
 ];
 
 function cpuReference(c: Case, params: Float32Array, x: Float32Array, dy: Float32Array): LayerRun {
