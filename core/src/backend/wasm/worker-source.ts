@@ -2,7 +2,7 @@
  * The program each worker thread runs (evaluated from source, so the same text serves the TypeScript sources under
  * test and the compiled package). A worker instantiates the kernels over the shared memory, then loops: wait for the
  * generation counter to move, run its share of the posted call, count itself done. Slots of the control block are
- * those of pool.ts.
+ * those of worker-pool.ts.
  */
 export const WORKER_SOURCE = `
 "use strict";
@@ -17,7 +17,10 @@ Atomics.notify(state, READY);
 let seen = 0;
 for (;;) {
   for (let k = 0; k < spin && Atomics.load(state, GENERATION) === seen; k++);
-  Atomics.wait(state, GENERATION, seen);
+  // Sleep until the generation moves past the one run last. A wake-up alone says nothing: the notify of a call can
+  // come late, after this worker saw the new generation while spinning and ran the call (the main thread stored the
+  // generation and was preempted before notifying), and running it again added a product twice.
+  while (Atomics.load(state, GENERATION) === seen) Atomics.wait(state, GENERATION, seen);
   seen = Atomics.load(state, GENERATION);
   const fn = state[FUNCTION];
   if (fn < 0) break;
