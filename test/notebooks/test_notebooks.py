@@ -19,8 +19,8 @@ def test_there_are_notebooks():
     assert PATHS, f"no notebooks found under {NOTEBOOKS}"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[str(p.relative_to(NOTEBOOKS)) for p in PATHS])
-def test_notebook_runs_without_errors(path):
+def executed(path: Path, what: str = "") -> nbformat.NotebookNode:
+    """The notebook at `path` run top to bottom on the deltalab kernel; a cell that fails fails the test."""
     notebook = nbformat.read(path, as_version=4)
     assert notebook.metadata.get("kernelspec", {}).get("name") == "deltalab", f"{path.name} is not on the deltalab kernel"
     client = NotebookClient(
@@ -34,26 +34,19 @@ def test_notebook_runs_without_errors(path):
     try:
         client.execute()
     except CellExecutionError as error:
-        pytest.fail(f"{path.name}: a cell failed\n{error}")
+        pytest.fail(f"{path.name}{what}: a cell failed\n{error}")
+    return notebook
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[str(p.relative_to(NOTEBOOKS)) for p in PATHS])
+def test_notebook_runs_without_errors(path):
+    executed(path)
 
 
 def test_the_gpu_notebook_says_why_it_skips_its_gpu_cells_when_no_adapter_opens(monkeypatch):
     # An adapter name that matches nothing makes every WebGPU open fail, as on a machine without Mesa or a GPU.
     monkeypatch.setenv("DELTALAB_WEBGPU_ADAPTER", "no adapter has this name")
-    path = NOTEBOOKS / "12-gpu-kernels-and-tuning.ipynb"
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        kernel_name="deltalab",
-        timeout=600,
-        startup_timeout=120,
-        allow_errors=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        pytest.fail(f"{path.name} without an adapter: a cell failed\n{error}")
+    notebook = executed(NOTEBOOKS / "12-gpu-kernels-and-tuning.ipynb", " without an adapter")
     printed = "".join(
         output.get("text", "")
         for cell in notebook.cells
