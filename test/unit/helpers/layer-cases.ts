@@ -86,7 +86,7 @@ function partialTable(outputs: number, inputs: number, next: () => number): numb
 }
 
 /** Convolutions on random shapes: partial tables, kernels per map, strides and padding. */
-function randomConvCases(seed: number, count: number): LayerCase[] {
+export function randomConvCases(seed: number, count: number): LayerCase[] {
   const next = shapes(seed);
   return Array.from({ length: count }, (_, i) => {
     const inChannels = randomInt(next, 1, 4);

@@ -5,10 +5,11 @@
  * im2col + GEMM) run on random convolutions of their own against the CPU layer.
  */
 import { describe, it } from "vitest";
-import { Conv2dLayer, LENET5_C3_CONNECTIONS, type Conv2dAttrs, type Layer } from "@deltalab/core";
+import { Conv2dLayer, LENET5_C3_CONNECTIONS, type Layer } from "@deltalab/core";
 import { DEVICE_LAYER_KINDS, deviceRefusal, LayerOptions, LayerRun, runLayer } from "@deltalab/shaders";
 import { describeBackendSuite } from "../helpers/backend-suite";
-import { expectClose, randomArray, randomInt, rng, testDevice } from "./support";
+import { randomConvCases } from "../helpers/layer-cases";
+import { expectClose, randomArray, rng, testDevice } from "./support";
 
 // The default device kernels of every kind on the shared case list (test/unit/helpers/layer-cases.ts), the one every
 // backend runs; a layer option the device refuses is reported as a skipped case.
@@ -64,39 +65,11 @@ interface Case {
   readonly name: string;
   readonly layer: Layer;
   readonly batch: number;
-  /** Round inputs to a coarse grid, so that pooling windows hold ties. */
-  readonly ties?: boolean;
-}
-
-function partialTable(outputs: number, inputs: number, next: () => number): number[][] {
-  return Array.from({ length: outputs }, (_, o) => {
-    const row = Array.from({ length: inputs }, (_, c) => c).filter(() => next() < 0.5);
-    return row.length > 0 ? row : [o % inputs];
-  });
-}
-
-function convCases(seed: number, count: number): Case[] {
-  const next = rng(seed);
-  return Array.from({ length: count }, (_, i) => {
-    const inChannels = randomInt(next, 1, 4);
-    const filters = randomInt(next, 1, 5);
-    const attrs: Conv2dAttrs = {
-      filters,
-      kernel: [randomInt(next, 1, 4), randomInt(next, 1, 4)],
-      padding: [randomInt(next, 0, 2), randomInt(next, 0, 2)],
-      stride: [randomInt(next, 1, 3), randomInt(next, 1, 2)],
-      connections: next() < 0.5 ? partialTable(filters, inChannels, next) : undefined,
-      sharing: next() < 0.3 ? "map" : "connection",
-    };
-    const shape = [inChannels, randomInt(next, 4, 11), randomInt(next, 4, 13)];
-    const layer = new Conv2dLayer(`conv ${i} ${JSON.stringify({ shape, ...attrs })}`, shape, attrs);
-    return { name: layer.name, layer, batch: randomInt(next, 1, 3) };
-  });
 }
 
 /** The strategies are convolution kernels only: random convolutions and LeNet-5's C3 with its partial table. */
 const cases: Case[] = [
-  ...convCases(7, 8),
+  ...randomConvCases(7, 8),
   {
     name: "LeNet-5 C3 (partial table)",
     layer: new Conv2dLayer("C3", [6, 14, 14], { filters: 16, kernel: 5, connections: LENET5_C3_CONNECTIONS }),
@@ -120,9 +93,7 @@ for (const backend of backends) {
       it.skipIf(!backend.kinds.includes(c.layer.kind))(`${c.name}: y, dx and the gradient`, async () => {
         const gpu = await testDevice();
         const next = rng(1000 + i);
-        const x = randomArray(c.batch * c.layer.inputSize, next).map((v) =>
-          c.ties ? Math.round(2 * v) / 2 : 6 * v,
-        );
+        const x = randomArray(c.batch * c.layer.inputSize, next).map((v) => 6 * v);
         const params = randomArray(c.layer.parameterCount, next);
         const dy = randomArray(c.batch * c.layer.outputSize, next);
         const expected = cpuReference(c, params, x, dy);
