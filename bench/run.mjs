@@ -68,7 +68,9 @@ function collect(name, command, args, { input, timeoutS, env = {} }) {
           ? `unavailable: ${record.unavailable}`
           : record.medianMs !== undefined
             ? `${record.medianMs.toFixed(3)} ms`
-            : "loaded";
+            : record.ceiling !== undefined
+              ? `ceiling ${JSON.stringify(record.ceiling.multiplyAdd ?? record.ceiling)}`
+              : "loaded";
         console.error(`[bench] ${name} ${label} ${outcome}`);
       }
     });
@@ -222,10 +224,16 @@ function updateReadme(text) {
   if (ratioAt < 0) throw new Error("results.md has no ratio table");
   let ratioEnd = ratioAt + 2;
   while (ratioEnd < lines.length && lines[ratioEnd].startsWith("|")) ratioEnd++;
+  const goalsAt = lines.findIndex((line) => line.startsWith("Goals for deltalab WASM"));
+  let goalsEnd = goalsAt + 2;
+  while (goalsAt >= 0 && goalsEnd < lines.length && lines[goalsEnd].startsWith("|")) goalsEnd++;
+  const ceilingLine = lines.find((line) => line.startsWith("WebAssembly ceiling"));
   const summary = [
-    `${heading}; every figure, the machine and the ceiling in [bench/results/results.md](bench/results/results.md).`,
+    `${heading}; every figure, the machine and the ceilings in [bench/results/results.md](bench/results/results.md).`,
     "",
     ...lines.slice(ratioAt, ratioEnd),
+    ...(ceilingLine ? ["", ceilingLine] : []),
+    ...(goalsAt >= 0 ? ["", ...lines.slice(goalsAt, goalsEnd)] : []),
   ].join("\n");
   const updated = `${readme.slice(0, start + README_START.length)}\n\n${summary}\n\n${readme.slice(end)}`;
   writeFileSync(readmePath, updated);

@@ -4,6 +4,7 @@
 import { GEMM_SIZE, convOutSize } from "./cases.mjs";
 import { cpuLenet, landscapeGrid, loadCore } from "./deltalab.mjs";
 import { measure, seededFloats, withNote } from "./stats.mjs";
+import { wasmCeiling } from "./wasm-ceiling.mjs";
 
 function sharedCopy(backend, values) {
   const array = backend.allocate(values.length);
@@ -88,6 +89,8 @@ export async function wasmBackend() {
         return cpuLenet(core, workload, runs, backend);
       });
     },
+    /** The peak f32x4 multiply-add rate and memory bandwidth of WebAssembly here, for the kernels' variant. */
+    ceiling: () => wasmCeiling(backends[0].variant),
     close: () => backends.forEach((b) => b.dispose()),
   };
 }

@@ -83,9 +83,14 @@ const KERNEL_LABELS = {
 export function analyse(records, { cases, machine, mode, startedAt, finishedAt }) {
   const implementations = {};
   const rows = new Map();
+  let wasmCeiling = null;
   for (const record of records) {
     const name = record.implementation;
     implementations[name] ??= { status: "loaded" };
+    if (record.ceiling !== undefined) {
+      wasmCeiling = record.ceiling;
+      continue;
+    }
     if (record.workload === undefined) {
       if (record.unavailable !== undefined)
         implementations[name] = { status: `unavailable: ${record.unavailable}` };
@@ -118,6 +123,10 @@ export function analyse(records, { cases, machine, mode, startedAt, finishedAt }
     row.deltalabFastest = fastest;
     for (const [name, result] of Object.entries(row.results)) {
       if (ceiling && result.gflops !== undefined) result.fractionOfCeiling = result.gflops / ceiling.gflops;
+      const peak = wasmPeak(wasmCeiling, result.threads ?? 2);
+      if (name === "deltalab-wasm" && peak !== undefined && result.gflops !== undefined) {
+        result.fractionOfWasmCeiling = result.gflops / peak;
+      }
       if (fastest && !DELTALAB.has(name) && result.medianMs !== undefined) {
         result.peerTimeOverDeltalab = result.medianMs / row.results[fastest].medianMs;
       }
@@ -129,6 +138,7 @@ export function analyse(records, { cases, machine, mode, startedAt, finishedAt }
     finishedAt,
     machine,
     ceiling: ceiling && { ...ceiling, workload: `SGEMM ${GEMM_SIZE}^3, Float32` },
+    wasmCeiling,
     flopFormulas: {
       conv: CONV_FLOP_FORMULA,
       lenet: LENET_FLOP_FORMULA,
@@ -138,6 +148,11 @@ export function analyse(records, { cases, machine, mode, startedAt, finishedAt }
     implementations,
     rows: [...rows.values()],
   };
+}
+
+/** The measured WebAssembly multiply-add peak (GFLOP/s) on `threads` threads, if the run measured one. */
+function wasmPeak(wasmCeiling, threads) {
+  return wasmCeiling?.multiplyAdd?.[threads]?.median;
 }
 
 function fastestDeltalab(row) {
@@ -173,7 +188,11 @@ function cell(result) {
   if (result.gflops !== undefined) {
     const fraction =
       result.fractionOfCeiling !== undefined ? `, ${(100 * result.fractionOfCeiling).toFixed(1)}%` : "";
-    text += `<br>${result.gflops.toFixed(2)} GFLOP/s${fraction}`;
+    const wasm =
+      result.fractionOfWasmCeiling !== undefined
+        ? `; ${(100 * result.fractionOfWasmCeiling).toFixed(1)}% of WASM`
+        : "";
+    text += `<br>${result.gflops.toFixed(2)} GFLOP/s${fraction}${wasm}`;
   }
   if (result.note) text += `<br><sub>${escape(result.note)}</sub>`;
   return text;
@@ -237,8 +256,9 @@ export function markdown(analysis) {
       (machine.commit ? ` Commit ${machine.commit}${treeState(machine)}.` : ""),
     "",
     ceiling
-      ? `Ceiling: the best ${ceiling.workload} of ONNX Runtime and PyTorch, ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.by}); each GFLOP/s figure is followed by its fraction of that.`
+      ? `Native ceiling: the best ${ceiling.workload} of ONNX Runtime and PyTorch, ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.by}); each GFLOP/s figure is followed by its fraction of that.`
       : "Ceiling: no SGEMM peer ran, so no fraction of the limit is given.",
+    ...wasmCeilingLines(analysis.wasmCeiling),
     "",
     "Each cell: median time [min–max] of 7 runs after a warm-up (the epoch and the loss surface: one run each), then GFLOP/s. " +
       `FLOPs: convolution ${CONV_FLOP_FORMULA}; LeNet-5 ${LENET_FLOP_FORMULA}; SGEMM 2n^3.`,
@@ -248,6 +268,7 @@ export function markdown(analysis) {
     "Peer's median time ÷ deltalab's fastest backend's (above 1: deltalab is faster):",
     "",
     table(["workload", "deltalab's fastest", ...peers.map(([, label]) => label)], ratioLines),
+    ...goalLines(analysis),
   ];
   if (kernelRows.length) {
     const kernels = KERNEL_COLUMNS.filter(([name]) => implementations[name] !== undefined);
@@ -271,6 +292,81 @@ export function markdown(analysis) {
   }
   out.push("");
   return out.join("\n");
+}
+
+/** The WebAssembly ceiling's paragraph, or nothing when the run did not measure it. */
+function wasmCeilingLines(wasmCeiling) {
+  if (!wasmCeiling) return [];
+  if (wasmCeiling.unavailable) return ["", `WebAssembly ceiling: not measured (${escape(wasmCeiling.unavailable)}).`];
+  const rate = (r) => `${r.median.toFixed(1)} [${r.low.toFixed(1)}–${r.high.toFixed(1)}]`;
+  const { multiplyAdd: fma, readBandwidth: read } = wasmCeiling;
+  return [
+    "",
+    `WebAssembly ceiling (${wasmCeiling.variant} kernels): f32x4 multiply-add ${rate(fma[1])} GFLOP/s on 1 thread, ` +
+      `${rate(fma[2])} on 2; memory read ${rate(read[1])} GB/s on 1 thread, ${rate(read[2])} on 2 ` +
+      `(${escape(wasmCeiling.method)}). deltalab WASM's cells also give their fraction of the multiply-add peak at ` +
+      "the thread count they ran (\"% of WASM\").",
+  ];
+}
+
+/**
+ * The goals set for the WebAssembly backend, each measured in this run: every convolution operation at least half
+ * PyTorch CPU's speed and 60 % of the WebAssembly ceiling, the 3x3 forward 0.8x PyTorch's, SGEMM 0.7x ONNX
+ * Runtime's, the LeNet-5 training step 2x PyTorch's. Each line says met, or by what factor it falls short.
+ */
+export function goals(analysis) {
+  const rows = rowsByKey(analysis);
+  const wasm = (key) => rows.get(key)?.results["deltalab-wasm"];
+  const speedOver = (key, peer) => {
+    const mine = wasm(key)?.medianMs;
+    const theirs = rows.get(key)?.results[peer]?.medianMs;
+    return mine === undefined || theirs === undefined ? undefined : theirs / mine;
+  };
+  const list = [];
+  const add = (goal, measured, target, unit) =>
+    list.push({ goal, measured, target, met: measured === undefined ? undefined : measured >= target, unit });
+  for (const row of analysis.rows.filter((r) => r.key.startsWith("conv ") && !r.key.includes("smoke"))) {
+    add(`${row.label}: speed vs PyTorch CPU`, speedOver(row.key, "pytorch"), 0.5, "×");
+    add(`${row.label}: fraction of the WASM ceiling`, wasm(row.key)?.fractionOfWasmCeiling, 0.6, "%");
+  }
+  const vgg = analysis.rows.find((r) => r.key === "conv vgg-3x3 forward");
+  if (vgg) add(`${vgg.label}: speed vs PyTorch CPU`, speedOver(vgg.key, "pytorch"), 0.8, "×");
+  add("SGEMM 1024^3: speed vs ONNX Runtime", speedOver("gemm", "onnxruntime"), 0.7, "×");
+  add("LeNet-5 training step: speed vs PyTorch CPU", speedOver("lenet-train-step", "pytorch"), 2, "×");
+  return list;
+}
+
+function goalLines(analysis) {
+  const list = goals(analysis).filter((g) => g.measured !== undefined);
+  if (!list.length) return [];
+  const show = (value, unit) => (unit === "%" ? `${(100 * value).toFixed(0)}%` : `${value.toFixed(2)}×`);
+  const met = list.filter((g) => g.met).length;
+  const step = rowsByKey(analysis).get("lenet-train-step")?.results["deltalab-wasm"];
+  return [
+    "",
+    `Goals for deltalab WASM, measured in this run (${met} of ${list.length} met; "short" is the speed-up still needed):`,
+    "",
+    table(
+      ["goal", "target", "measured", ""],
+      list.map((g) => [
+        g.goal,
+        show(g.target, g.unit),
+        show(g.measured, g.unit),
+        g.met ? "met" : `short: needs ${(g.target / g.measured).toFixed(2)}× faster`,
+      ]),
+    ),
+    ...(step?.runs > 1
+      ? [
+          "",
+          `The LeNet-5 step's spread in this run: ${number(step.minMs, unitOf(step.minMs))}–` +
+            `${number(step.maxMs, unitOf(step.maxMs))} ms over ${step.runs} samples (${escape(step.note ?? "")}).`,
+        ]
+      : []),
+  ];
+}
+
+function rowsByKey(analysis) {
+  return new Map(analysis.rows.map((row) => [row.key, row]));
 }
 
 /** A line naming the run that measured `rows` again after the recorded one, if one did. */

@@ -43,6 +43,13 @@ try {
   process.exit(0);
 }
 emit({ implementation: name, info: implementation.info ?? {} });
+if (implementation.ceiling !== undefined) {
+  try {
+    emit({ implementation: name, ceiling: await implementation.ceiling() });
+  } catch (error) {
+    emit({ implementation: name, ceiling: { unavailable: reason(error) } });
+  }
+}
 
 /** Per mode: the longest call still sampled 7 times, and the longest predicted call still attempted. */
 const BUDGETS = {

@@ -7,10 +7,14 @@
  *   (Atomics.wait on GENERATION), runs its share and adds one to DONE; the caller runs share 0 and waits until DONE
  *   reaches threads - 1.
  *
- * Every worker takes part in every call, so no worker can lag a generation behind. Waiting spins briefly before
- * sleeping in Atomics.wait, since many calls last well under a millisecond. The calling thread blocks, so the
+ * Every worker takes part in every call, so no worker can lag a generation behind. A worker spins for half a
+ * millisecond after each call before it sleeps in Atomics.wait, and the caller up to 2 ms for the shares: a model's
+ * calls come tens of microseconds apart and many last well under a millisecond, while waking a sleeping thread on a
+ * virtual machine costs about as long (sleeping at once made LeNet-5's 2-thread step 7.3 ms instead of 4.9, and
+ * spread it over 6.4-9.7 ms instead of 4.7-5.8; node bench/run.mjs, 2 cores). The calling thread blocks, so the
  * public operations stay synchronous; workers are unref'd, so they never keep a process alive.
  */
+import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import type { KernelExports, KernelFunctions } from "./kernels";
 import type { WasmMemory, WasmModule } from "./webassembly";
@@ -24,8 +28,9 @@ const THREADS = 4;
 const READY = 5;
 const ARGUMENT_COUNT = 6;
 const MAX_ARGUMENTS = 24;
-/** Busy-wait iterations before sleeping: a few microseconds. */
-const SPIN = 2000;
+/** How long a worker spins for the next call before it sleeps, and the caller for the workers' shares. */
+const WORKER_SPIN_MS = 0.5;
+const CALLER_SPIN_MS = 2;
 const STARTUP_TIMEOUT_MS = 30000;
 
 /** The kernels a pool dispatches, by their export names. */
@@ -72,7 +77,7 @@ export class WorkerPool {
     for (let index = 1; index < threads; index++) {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { module, memory, control, index, names: DISPATCHED, spin: SPIN },
+        workerData: { module, memory, control, index, names: DISPATCHED, spinMs: WORKER_SPIN_MS },
       });
       worker.unref();
       this.workers.push(worker);
@@ -122,7 +127,10 @@ export class WorkerPool {
 
   private waitFor(slot: number, target: number, timeoutMs: number, what: string): void {
     const deadline = Date.now() + timeoutMs;
-    for (let k = 0; k < SPIN; k++) if (Atomics.load(this.state, slot) >= target) return;
+    const spinEnd = performance.now() + CALLER_SPIN_MS;
+    for (let k = 0; Atomics.load(this.state, slot) < target; k++) {
+      if ((k & 255) === 0 && performance.now() > spinEnd) break;
+    }
     for (;;) {
       const value = Atomics.load(this.state, slot);
       if (value >= target) return;
