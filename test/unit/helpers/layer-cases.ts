@@ -107,8 +107,8 @@ export function randomConvCases(seed: number, count: number): LayerCase[] {
 /**
  * Full tables with odd sizes, rectangular kernels, strides and paddings: one sample (two threads split the
  * backward by input channels), a kernel covering its whole input (run as a dense layer), a case cut into several
- * GEMM chunks, small patches with stride 1 (the direct kernels, maps not a multiple of four), and more than 256
- * patch rows with stride 1 (im2col + GEMM in two chunks).
+ * GEMM chunks, small patches with stride 1 (the direct kernels, maps not a multiple of four, output rows of 1 to 7
+ * vectors of four and partial vectors), and more than 256 patch rows with stride 1 (im2col + GEMM in two chunks).
  */
 const FULL_CONVOLUTIONS: [Shape, Conv2dAttrs, number][] = [
   [[1, 9, 7], { filters: 3, kernel: [3, 3] }, 2],
@@ -118,6 +118,8 @@ const FULL_CONVOLUTIONS: [Shape, Conv2dAttrs, number][] = [
   [[16, 30, 30], { filters: 12, kernel: [3, 3], padding: [1, 1] }, 4],
   [[2, 11, 13], { filters: 5, kernel: [3, 5], padding: [1, 2] }, 1],
   [[32, 12, 12], { filters: 7, kernel: [3, 3], padding: [1, 1] }, 8],
+  [[1, 32, 32], { filters: 6, kernel: [5, 5] }, 2],
+  [[2, 9, 21], { filters: 5, kernel: [3, 3] }, 2],
 ];
 
 const POOL_WINDOWS: { shape: Shape; size: number | [number, number]; stride?: number | [number, number] }[] =
