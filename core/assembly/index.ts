@@ -12,3 +12,4 @@ export { averagePoolBackward, averagePoolForward, maxPoolBackward, maxPoolForwar
 export { activationBackward, activationForward, staticDataEnd } from "./activation";
 export { convForwardDirect, directWorkFloats } from "./direct";
 export { convBackwardFilterDirect, directFilterPartialOffset, directFilterWorkFloats } from "./direct-filter";
+export { convWinograd, winogradWorkFloats } from "./winograd";

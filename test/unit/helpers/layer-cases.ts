@@ -107,8 +107,8 @@ export function randomConvCases(seed: number, count: number): LayerCase[] {
 /**
  * Full tables with odd sizes, rectangular kernels, strides and paddings: one sample (two threads split the
  * backward by input channels), a kernel covering its whole input (run as a dense layer), a case cut into several
- * GEMM chunks, small patches with stride 1 (the direct kernels, maps not a multiple of four, output rows of 1 to 7
- * vectors of four and partial vectors), and more than 256 patch rows with stride 1 (im2col + GEMM in two chunks).
+ * GEMM chunks, small patches with stride 1 (the direct kernels, maps not a multiple of four), and more than 256
+ * patch rows with stride 1 (im2col + GEMM in two chunks).
  */
 const FULL_CONVOLUTIONS: [Shape, Conv2dAttrs, number][] = [
   [[1, 9, 7], { filters: 3, kernel: [3, 3] }, 2],
@@ -118,8 +118,21 @@ const FULL_CONVOLUTIONS: [Shape, Conv2dAttrs, number][] = [
   [[16, 30, 30], { filters: 12, kernel: [3, 3], padding: [1, 1] }, 4],
   [[2, 11, 13], { filters: 5, kernel: [3, 5], padding: [1, 2] }, 1],
   [[32, 12, 12], { filters: 7, kernel: [3, 3], padding: [1, 1] }, 8],
+];
+
+/**
+ * Full tables for the WebAssembly backend's algorithms, listed after every other case so that adding one leaves the
+ * others' data as it was: the direct kernels on rows of 28 and 19 outputs (1 to 7 vectors of four, partial
+ * vectors), and 3 x 3 with stride 1 and at least 16 channels and maps (Winograd's F(2x2, 3x3): odd output sizes,
+ * paddings 0 to 2, 675 tiles where a chunk holds 512).
+ */
+const ALGORITHM_CONVOLUTIONS: [Shape, Conv2dAttrs, number][] = [
   [[1, 32, 32], { filters: 6, kernel: [5, 5] }, 2],
   [[2, 9, 21], { filters: 5, kernel: [3, 3] }, 2],
+  [[16, 9, 11], { filters: 16, kernel: [3, 3], padding: [1, 1] }, 3],
+  [[17, 12, 13], { filters: 20, kernel: [3, 3] }, 2],
+  [[16, 8, 18], { filters: 18, kernel: [3, 3], padding: [2, 0] }, 2],
+  [[16, 30, 30], { filters: 16, kernel: [3, 3], padding: [1, 1] }, 3],
 ];
 
 const POOL_WINDOWS: { shape: Shape; size: number | [number, number]; stride?: number | [number, number] }[] =
@@ -245,5 +258,8 @@ export function layerCases(): LayerCase[] {
       batch: 2,
       terms: { y: 24, dx: 12, grad: 8 },
     },
+    ...ALGORITHM_CONVOLUTIONS.map(([shape, attrs, batch]) =>
+      convCase(`conv, full table ${JSON.stringify({ shape, ...attrs })}`, shape, attrs, batch),
+    ),
   ];
 }

@@ -73,6 +73,21 @@ export interface KernelFunctions {
     thread: number,
     threads: number,
   ): void;
+  /** The scratch floats one thread of convWinograd needs. */
+  winogradWorkFloats(g: IntAddress): number;
+  /** A 3 x 3, stride-1 convolution by F(2x2, 3x3); `transposed`: g is a layer's input-delta convolution. */
+  convWinograd(
+    g: IntAddress,
+    x: FloatAddress,
+    weightsT: FloatAddress,
+    bias: FloatAddress | 0,
+    transposed: Flag,
+    y: FloatAddress,
+    work: FloatAddress,
+    workStride: number,
+    thread: number,
+    threads: number,
+  ): void;
   directWorkFloats(g: IntAddress): number;
   convForwardDirect(
     g: IntAddress,
@@ -203,6 +218,8 @@ const ARITY: { readonly [K in KernelName]: Parameters<KernelFunctions[K]>["lengt
   convForward: 9,
   convBackwardInput: 8,
   convBackwardFilter: 7,
+  winogradWorkFloats: 1,
+  convWinograd: 10,
   directWorkFloats: 1,
   convForwardDirect: 9,
   directFilterWorkFloats: 1,

@@ -13,9 +13,11 @@
  * are used without copies; any other Float32Array is copied in and out. Each operation blocks until every thread has
  * finished its share.
  *
- * Algorithms: convolutions with stride 1 and small patches run direct kernels (core/assembly/direct.ts for the
- * forward pass up to 256 patch rows, direct-filter.ts for the filter gradient up to 64); the others, and every
- * input delta, run im2col + the packed GEMM (conv.ts). Dense layers are three GEMMs (denseForward, denseBackward).
+ * Algorithms: 3 x 3 convolutions with stride 1 and at least 16 channels and maps run the forward pass and the input
+ * delta by Winograd's F(2x2, 3x3) (core/assembly/winograd.ts); other convolutions with stride 1 and small patches run
+ * direct kernels (direct.ts for the forward pass up to 256 patch rows, direct-filter.ts for the filter gradient up to
+ * 64); the rest, and the other input deltas, run im2col + the packed GEMM (conv.ts). Dense layers are three GEMMs
+ * (denseForward, denseBackward).
  */
 import { availableParallelism } from "node:os";
 import type { PoolGeometry } from "../../matrix/geometry";
@@ -223,6 +225,11 @@ export class WasmOperations {
       const wAddress = frame.input(where, "weights", weights, sizes.weights);
       const bAddress = frame.input(where, "bias", bias, geometry.outChannels);
       const yAddress = frame.output(where, "y", y, sizes.output);
+      if (usesWinograd(geometry)) {
+        const [work, stride] = this.winogradWork(frame, g);
+        this.pool.run("convWinograd", [g, xAddress, wAddress, bAddress, 0, yAddress, work, stride]);
+        return;
+      }
       if (usesDirect(geometry, DIRECT_FORWARD_MAX_PATCH)) {
         const packed = this.packDirectWeights(frame, geometry, wAddress);
         const floats = Math.ceil(this.kernels.directWorkFloats(g) / 16) * 16;
@@ -249,6 +256,27 @@ export class WasmOperations {
       const dyAddress = frame.input(where, "dy", dy, sizes.output);
       const wAddress = frame.input(where, "weights", weights, sizes.weights);
       const dxAddress = frame.output(where, "dx", dx, sizes.input);
+      if (usesWinograd(geometry)) {
+        // dX is the convolution of dY, padded by 2 - p, with the kernels rotated and maps and channels swapped.
+        const transposed = frame.ints([
+          batch,
+          geometry.outChannels,
+          geometry.outHeight,
+          geometry.outWidth,
+          geometry.inChannels,
+          3,
+          3,
+          1,
+          1,
+          2 - geometry.padHeight,
+          2 - geometry.padWidth,
+          geometry.height,
+          geometry.width,
+        ]);
+        const [work, stride] = this.winogradWork(frame, transposed);
+        this.pool.run("convWinograd", [transposed, dyAddress, wAddress, 0, 1, dxAddress, work, stride]);
+        return;
+      }
       const [work, stride] = this.convWork(frame, g);
       this.pool.run("convBackwardInput", [g, dyAddress, wAddress, dxAddress, work, stride]);
     });
@@ -475,6 +503,12 @@ export class WasmOperations {
     return address;
   }
 
+  /** Per-thread scratch for convWinograd: the first thread's address and the distance between threads, in bytes. */
+  private winogradWork(frame: Frame, g: IntAddress): [FloatAddress, number] {
+    const floats = Math.ceil(this.kernels.winogradWorkFloats(g) / 16) * 16;
+    return [frame.scratch(floats * this.threads), floats * 4];
+  }
+
   /** Per-thread scratch for a convolution: the first thread's address and the distance between threads, in bytes. */
   private convWork(frame: Frame, g: IntAddress): [FloatAddress, number] {
     const floats = Math.ceil(this.kernels.convWorkFloats(g) / 16) * 16;
@@ -526,6 +560,26 @@ type PoolWindow = [
 /** The address `bytes` past `address`, in the same buffer. */
 function offset(address: FloatAddress, bytes: number): FloatAddress {
   return (address + bytes) as FloatAddress;
+}
+
+/**
+ * 3 x 3 kernels with stride 1, padding at most 2 and at least this many input channels and maps run the forward pass
+ * and the input delta by Winograd's F(2x2, 3x3) (core/assembly/winograd.ts): its 16 GEMMs have C and O for two of
+ * their sizes, too small to pay for the transforms below this.
+ */
+const WINOGRAD_MIN_CHANNELS = 16;
+
+function usesWinograd(g: ConvGeometry): boolean {
+  return (
+    g.kernelHeight === 3 &&
+    g.kernelWidth === 3 &&
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    g.padHeight <= 2 &&
+    g.padWidth <= 2 &&
+    g.inChannels >= WINOGRAD_MIN_CHANNELS &&
+    g.outChannels >= WINOGRAD_MIN_CHANNELS
+  );
 }
 
 function usesDirect(g: ConvGeometry, maxPatch: number): boolean {
