@@ -35,7 +35,22 @@ export function winogradWorkFloats(g: usize): i32 {
   const t = chunkTiles(g);
   const c = field(g, C);
   const o = field(g, O);
-  return GEMM_WORK_FLOATS + 16 * o * c + 16 * c * t + 16 * o * t + c * paddedHeight(g) * paddedWidth(g);
+  return (
+    GEMM_WORK_FLOATS +
+    16 * o * c +
+    16 * tilePlane(c, t) +
+    16 * tilePlane(o, t) +
+    c * paddedHeight(g) * paddedWidth(g)
+  );
+}
+
+/**
+ * The floats from one position's plane of V (or M) to the next: rows x chunk and one cache line more. Planes a power
+ * of two apart (64 x 128 floats, 32 KiB) fall in the same cache set, and the 16 stores of a tile's transform then
+ * evict each other (the transforms took 10.4 of 37.7 ms, one thread, the bench's 64->64 3x3).
+ */
+function tilePlane(rows: i32, chunk: i32): i32 {
+  return rows * chunk + 16;
 }
 
 /** The padded sample's rows: two per row of tiles, and two more for the last tiles' reach. */
@@ -72,8 +87,8 @@ export function convWinograd(
   const chunk = chunkTiles(g);
   const u = scratch + ((<usize>GEMM_WORK_FLOATS) << 2);
   const v = u + ((<usize>(16 * o * channels)) << 2);
-  const m = v + ((<usize>(16 * channels * chunk)) << 2);
-  const padded = m + ((<usize>(16 * o * chunk)) << 2);
+  const m = v + ((<usize>(16 * tilePlane(channels, chunk))) << 2);
+  const padded = m + ((<usize>(16 * tilePlane(o, chunk))) << 2);
   const first = shareLo(total, thread, threads);
   const end = shareLo(total, thread + 1, threads);
   if (first >= end) return;
@@ -90,10 +105,10 @@ export function convWinograd(
         channels,
         u + ((<usize>(xi * o * channels)) << 2),
         channels,
-        v + ((<usize>(xi * channels * chunk)) << 2),
+        v + ((<usize>(xi * tilePlane(channels, chunk))) << 2),
         chunk,
         false,
-        m + ((<usize>(xi * o * chunk)) << 2),
+        m + ((<usize>(xi * tilePlane(o, chunk))) << 2),
         chunk,
         scratch,
       );
@@ -188,7 +203,7 @@ function transformTiles(
   const width = paddedWidth(g);
   const plane = (<usize>(rows * width)) << 2;
   const next = (<usize>width) << 2;
-  const step = (<usize>(channels * chunk)) << 2;
+  const step = (<usize>tilePlane(channels, chunk)) << 2;
   let current = -1;
   for (let k = 0; k < count; k++) {
     const t = t0 + k;
@@ -277,22 +292,38 @@ function transformFourTiles(
     const r1 = row + next;
     const r2 = row + 2 * next;
     const r3 = row + 3 * next;
-    const a0 = evens(row, 0);
-    const b0 = odds(row, 0);
-    const c0 = evens(row, 8);
-    const d0 = odds(row, 8);
-    const a1 = evens(r1, 0);
-    const b1 = odds(r1, 0);
-    const c1 = evens(r1, 8);
-    const d1 = odds(r1, 8);
-    const a2 = evens(r2, 0);
-    const b2 = odds(r2, 0);
-    const c2 = evens(r2, 8);
-    const d2 = odds(r2, 8);
-    const a3 = evens(r3, 0);
-    const b3 = odds(r3, 0);
-    const c3 = evens(r3, 8);
-    const d3 = odds(r3, 8);
+    const lo0 = v128.load(row);
+    const hi0 = v128.load(row, 16);
+    const shiftedLo0 = v128.load(row, 8);
+    const shiftedHi0 = v128.load(row, 24);
+    const a0 = i32x4.shuffle(lo0, hi0, 0, 2, 4, 6);
+    const b0 = i32x4.shuffle(lo0, hi0, 1, 3, 5, 7);
+    const c0 = i32x4.shuffle(shiftedLo0, shiftedHi0, 0, 2, 4, 6);
+    const d0 = i32x4.shuffle(shiftedLo0, shiftedHi0, 1, 3, 5, 7);
+    const lo1 = v128.load(r1);
+    const hi1 = v128.load(r1, 16);
+    const shiftedLo1 = v128.load(r1, 8);
+    const shiftedHi1 = v128.load(r1, 24);
+    const a1 = i32x4.shuffle(lo1, hi1, 0, 2, 4, 6);
+    const b1 = i32x4.shuffle(lo1, hi1, 1, 3, 5, 7);
+    const c1 = i32x4.shuffle(shiftedLo1, shiftedHi1, 0, 2, 4, 6);
+    const d1 = i32x4.shuffle(shiftedLo1, shiftedHi1, 1, 3, 5, 7);
+    const lo2 = v128.load(r2);
+    const hi2 = v128.load(r2, 16);
+    const shiftedLo2 = v128.load(r2, 8);
+    const shiftedHi2 = v128.load(r2, 24);
+    const a2 = i32x4.shuffle(lo2, hi2, 0, 2, 4, 6);
+    const b2 = i32x4.shuffle(lo2, hi2, 1, 3, 5, 7);
+    const c2 = i32x4.shuffle(shiftedLo2, shiftedHi2, 0, 2, 4, 6);
+    const d2 = i32x4.shuffle(shiftedLo2, shiftedHi2, 1, 3, 5, 7);
+    const lo3 = v128.load(r3);
+    const hi3 = v128.load(r3, 16);
+    const shiftedLo3 = v128.load(r3, 8);
+    const shiftedHi3 = v128.load(r3, 24);
+    const a3 = i32x4.shuffle(lo3, hi3, 0, 2, 4, 6);
+    const b3 = i32x4.shuffle(lo3, hi3, 1, 3, 5, 7);
+    const c3 = i32x4.shuffle(shiftedLo3, shiftedHi3, 0, 2, 4, 6);
+    const d3 = i32x4.shuffle(shiftedLo3, shiftedHi3, 1, 3, 5, 7);
     row += plane;
     const target = at + <usize>c * channelStep;
     vectorTileRow(
@@ -334,16 +365,6 @@ function transformFourTiles(
   }
 }
 
-/** The floats at byte offsets `offset` + 0, 8, 16, 24 from `at`: every second float of eight. */
-function evens(at: usize, offset: usize): v128 {
-  return i32x4.shuffle(v128.load(at + offset), v128.load(at + offset, 16), 0, 2, 4, 6);
-}
-
-/** The floats at byte offsets `offset` + 4, 12, 20, 28 from `at`. */
-function odds(at: usize, offset: usize): v128 {
-  return i32x4.shuffle(v128.load(at + offset), v128.load(at + offset, 16), 1, 3, 5, 7);
-}
-
 /** tileRow with lanes over four tiles. */
 function vectorTileRow(at: usize, step: usize, xi: i32, a: v128, b: v128, c: v128, d: v128): void {
   const base = at + <usize>xi * step;
@@ -377,7 +398,7 @@ function transformOutputs(
   const o = field(g, O);
   const outHeight = field(g, OH);
   const outWidth = field(g, OW);
-  const step = (<usize>(o * chunk)) << 2;
+  const step = (<usize>tilePlane(o, chunk)) << 2;
   for (let map = 0; map < o; map++) {
     const b: f32 = bias == 0 ? 0 : load<f32>(bias + ((<usize>map) << 2));
     const bv = f32x4.splat(b);
