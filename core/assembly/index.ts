@@ -12,4 +12,10 @@ export { averagePoolBackward, averagePoolForward, maxPoolBackward, maxPoolForwar
 export { activationBackward, activationForward, staticDataEnd } from "./activation";
 export { convForwardDirect, directWorkFloats } from "./direct";
 export { convBackwardFilterDirect, directFilterPartialOffset, directFilterWorkFloats } from "./direct-filter";
-export { convWinograd, winogradWorkFloats } from "./winograd";
+export {
+  convWinograd,
+  convWinogradFilter,
+  winogradFilterPartialOffset,
+  winogradFilterWorkFloats,
+  winogradWorkFloats,
+} from "./winograd";

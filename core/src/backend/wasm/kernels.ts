@@ -88,6 +88,19 @@ export interface KernelFunctions {
     thread: number,
     threads: number,
   ): void;
+  winogradFilterWorkFloats(g: IntAddress): number;
+  /** Where a thread's partial [dW^T; db] of convWinogradFilter starts in its scratch, in bytes. */
+  winogradFilterPartialOffset(g: IntAddress): number;
+  /** The filter gradient of a 3 x 3, stride-1 convolution by F(3x3, 2x2), into per-thread partials. */
+  convWinogradFilter(
+    g: IntAddress,
+    x: FloatAddress,
+    dy: FloatAddress,
+    work: FloatAddress,
+    workStride: number,
+    thread: number,
+    threads: number,
+  ): void;
   directWorkFloats(g: IntAddress): number;
   convForwardDirect(
     g: IntAddress,
@@ -220,6 +233,9 @@ const ARITY: { readonly [K in KernelName]: Parameters<KernelFunctions[K]>["lengt
   convBackwardFilter: 7,
   winogradWorkFloats: 1,
   convWinograd: 10,
+  winogradFilterWorkFloats: 1,
+  winogradFilterPartialOffset: 1,
+  convWinogradFilter: 7,
   directWorkFloats: 1,
   convForwardDirect: 9,
   directFilterWorkFloats: 1,

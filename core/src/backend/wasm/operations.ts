@@ -13,8 +13,9 @@
  * are used without copies; any other Float32Array is copied in and out. Each operation blocks until every thread has
  * finished its share.
  *
- * Algorithms: 3 x 3 convolutions with stride 1 and at least 16 channels and maps run the forward pass and the input
- * delta by Winograd's F(2x2, 3x3) (core/assembly/winograd.ts); other convolutions with stride 1 and small patches run
+ * Algorithms: 3 x 3 convolutions with stride 1 and at least 16 channels and maps run by Winograd's minimal filtering
+ * (core/assembly/winograd.ts: F(2x2, 3x3) for the forward pass and the input delta, F(3x3, 2x2) for the filter
+ * gradient); other convolutions with stride 1 and small patches run
  * direct kernels (direct.ts for the forward pass up to 256 patch rows, direct-filter.ts for the filter gradient up to
  * 64); the rest, and the other input deltas, run im2col + the packed GEMM (conv.ts). Dense layers are three GEMMs
  * (denseForward, denseBackward).
@@ -300,12 +301,17 @@ export class WasmOperations {
       requireOutput(where, "dBias", dBias, geometry.outChannels);
       // Each thread sums its share into its own partial [dW^T; db], with rows of `width` maps; add them up into
       // thread 0's and copy out.
-      const direct = usesDirect(geometry, DIRECT_FILTER_MAX_PATCH);
+      const direct = !usesWinograd(geometry) && usesDirect(geometry, DIRECT_FILTER_MAX_PATCH);
       const width = direct ? Math.ceil(geometry.outChannels / 4) * 4 : geometry.outChannels;
       let work: FloatAddress;
       let stride: number;
       let partial: FloatAddress;
-      if (direct) {
+      if (usesWinograd(geometry)) {
+        stride = Math.ceil(this.kernels.winogradFilterWorkFloats(g) / 16) * 64;
+        work = frame.scratch((stride / 4) * this.threads);
+        this.pool.run("convWinogradFilter", [g, xAddress, dyAddress, work, stride]);
+        partial = offset(work, this.kernels.winogradFilterPartialOffset(g));
+      } else if (direct) {
         stride = Math.ceil(this.kernels.directFilterWorkFloats(g) / 16) * 64;
         work = frame.scratch((stride / 4) * this.threads);
         this.pool.run("convBackwardFilterDirect", [g, xAddress, dyAddress, work, stride]);
@@ -563,9 +569,9 @@ function offset(address: FloatAddress, bytes: number): FloatAddress {
 }
 
 /**
- * 3 x 3 kernels with stride 1, padding at most 2 and at least this many input channels and maps run the forward pass
- * and the input delta by Winograd's F(2x2, 3x3) (core/assembly/winograd.ts): its 16 GEMMs have C and O for two of
- * their sizes, too small to pay for the transforms below this.
+ * 3 x 3 kernels with stride 1, padding at most 2 and at least this many input channels and maps run by Winograd's
+ * minimal filtering (core/assembly/winograd.ts): its 16 GEMMs have C and O for two of their sizes, too small to pay
+ * for the transforms below this.
  */
 const WINOGRAD_MIN_CHANNELS = 16;
 

@@ -39,6 +39,7 @@ export const DISPATCHED = [
   "convForward",
   "convForwardDirect",
   "convWinograd",
+  "convWinogradFilter",
   "convBackwardInput",
   "convBackwardFilter",
   "convBackwardFilterDirect",
