@@ -107,6 +107,8 @@ export interface KernelFunctions {
     x: FloatAddress,
     packedWeights: FloatAddress,
     bias: FloatAddress,
+    /** Output maps per register block: 4 or 6. */
+    maps: number,
     y: FloatAddress,
     work: FloatAddress,
     workStride: number,
@@ -237,7 +239,7 @@ const ARITY: { readonly [K in KernelName]: Parameters<KernelFunctions[K]>["lengt
   winogradFilterPartialOffset: 1,
   convWinogradFilter: 7,
   directWorkFloats: 1,
-  convForwardDirect: 9,
+  convForwardDirect: 10,
   directFilterWorkFloats: 1,
   directFilterPartialOffset: 1,
   convBackwardFilterDirect: 7,
