@@ -19,5 +19,10 @@ export {
 } from "./select";
 export { type WasmActivation } from "./wasm/arguments";
 export { WasmBackend, createWasmBackend, type WasmBackendOptions } from "./wasm/backend";
-export { WasmOperations, type DenseSizes } from "./wasm/operations";
+export {
+  WasmOperations,
+  type WasmConvAlgorithm,
+  type WasmConvAlgorithms,
+  type DenseSizes,
+} from "./wasm/operations";
 export { loadKernels, wasmBackendAvailable, type KernelVariant } from "./wasm/module";

@@ -45,6 +45,18 @@ export interface WasmBackendOptions {
   readonly variant?: KernelVariant;
 }
 
+/**
+ * A convolution operation's algorithm: Winograd's minimal filtering (F(2x2, 3x3), or F(3x3, 2x2) for the filter
+ * gradient), a direct kernel, or im2col and the packed GEMM.
+ */
+export type WasmConvAlgorithm = "winograd" | "direct" | "im2col-gemm";
+
+export interface WasmConvAlgorithms {
+  readonly forward: WasmConvAlgorithm;
+  readonly inputDelta: WasmConvAlgorithm;
+  readonly filterGradient: WasmConvAlgorithm;
+}
+
 /** The sizes of a batched product: `batch` rows of `nIn` inputs and `nOut` outputs. */
 export interface DenseSizes {
   readonly batch: number;
@@ -208,6 +220,18 @@ export class WasmOperations {
       }
     }
     if (dx) this.gemm(false, true, batch, nIn, nOut, dy, nOut, weights, nOut, 0, dx, nIn);
+  }
+
+  /** Which algorithm each of the convolution operations runs for `geometry` (see the list at the top). */
+  convAlgorithms(geometry: ConvGeometry): WasmConvAlgorithms {
+    if (usesWinograd(geometry)) {
+      return { forward: "winograd", inputDelta: "winograd", filterGradient: "winograd" };
+    }
+    return {
+      forward: usesDirect(geometry, DIRECT_FORWARD_MAX_PATCH) ? "direct" : "im2col-gemm",
+      inputDelta: "im2col-gemm",
+      filterGradient: usesDirect(geometry, DIRECT_FILTER_MAX_PATCH) ? "direct" : "im2col-gemm",
+    };
   }
 
   /** y = conv(x; W) + b (seed 004 eq. 61) for `batch` samples. */
