@@ -9,7 +9,6 @@
  * turns subnormal.
  */
 
-@inline
 function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
@@ -46,7 +45,10 @@ export function multiplyAdd(steps: i32, seed: f32): f32 {
     a11 = madd(x, y, a11);
   }
   const total = f32x4.add(
-    f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7))),
+    f32x4.add(
+      f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)),
+      f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)),
+    ),
     f32x4.add(f32x4.add(a8, a9), f32x4.add(a10, a11)),
   );
   return f32x4.extract_lane(total, 0) + f32x4.extract_lane(total, 3);

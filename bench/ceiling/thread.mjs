@@ -3,7 +3,7 @@
 import { workerData } from "node:worker_threads";
 
 const { module, memory, control, thread, regionBytes, regionBase } = workerData;
-const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+const { exports } = new globalThis.WebAssembly.Instance(module, { env: { memory } });
 const words = new Int32Array(control);
 const GENERATION = 0;
 const DONE = 1;

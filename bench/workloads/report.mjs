@@ -297,7 +297,8 @@ export function markdown(analysis) {
 /** The WebAssembly ceiling's paragraph, or nothing when the run did not measure it. */
 function wasmCeilingLines(wasmCeiling) {
   if (!wasmCeiling) return [];
-  if (wasmCeiling.unavailable) return ["", `WebAssembly ceiling: not measured (${escape(wasmCeiling.unavailable)}).`];
+  if (wasmCeiling.unavailable)
+    return ["", `WebAssembly ceiling: not measured (${escape(wasmCeiling.unavailable)}).`];
   const rate = (r) => `${r.median.toFixed(1)} [${r.low.toFixed(1)}–${r.high.toFixed(1)}]`;
   const { multiplyAdd: fma, readBandwidth: read } = wasmCeiling;
   return [
@@ -305,7 +306,7 @@ function wasmCeilingLines(wasmCeiling) {
     `WebAssembly ceiling (${wasmCeiling.variant} kernels): f32x4 multiply-add ${rate(fma[1])} GFLOP/s on 1 thread, ` +
       `${rate(fma[2])} on 2; memory read ${rate(read[1])} GB/s on 1 thread, ${rate(read[2])} on 2 ` +
       `(${escape(wasmCeiling.method)}). deltalab WASM's cells also give their fraction of the multiply-add peak at ` +
-      "the thread count they ran (\"% of WASM\").",
+      'the thread count they ran ("% of WASM").',
   ];
 }
 

@@ -31,7 +31,7 @@ async function compile(variant) {
     if (variant === "relaxed-simd") flags.push("--enable", "relaxed-simd");
     const { error, stderr } = await asc.main([join(bench, "ceiling", "peak.ts"), "-o", file, ...flags]);
     if (error) throw new Error(`asc failed on bench/ceiling/peak.ts: ${error.message}\n${stderr}`);
-    return new WebAssembly.Module(readFileSync(file));
+    return new globalThis.WebAssembly.Module(readFileSync(file));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -40,12 +40,19 @@ async function compile(variant) {
 /** `threads` workers on one shared memory, each running the same task at once; `run` times one task on all. */
 async function team(module, threads) {
   const pages = Math.ceil((REGION_BASE + threads * REGION_BYTES) / PAGE);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: 32768, shared: true });
+  const memory = new globalThis.WebAssembly.Memory({ initial: pages, maximum: 32768, shared: true });
   const control = new SharedArrayBuffer(16);
   const words = new Int32Array(control);
   const workers = [];
   for (let thread = 0; thread < threads; thread++) {
-    const workerData = { module, memory, control, thread, regionBytes: REGION_BYTES, regionBase: REGION_BASE };
+    const workerData = {
+      module,
+      memory,
+      control,
+      thread,
+      regionBytes: REGION_BYTES,
+      regionBase: REGION_BASE,
+    };
     const worker = new Worker(new URL("../ceiling/thread.mjs", import.meta.url), { workerData });
     await new Promise((resolve, reject) => {
       worker.once("online", resolve);
