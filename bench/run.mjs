@@ -265,6 +265,7 @@ function mergeIntoResults(partial, report) {
   const keys = partial.rows.map((row) => row.key);
   recorded.rows = [...recorded.rows.filter((row) => !keys.includes(row.key)), ...partial.rows];
   Object.assign(recorded.implementations, partial.implementations);
+  if (partial.wasmCeiling) recorded.wasmCeiling = partial.wasmCeiling;
   const { commit, uncommittedChanges, loadAverageAtStart, loadAverageAtEnd } = partial.machine;
   recorded.remeasured = [
     ...(recorded.remeasured ?? []).filter((entry) => !entry.keys.every((key) => keys.includes(key))),

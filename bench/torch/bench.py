@@ -13,6 +13,7 @@ import torch
 import torch.nn as nn
 
 RUNS = 7
+WARMUP_S = 0.2
 MIN_SAMPLE_S = 0.02
 
 
@@ -20,10 +21,14 @@ def emit(record):
     print(json.dumps(record), flush=True)
 
 
-def measure(fn, runs=RUNS, warmup=1, min_sample_s=MIN_SAMPLE_S):
-    """A warm-up call, then `runs` samples, each repeating the call until it has lasted min_sample_s."""
-    for _ in range(warmup):
+def measure(fn, runs=RUNS, warmup=1, min_sample_s=MIN_SAMPLE_S, warmup_s=WARMUP_S):
+    """Warm-up calls for at least warmup_s (at least `warmup` of them), then `runs` samples, each repeating the call
+    until it has lasted min_sample_s (as bench/workloads/stats.mjs)."""
+    warmup_start = time.perf_counter()
+    done = 0
+    while done < warmup or (warmup > 0 and time.perf_counter() - warmup_start < warmup_s):
         fn()
+        done += 1
     start = time.perf_counter()
     fn()
     probe = time.perf_counter() - start

@@ -41,8 +41,23 @@ function wasmConv(core, backend, c, op, runs) {
     "backward-input": () => backend.conv2dBackwardInput(geometry, n, dy, weights, dx),
     "backward-filter": () => backend.conv2dBackwardFilter(geometry, n, x, dy, dWeights, dBias),
   };
-  return measure(calls[op], runs);
+  const algorithm = backend.convAlgorithms(geometry)[ALGORITHM_OF[op]];
+  return measure(calls[op], runs).then((result) => withNote(result, ALGORITHM_NOTES[algorithm]));
 }
+
+const ALGORITHM_OF = {
+  forward: "forward",
+  "backward-input": "inputDelta",
+  "backward-filter": "filterGradient",
+};
+
+/** What each algorithm of the backend does, for the cell's note. */
+const ALGORITHM_NOTES = {
+  winograd:
+    "Winograd F(2x2,3x3) (the filter gradient: F(3x3,2x2)), 2.25x fewer multiply-adds than the FLOPs counted",
+  direct: "direct kernel",
+  "im2col-gemm": "im2col + GEMM",
+};
 
 function wasmGemm(backend, runs) {
   const n = GEMM_SIZE;

@@ -1,5 +1,7 @@
-// Timing: a warm-up call, then `runs` samples; each sample repeats the call until it has lasted at least
-// `minSampleMs`, so sub-millisecond calls are not lost in timer noise.
+// Timing: warm-up calls for at least `warmupMs` (at least one call), then `runs` samples; each sample repeats the call
+// until it has lasted at least `minSampleMs`, so sub-millisecond calls are not lost in timer noise. The warm-up lets
+// the JIT compilers (V8's tiers, oneDNN's primitives) settle, so a training step is timed as in the middle of an
+// epoch; bench/torch/bench.py warms up the same way.
 
 import { performance } from "node:perf_hooks";
 
@@ -9,11 +11,14 @@ export const DEFAULT_RUNS = 7;
  * When one call takes longer than `maxCallMs` (the mode's budget per call), the call after the warm-up is the only
  * sample, and the result says so.
  */
+export const WARMUP_MS = 200;
+
 export async function measure(
   fn,
-  { runs = DEFAULT_RUNS, warmup = 1, minSampleMs = 20, maxCallMs = Infinity } = {},
+  { runs = DEFAULT_RUNS, warmup = 1, warmupMs = WARMUP_MS, minSampleMs = 20, maxCallMs = Infinity } = {},
 ) {
-  for (let i = 0; i < warmup; i++) await fn();
+  const warmupStart = performance.now();
+  for (let i = 0; i < warmup || (warmup > 0 && performance.now() - warmupStart < warmupMs); i++) await fn();
   const probeStart = performance.now();
   await fn();
   const probeMs = performance.now() - probeStart;
