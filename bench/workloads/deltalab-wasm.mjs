@@ -56,6 +56,7 @@ const ALGORITHM_NOTES = {
   winograd:
     "Winograd F(2x2,3x3) (the filter gradient: F(3x3,2x2)), 2.25x fewer multiply-adds than the FLOPs counted",
   direct: "direct kernel",
+  "direct-maps": "direct kernel, lanes over the maps",
   "im2col-gemm": "im2col + GEMM",
 };
 

@@ -19,3 +19,4 @@ export {
   winogradFilterWorkFloats,
   winogradWorkFloats,
 } from "./winograd";
+export { convBackwardFilterMaps, mapsFilterPartialOffset, mapsFilterWorkFloats } from "./maps-filter";

@@ -101,6 +101,18 @@ export interface KernelFunctions {
     thread: number,
     threads: number,
   ): void;
+  mapsFilterWorkFloats(g: IntAddress): number;
+  /** Where a thread's partial [dW^T as R x O8; db] of convBackwardFilterMaps starts in its scratch, in bytes. */
+  mapsFilterPartialOffset(g: IntAddress): number;
+  convBackwardFilterMaps(
+    g: IntAddress,
+    x: FloatAddress,
+    dy: FloatAddress,
+    work: FloatAddress,
+    workStride: number,
+    thread: number,
+    threads: number,
+  ): void;
   directWorkFloats(g: IntAddress): number;
   convForwardDirect(
     g: IntAddress,
@@ -238,6 +250,9 @@ const ARITY: { readonly [K in KernelName]: Parameters<KernelFunctions[K]>["lengt
   winogradFilterWorkFloats: 1,
   winogradFilterPartialOffset: 1,
   convWinogradFilter: 7,
+  mapsFilterWorkFloats: 1,
+  mapsFilterPartialOffset: 1,
+  convBackwardFilterMaps: 7,
   directWorkFloats: 1,
   convForwardDirect: 10,
   directFilterWorkFloats: 1,

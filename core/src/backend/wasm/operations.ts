@@ -17,7 +17,8 @@
  * (core/assembly/winograd.ts: F(2x2, 3x3) for the forward pass and the input delta, F(3x3, 2x2) for the filter
  * gradient); other convolutions with stride 1 and small patches run
  * direct kernels (direct.ts for the forward pass up to 256 patch rows, direct-filter.ts for the filter gradient up to
- * 64); the rest, and the other input deltas, run im2col + the packed GEMM (conv.ts). Dense layers are three GEMMs
+ * 64, maps-filter.ts for the filter gradient of 8 to 32 maps on rows of at most 16); the rest, and the other input
+ * deltas, run im2col + the packed GEMM (conv.ts). Dense layers are three GEMMs
  * (denseForward, denseBackward).
  */
 import { availableParallelism } from "node:os";
@@ -47,9 +48,10 @@ export interface WasmBackendOptions {
 
 /**
  * A convolution operation's algorithm: Winograd's minimal filtering (F(2x2, 3x3), or F(3x3, 2x2) for the filter
- * gradient), a direct kernel, or im2col and the packed GEMM.
+ * gradient), a direct kernel with lanes over output columns, the direct filter gradient with lanes over output maps
+ * (core/assembly/maps-filter.ts), or im2col and the packed GEMM.
  */
-export type WasmConvAlgorithm = "winograd" | "direct" | "im2col-gemm";
+export type WasmConvAlgorithm = "winograd" | "direct" | "direct-maps" | "im2col-gemm";
 
 export interface WasmConvAlgorithms {
   readonly forward: WasmConvAlgorithm;
@@ -230,7 +232,11 @@ export class WasmOperations {
     return {
       forward: usesDirect(geometry, DIRECT_FORWARD_MAX_PATCH) ? "direct" : "im2col-gemm",
       inputDelta: "im2col-gemm",
-      filterGradient: usesDirect(geometry, DIRECT_FILTER_MAX_PATCH) ? "direct" : "im2col-gemm",
+      filterGradient: usesDirect(geometry, DIRECT_FILTER_MAX_PATCH)
+        ? "direct"
+        : usesDirectMaps(geometry)
+          ? "direct-maps"
+          : "im2col-gemm",
     };
   }
 
@@ -326,17 +332,27 @@ export class WasmOperations {
       requireOutput(where, "dBias", dBias, geometry.outChannels);
       // Each thread sums its share into its own partial [dW^T; db], with rows of `width` maps; add them up into
       // thread 0's and copy out.
-      const direct = !usesWinograd(geometry) && usesDirect(geometry, DIRECT_FILTER_MAX_PATCH);
-      const width = direct ? Math.ceil(geometry.outChannels / 4) * 4 : geometry.outChannels;
+      const algorithm = this.convAlgorithms(geometry).filterGradient;
+      const width =
+        algorithm === "direct"
+          ? Math.ceil(geometry.outChannels / 4) * 4
+          : algorithm === "direct-maps"
+            ? Math.ceil(geometry.outChannels / 8) * 8
+            : geometry.outChannels;
       let work: FloatAddress;
       let stride: number;
       let partial: FloatAddress;
-      if (usesWinograd(geometry)) {
+      if (algorithm === "direct-maps") {
+        stride = Math.ceil(this.kernels.mapsFilterWorkFloats(g) / 16) * 64;
+        work = frame.scratch((stride / 4) * this.threads);
+        this.pool.run("convBackwardFilterMaps", [g, xAddress, dyAddress, work, stride]);
+        partial = offset(work, this.kernels.mapsFilterPartialOffset(g));
+      } else if (algorithm === "winograd") {
         stride = Math.ceil(this.kernels.winogradFilterWorkFloats(g) / 16) * 64;
         work = frame.scratch((stride / 4) * this.threads);
         this.pool.run("convWinogradFilter", [g, xAddress, dyAddress, work, stride]);
         partial = offset(work, this.kernels.winogradFilterPartialOffset(g));
-      } else if (direct) {
+      } else if (algorithm === "direct") {
         stride = Math.ceil(this.kernels.directFilterWorkFloats(g) / 16) * 64;
         work = frame.scratch((stride / 4) * this.threads);
         this.pool.run("convBackwardFilterDirect", [g, xAddress, dyAddress, work, stride]);
@@ -625,6 +641,20 @@ function usesWinograd(g: ConvGeometry): boolean {
  */
 function directBlockMaps(outChannels: number): 4 | 6 {
   return Math.ceil(outChannels / 6) * 6 < Math.ceil(outChannels / 4) * 4 ? 6 : 4;
+}
+
+/**
+ * Stride 1, more patch rows than the column-lane filter kernel takes, at most 32 maps in whole groups of eight and
+ * output rows of at most 16: the filter gradient runs maps-filter.ts's kernel, lanes over the maps.
+ */
+function usesDirectMaps(g: ConvGeometry): boolean {
+  return (
+    g.strideHeight === 1 &&
+    g.strideWidth === 1 &&
+    g.outChannels % 8 === 0 &&
+    g.outChannels <= 32 &&
+    g.outWidth <= 16
+  );
 }
 
 function usesDirect(g: ConvGeometry, maxPatch: number): boolean {

@@ -43,6 +43,7 @@ export const DISPATCHED = [
   "convBackwardInput",
   "convBackwardFilter",
   "convBackwardFilterDirect",
+  "convBackwardFilterMaps",
   "maxPoolForward",
   "maxPoolBackward",
   "averagePoolForward",
