@@ -20,3 +20,4 @@ export {
   winogradWorkFloats,
 } from "./winograd";
 export { convBackwardFilterMaps, mapsFilterPartialOffset, mapsFilterWorkFloats } from "./maps-filter";
+export { convForwardMaps, mapsForwardWorkFloats } from "./maps-forward";

@@ -101,6 +101,18 @@ export interface KernelFunctions {
     thread: number,
     threads: number,
   ): void;
+  mapsForwardWorkFloats(g: IntAddress): number;
+  convForwardMaps(
+    g: IntAddress,
+    x: FloatAddress,
+    weightsT: FloatAddress,
+    bias: FloatAddress,
+    y: FloatAddress,
+    work: FloatAddress,
+    workStride: number,
+    thread: number,
+    threads: number,
+  ): void;
   mapsFilterWorkFloats(g: IntAddress): number;
   /** Where a thread's partial [dW^T as R x O8; db] of convBackwardFilterMaps starts in its scratch, in bytes. */
   mapsFilterPartialOffset(g: IntAddress): number;
@@ -250,6 +262,8 @@ const ARITY: { readonly [K in KernelName]: Parameters<KernelFunctions[K]>["lengt
   winogradFilterWorkFloats: 1,
   winogradFilterPartialOffset: 1,
   convWinogradFilter: 7,
+  mapsForwardWorkFloats: 1,
+  convForwardMaps: 9,
   mapsFilterWorkFloats: 1,
   mapsFilterPartialOffset: 1,
   convBackwardFilterMaps: 7,

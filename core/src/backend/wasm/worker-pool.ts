@@ -38,6 +38,7 @@ export const DISPATCHED = [
   "sgemmShare",
   "convForward",
   "convForwardDirect",
+  "convForwardMaps",
   "convWinograd",
   "convWinogradFilter",
   "convBackwardInput",
