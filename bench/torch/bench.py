@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 RUNS = 7
-WARMUP_S = 0.2
+WARMUP_S = 1.0
 MIN_SAMPLE_S = 0.02
 
 

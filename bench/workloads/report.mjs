@@ -260,7 +260,7 @@ export function markdown(analysis) {
       : "Ceiling: no SGEMM peer ran, so no fraction of the limit is given.",
     ...wasmCeilingLines(analysis.wasmCeiling),
     "",
-    "Each cell: median time [min–max] of 7 runs after at least 0.2 s of warm-up calls (the epoch and the loss surface: one run each, no warm-up), then GFLOP/s. " +
+    "Each cell: median time [min–max] of 7 runs after at least 1 s of warm-up calls (the epoch and the loss surface: one run each, no warm-up), then GFLOP/s. " +
       `FLOPs: convolution ${CONV_FLOP_FORMULA}; LeNet-5 ${LENET_FLOP_FORMULA}; SGEMM 2n^3.`,
     "",
     table(["workload", ...present.map(([, label]) => label)], lines),

@@ -11,7 +11,7 @@ export const DEFAULT_RUNS = 7;
  * When one call takes longer than `maxCallMs` (the mode's budget per call), the call after the warm-up is the only
  * sample, and the result says so.
  */
-export const WARMUP_MS = 200;
+export const WARMUP_MS = 1000;
 
 export async function measure(
   fn,
