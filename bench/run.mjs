@@ -143,7 +143,9 @@ async function main() {
   for (const name of Object.keys(IMPLEMENTATIONS).filter(wanted)) {
     const worker = join(bench, "workloads", "worker.mjs");
     records.push(
-      ...(await collect(name, process.execPath, ["--expose-gc", worker, name, options.mode, ...onlyArgs], { timeoutS })),
+      ...(await collect(name, process.execPath, ["--expose-gc", worker, name, options.mode, ...onlyArgs], {
+        timeoutS,
+      })),
     );
   }
   if (wanted("pytorch")) {
