@@ -13,6 +13,7 @@
  */
 import { C, H, KH, KW, N, O, OH, OW, PH, PW, W, field } from "./geometry";
 import { directRowFloats, padSample } from "./direct";
+import { paddedFloats, writePatchOffsets } from "./maps-forward";
 import { madd, shareLo, sum } from "./simd";
 
 /** Patch rows per register block. */
@@ -21,10 +22,6 @@ const ROWS = 5;
 /** The maps rounded up to eight: the partial's and the transposed delta's row length. */
 function maps8(g: usize): i32 {
   return (field(g, O) + 7) & ~7;
-}
-
-function paddedFloats(g: usize): i32 {
-  return field(g, C) * (field(g, H) + 2 * field(g, PH)) * directRowFloats(g);
 }
 
 /** Floats of one worker's scratch: a padded sample, the transposed delta, the patch rows' offsets, the partial. */
@@ -70,13 +67,7 @@ export function convBackwardFilterMaps(
   memory.fill(partial, 0, (<usize>(rows * o8 + o8)) << 2);
   // Maps past O stay zero in the transposed delta.
   memory.fill(deltaT, 0, (<usize>(positions * o8)) << 2);
-  // Patch row r = u + kh (v + kw c) reads the padded sample at ((c paddedHeight + u) rowFloats + v).
-  for (let r = 0; r < rows; r++) {
-    const c = r / (kh * kw);
-    const v = (r - c * kh * kw) / kh;
-    const u = r - c * kh * kw - v * kh;
-    store<i32>(offsets + ((<usize>r) << 2), ((c * paddedHeight + u) * rowFloats + v) << 2);
-  }
+  writePatchOffsets(g, offsets);
   const rowBytes = (<usize>rowFloats) << 2;
   const positionBytes = (<usize>o8) << 2;
   const end = shareLo(field(g, N), thread + 1, threads);

@@ -21,8 +21,27 @@ import { madd, shareLo } from "./simd";
 /** Positions per register block. */
 const POSITIONS = 4;
 
-function paddedFloats(g: usize): i32 {
+/** The floats of one sample padded as padSample pads it (direct.ts's rows). */
+export function paddedFloats(g: usize): i32 {
   return field(g, C) * (field(g, H) + 2 * field(g, PH)) * directRowFloats(g);
+}
+
+/**
+ * For each patch row r = u + kh (v + kw c), the byte offset of its window's first input in the padded sample,
+ * ((c paddedHeight + u) rowFloats + v) 4, stored as i32 at `offsets`.
+ */
+export function writePatchOffsets(g: usize, offsets: usize): void {
+  const kh = field(g, KH);
+  const kw = field(g, KW);
+  const paddedHeight = field(g, H) + 2 * field(g, PH);
+  const rowFloats = directRowFloats(g);
+  const rows = kh * kw * field(g, C);
+  for (let r = 0; r < rows; r++) {
+    const c = r / (kh * kw);
+    const v = (r - c * kh * kw) / kh;
+    const u = r - c * kh * kw - v * kh;
+    store<i32>(offsets + ((<usize>r) << 2), ((c * paddedHeight + u) * rowFloats + v) << 2);
+  }
 }
 
 /** Floats of one worker's scratch: a padded sample, the patch rows' offsets, a 5 x 8 tile of results. */
@@ -57,12 +76,7 @@ export function convForwardMaps(
   const padded = scratch;
   const offsets = padded + ((<usize>paddedFloats(g)) << 2);
   const tile = offsets + ((<usize>rows) << 2);
-  for (let r = 0; r < rows; r++) {
-    const c = r / (kh * kw);
-    const v = (r - c * kh * kw) / kh;
-    const u = r - c * kh * kw - v * kh;
-    store<i32>(offsets + ((<usize>r) << 2), ((c * paddedHeight + u) * rowFloats + v) << 2);
-  }
+  writePatchOffsets(g, offsets);
   const groups = (o + 7) >> 3;
   const weightRow = (<usize>o) << 2;
   const planeBytes = (<usize>positions) << 2;
