@@ -21,6 +21,8 @@ import os
 import shutil
 from pathlib import Path
 
+from jupyterhub.spawner import LocalProcessSpawner
+
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
 
 
@@ -71,6 +73,20 @@ c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
 
 
+# Each student's server listens on a port of its own, below the ephemeral range. The spawner's default is a random
+# free port found by binding port 0 and letting it go: eight servers and their kernels starting at once can be handed
+# the same one, and then one student's server fails to start while the hub sees another's answer on its port (the
+# student's requests came back 404, then 424).
+STUDENT_PORT_BASE = 20000
+STUDENT_PORT_LAST = 32767
+
+
+def before_spawn(spawner) -> None:
+    copy_course_notebooks(spawner)
+    if isinstance(spawner, LocalProcessSpawner) and STUDENT_PORT_BASE + spawner.user.id <= STUDENT_PORT_LAST:
+        spawner.port = STUDENT_PORT_BASE + spawner.user.id
+
+
 def copy_course_notebooks(spawner) -> None:
     """Before a student's server starts: a copy of every course notebook the student does not have yet.
 
@@ -84,7 +100,7 @@ def copy_course_notebooks(spawner) -> None:
             shutil.copyfile(source, target)
 
 
-c.Spawner.pre_spawn_hook = copy_course_notebooks
+c.Spawner.pre_spawn_hook = before_spawn
 
 
 # The teacher's own settings last, so that they win (docs/deploy.md shows OAuth this way).
