@@ -292,38 +292,22 @@ function transformFourTiles(
     const r1 = row + next;
     const r2 = row + 2 * next;
     const r3 = row + 3 * next;
-    const lo0 = v128.load(row);
-    const hi0 = v128.load(row, 16);
-    const shiftedLo0 = v128.load(row, 8);
-    const shiftedHi0 = v128.load(row, 24);
-    const a0 = i32x4.shuffle(lo0, hi0, 0, 2, 4, 6);
-    const b0 = i32x4.shuffle(lo0, hi0, 1, 3, 5, 7);
-    const c0 = i32x4.shuffle(shiftedLo0, shiftedHi0, 0, 2, 4, 6);
-    const d0 = i32x4.shuffle(shiftedLo0, shiftedHi0, 1, 3, 5, 7);
-    const lo1 = v128.load(r1);
-    const hi1 = v128.load(r1, 16);
-    const shiftedLo1 = v128.load(r1, 8);
-    const shiftedHi1 = v128.load(r1, 24);
-    const a1 = i32x4.shuffle(lo1, hi1, 0, 2, 4, 6);
-    const b1 = i32x4.shuffle(lo1, hi1, 1, 3, 5, 7);
-    const c1 = i32x4.shuffle(shiftedLo1, shiftedHi1, 0, 2, 4, 6);
-    const d1 = i32x4.shuffle(shiftedLo1, shiftedHi1, 1, 3, 5, 7);
-    const lo2 = v128.load(r2);
-    const hi2 = v128.load(r2, 16);
-    const shiftedLo2 = v128.load(r2, 8);
-    const shiftedHi2 = v128.load(r2, 24);
-    const a2 = i32x4.shuffle(lo2, hi2, 0, 2, 4, 6);
-    const b2 = i32x4.shuffle(lo2, hi2, 1, 3, 5, 7);
-    const c2 = i32x4.shuffle(shiftedLo2, shiftedHi2, 0, 2, 4, 6);
-    const d2 = i32x4.shuffle(shiftedLo2, shiftedHi2, 1, 3, 5, 7);
-    const lo3 = v128.load(r3);
-    const hi3 = v128.load(r3, 16);
-    const shiftedLo3 = v128.load(r3, 8);
-    const shiftedHi3 = v128.load(r3, 24);
-    const a3 = i32x4.shuffle(lo3, hi3, 0, 2, 4, 6);
-    const b3 = i32x4.shuffle(lo3, hi3, 1, 3, 5, 7);
-    const c3 = i32x4.shuffle(shiftedLo3, shiftedHi3, 0, 2, 4, 6);
-    const d3 = i32x4.shuffle(shiftedLo3, shiftedHi3, 1, 3, 5, 7);
+    const a0 = evens(row);
+    const b0 = odds(row);
+    const c0 = evens(row + 8);
+    const d0 = odds(row + 8);
+    const a1 = evens(r1);
+    const b1 = odds(r1);
+    const c1 = evens(r1 + 8);
+    const d1 = odds(r1 + 8);
+    const a2 = evens(r2);
+    const b2 = odds(r2);
+    const c2 = evens(r2 + 8);
+    const d2 = odds(r2 + 8);
+    const a3 = evens(r3);
+    const b3 = odds(r3);
+    const c3 = evens(r3 + 8);
+    const d3 = odds(r3 + 8);
     row += plane;
     const target = at + <usize>c * channelStep;
     vectorTileRow(
@@ -363,6 +347,16 @@ function transformFourTiles(
       f32x4.sub(d1, d3),
     );
   }
+}
+
+/** The floats at byte offsets 0, 8, 16 and 24 from `at`: every second float of eight. */
+function evens(at: usize): v128 {
+  return i32x4.shuffle(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+}
+
+/** The floats at byte offsets 4, 12, 20 and 28 from `at`. */
+function odds(at: usize): v128 {
+  return i32x4.shuffle(v128.load(at), v128.load(at, 16), 1, 3, 5, 7);
 }
 
 /** tileRow with lanes over four tiles. */
