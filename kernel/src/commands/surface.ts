@@ -313,7 +313,8 @@ export function surfaceTarget(
       title: target,
     };
   }
-  const model = asShadowingAware(value, target);
+  // The surface and the runs evaluate a copy: the notebook's model keeps its parameters.
+  const model = asShadowingAware(value, target).clone();
   if (dataName === undefined) throw new UsageError(`a model's surface needs data: %surface ${target} DATA`);
   const data = asSupervisedData(context.lookup(dataName), dataName);
   const count = Math.min(options.samples ?? 64, data.count);

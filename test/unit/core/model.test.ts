@@ -79,6 +79,18 @@ describe("parameters theta = [vec(W^1); b^1; ...; vec(W^L); b^L] (Lin, matrix-fo
     ]);
     expect(Array.from(model.unpack(theta)[2].values)).toEqual(Array.from(theta.subarray(20, 84)));
   });
+
+  it("a clone computes what the model computes, on the same backend, and its theta is its own", () => {
+    const model = lenet5({ inputSize: 28 }).initialize(3);
+    const copy = model.clone();
+    const input = Float32Array.from({ length: 2 * 784 }, (_, k) => Math.sin(k));
+    expect(copy.backend).toBe(model.backend);
+    expect(Array.from(copy.predict(input))).toEqual(Array.from(model.predict(input)));
+    const before = model.getParameters();
+    copy.setParameters(new Float64Array(copy.parameterCount));
+    expect(Array.from(model.getParameters())).toEqual(Array.from(before));
+    expect(Array.from(copy.predict(input))).not.toEqual(Array.from(model.predict(input)));
+  });
 });
 
 describe("model building", () => {

@@ -10,7 +10,7 @@ import { buildModelFromSpec, summarizeModel } from "../../../kernel/src/commands
 import { resolveOptimizer } from "../../../kernel/src/commands/optimizers";
 import { UsageError } from "../../../kernel/src/commands/parse";
 import { CommandUsageError } from "../../../kernel/src/commands/registry";
-import { planeObjective } from "../../../kernel/src/commands/surface";
+import { planeObjective, type SurfaceResult } from "../../../kernel/src/commands/surface";
 import { trainModel } from "../../../kernel/src/commands/train";
 import { runOptimizer } from "../../../kernel/src/commands/trajectory";
 import { convGeometry } from "@deltalab/core";
@@ -278,6 +278,42 @@ describe("%race and %surface", () => {
     expect((error as Error).message).toMatch(
       /the notebook variable rosenbrock \(a function\) hides the built-in test surface rosenbrock/,
     );
+  });
+
+  it("leaves a model's parameters as they were: the runs and the surface evaluate a copy", async () => {
+    const net = new Sequential({
+      inputShape: [2],
+      layers: [{ type: "dense", units: 2 }, { type: "softmax" }],
+      dtype: "float64",
+    }).initialize(1);
+    const points = classificationData(
+      Float64Array.from([2, 0, -2, 0, 1.5, 0.2, -1.5, -0.2]),
+      [0, 1, 0, 1],
+      2,
+    );
+    const before = net.getParameters();
+    const context = memoryContext({ net, points });
+    const registry = createCommandRegistry();
+    const race = (await registry.run(
+      {
+        name: "race",
+        args: ["net", "points", "--optimizers", "bfgs,adam", "--iterations", "20", "--grid", "5"],
+        line: 0,
+      },
+      context,
+    )) as SurfaceResult;
+    await registry.run(
+      { name: "surface", args: ["net", "points", "--grid", "5", "--optimizers", "bfgs"], line: 0 },
+      context,
+    );
+    // The runs went somewhere (so a model they moved would show it) ...
+    for (const run of race.runs) {
+      const first = run.trajectory[0]?.x ?? before;
+      const last = run.trajectory[run.trajectory.length - 1]?.x ?? before;
+      expect(Math.hypot(...last.map((t, i) => t - (first[i] ?? 0)))).toBeGreaterThan(0.01);
+    }
+    // ... and the notebook's model did not go with them.
+    expect(Array.from(net.getParameters())).toEqual(Array.from(before));
   });
 
   it("names an unknown optimizer and the built-in ones", () => {
