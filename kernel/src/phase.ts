@@ -39,9 +39,8 @@ export function nextCellSerial(cell: PhaseCell | undefined, previous: number): n
 }
 
 /**
- * The cell an interrupt is for. The control thread sends it with the interrupt as a message besides SIGINT: a
- * SIGINT that lands while vm's watchdog listens between two statements of no cell (a timer callback that has just
- * returned) is swallowed, and the message makes sure the interrupt still arrives, and arrives for its own cell.
+ * The cell an interrupt is for. The control thread sends it with the interrupt's message, so that an interrupt that
+ * reaches the main thread after its cell has ended (and the next has begun) stops nothing.
  */
 export function readCellSerial(cell: PhaseCell): number {
   return Atomics.load(cell, 1);

@@ -53,6 +53,14 @@ export class DeltalabRunner implements CellRunner {
 
   async run(code: string, executionCount: number, outputs: Outputs): Promise<ExecutionResult> {
     this.executor.beginCell();
+    try {
+      return await this.runParts(code, executionCount, outputs);
+    } finally {
+      this.executor.endCell();
+    }
+  }
+
+  private async runParts(code: string, executionCount: number, outputs: Outputs): Promise<ExecutionResult> {
     let parts: CellPart[];
     try {
       parts = splitCell(code);

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -268,12 +269,17 @@ def class_kernel():
         km.shutdown_kernel(now=True)
 
 
-def wait_until_running(kc, msg_id: str) -> None:
-    """Returns once the request's cell has started (its execute_input) and had a moment to get going."""
+def wait_for_input(kc, msg_id: str) -> None:
+    """Returns once the request's cell has started (its execute_input)."""
     while True:
         msg = kc.get_iopub_msg(timeout=TIMEOUT)
         if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
-            break
+            return
+
+
+def wait_until_running(kc, msg_id: str) -> None:
+    """Returns once the request's cell has started and had a moment to get going."""
+    wait_for_input(kc, msg_id)
     time.sleep(1.5)
 
 
@@ -377,6 +383,50 @@ def test_an_endless_loop_in_a_timer_is_interrupted_while_a_cell_awaits(fresh_ker
     assert elapsed < 1.0, elapsed
     reply, outputs = execute(kc, "6 * 7")
     assert last_text(outputs) == "42"
+    assert km.is_alive()
+
+
+def test_an_interrupted_timer_loop_stops_for_good(fresh_kernel):
+    # The loop's timers belong to its cell: once the cell is interrupted they no longer fire, so the loop does not
+    # go on in the background after the Interrupted reply.
+    km, kc = fresh_kernel
+    execute(kc, "let laps = 0;")  # declared by a cell that completes: an interrupted cell's names are not kept
+    msg_id = kc.execute("while (true) { laps++; await new Promise((r) => setTimeout(r, 5)); }")
+    time.sleep(1.0)
+    interrupt(km, kc, "message")
+    reply = reply_to(kc, msg_id, timeout=30)
+    collect_iopub(kc, msg_id)
+    assert reply["content"]["ename"] == "Interrupted"
+    reply, outputs = execute(kc, "const lapsThen = laps;\nawait new Promise((r) => setTimeout(r, 300));\n[lapsThen > 10, laps - lapsThen]")
+    assert last_text(outputs) == "[ true, 0 ]"
+
+
+def test_an_interrupt_between_cells_leaves_their_timers_running(fresh_kernel):
+    km, kc = fresh_kernel
+    reply, _ = execute(kc, "let beats = 0;\nsetInterval(() => { beats++; }, 10);")
+    assert reply["content"]["status"] == "ok"
+    for how in ["message", "SIGINT"]:
+        interrupt(km, kc, how)
+        time.sleep(0.3)
+        code = f"const before{how} = beats;\nawait new Promise((r) => setTimeout(r, 200));\nbeats - before{how} > 5"
+        reply, outputs = execute(kc, code)
+        assert last_text(outputs) == "true", how
+    assert km.is_alive()
+
+
+def test_interrupt_requests_at_random_moments_of_a_timer_loop_are_never_lost(fresh_kernel):
+    # A loop of 5 ms timers enters and leaves vm (breakOnSigint) hundreds of times a second: a SIGINT sent then may
+    # be dropped by Node; the interrupt_request's message to the main thread is not.
+    km, kc = fresh_kernel
+    rng = random.Random(7)
+    for attempt in range(25):
+        msg_id = kc.execute("while (true) { await new Promise((r) => setTimeout(r, 5)); }")
+        wait_for_input(kc, msg_id)
+        time.sleep(rng.uniform(0.05, 0.3))
+        interrupt(km, kc, "message")
+        reply = reply_to(kc, msg_id, timeout=10)
+        collect_iopub(kc, msg_id)
+        assert reply["content"]["ename"] == "Interrupted", (attempt, reply["content"])
     assert km.is_alive()
 
 

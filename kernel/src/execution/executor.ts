@@ -62,13 +62,17 @@ export class CellExecutor {
   private previousDeclarations = "";
   private interruption = new AbortController();
   private cellSerial = 0;
+  private running = false;
 
   /** @param phase set to UNDER_VM while a cell's synchronous part runs under vm (read by the control thread) */
   constructor(
     private readonly modules: CellModules,
     private readonly phase?: PhaseCell,
   ) {
-    const timers = interruptibleTimers((work) => this.runInterruptibly(work));
+    const timers = interruptibleTimers(
+      (work) => this.runInterruptibly(work),
+      () => this.signal,
+    );
     Object.defineProperty(globalThis, Symbol.for(CELL_SLOT), {
       value: { exports: this.locals, require: modules.require, timers },
       configurable: true,
@@ -99,8 +103,9 @@ export class CellExecutor {
     return this.interruption.signal;
   }
 
+  /** Interrupts the running cell; with no cell running (between cells) it does nothing. */
   interrupt(): void {
-    this.interruption.abort();
+    if (this.running) this.interruption.abort();
   }
 
   /**
@@ -130,6 +135,12 @@ export class CellExecutor {
   beginCell(): void {
     this.interruption = new AbortController();
     this.cellSerial = nextCellSerial(this.phase, this.cellSerial);
+    this.running = true;
+  }
+
+  /** Ends the cell begun last: an interrupt from now on finds no cell to stop, and leaves its timers running. */
+  endCell(): void {
+    this.running = false;
   }
 
   /** Interrupts the cell numbered `serial` (phase.ts) if it is still the current one. */

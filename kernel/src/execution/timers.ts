@@ -7,6 +7,10 @@
  * cleared, and the kernel goes on. The line is written at once rather than thrown, so that it reaches the cell that
  * the same interrupt fails before that cell's reply.
  *
+ * A timer belongs to the cell that was current when it was set: once that cell is interrupted, its callback no
+ * longer runs (an interval is cleared), so that an interrupted `while (true) { await sleep(5) }` stops for good
+ * instead of looping on unseen, and an interrupt with no cell running stops the last cell's timers.
+ *
  * The cell's code gets these as its own `setTimeout`, `setInterval` and `setImmediate` (parameters of the function
  * the cell is compiled into), so the kernel's own timers and the libraries' are untouched. The handles are Node's.
  */
@@ -21,12 +25,23 @@ export interface CellTimers {
 
 type Callback = (...args: unknown[]) => unknown;
 
-/** `run` runs its work under vm with breakOnSigint and throws vm's SIGINT error when interrupted. */
-export function interruptibleTimers(run: (work: () => unknown) => unknown): CellTimers {
+/**
+ * `run` runs its work under vm with breakOnSigint and throws vm's SIGINT error when interrupted; `cellSignal` is
+ * the interrupt signal of the current cell.
+ */
+export function interruptibleTimers(
+  run: (work: () => unknown) => unknown,
+  cellSignal: () => AbortSignal,
+): CellTimers {
   const guarded = (what: string, callback: unknown, args: unknown[], onInterrupt?: () => void): unknown => {
     // Anything but a function goes to Node unchanged, so that it throws its own TypeError.
     if (typeof callback !== "function") return callback;
+    const owner = cellSignal();
     return () => {
+      if (owner.aborted) {
+        onInterrupt?.();
+        return;
+      }
       try {
         run(() => (callback as Callback)(...args));
       } catch (error) {

@@ -1,12 +1,20 @@
 /**
  * The control and heartbeat channels, on their own thread so that they answer while a cell blocks the main
- * thread. An `interrupt_request` is answered here and turned into SIGINT for this process: the main thread's
- * SIGINT handling stops the running cell (vm's breakOnSigint for synchronous code, the interrupt signal for
- * asynchronous code). While the main thread has not answered a ping, the control thread looks at its phase
- * (phase.ts) every second: under vm, the signal came before vm was listening (during compilation) and is sent
- * again; awaiting an asynchronous cell, the thread is blocked in the cell's code after an `await`, outside vm's
- * reach, and that code is terminated through the inspector (Runtime.terminateExecution), which unwinds only the
- * cell's frames; the pending SIGINT then fails the cell. The kernel's own work is never terminated.
+ * thread. An `interrupt_request` is answered here and passed to the main thread as a message naming the cell it is
+ * for (phase.ts), followed by a ping. A main thread that answers the ping has seen the message, which stops the
+ * cell (its interrupt signal: awaits, commands and timers watch it). A main thread that has not answered within
+ * BLOCKED_MS is blocked, and the control thread looks at its phase: under vm (a synchronous loop, a command's
+ * synchronous run, a timer callback), it sends SIGINT, which vm's breakOnSigint turns into an error there, and again
+ * every UNRESPONSIVE_MS while the thread stays blocked (a signal sent while the cell was still compiling finds vm
+ * listening later); awaiting an asynchronous cell, the thread is blocked in the cell's code after an `await`, outside
+ * vm's reach, and once it has been blocked for UNRESPONSIVE_MS that code is terminated through the inspector
+ * (Runtime.terminateExecution), which unwinds only the cell's frames; the pending message then fails the cell. The
+ * kernel's own work is never terminated.
+ *
+ * SIGINT is sent only to a blocked thread because Node handles it badly elsewhere: each time code enters or leaves
+ * vm with breakOnSigint, Node removes the process's SIGINT listeners and adds them back, and a signal that arrives
+ * then is dropped (one caught but not yet dispatched) or, in the instants when no handler is installed, ends the
+ * process. A loop of short timer callbacks enters vm hundreds of times a second; the message reaches it safely.
  * Every other control message is passed to the main thread, whose replies come back here.
  */
 import { Session } from "node:inspector";
@@ -31,7 +39,9 @@ export type FromControl =
   | { kind: "log"; text: string }
   | { kind: "failed"; text: string };
 
-/** How often the control thread looks again at a main thread that has not answered its ping. */
+/** How long the main thread has to answer the ping sent with an interrupt before it counts as blocked. */
+const BLOCKED_MS = 100;
+/** How often the control thread looks again at a main thread that stays blocked. */
 const UNRESPONSIVE_MS = 1000;
 /** How often the control thread checks that the process that started the kernel is still there. */
 const PARENT_POLL_MS = 1000;
@@ -84,25 +94,25 @@ async function serve(
     post({ kind: "log", text: `control send failed: ${error.message}` }),
   );
   let answered = true;
-  const checkStopped = () => {
+  /** Looks at a main thread that has not answered its ping; `blockedMs`: for how long, at least. */
+  const checkStopped = (blockedMs: number) => {
     if (answered) return;
     const now = readPhase(phase);
     if (now === UNDER_VM) {
       process.kill(process.pid, "SIGINT");
-    } else if (now === AWAITING_CELL) {
-      post({ kind: "log", text: "the cell did not stop on SIGINT; terminating its JavaScript" });
+    } else if (now === AWAITING_CELL && blockedMs >= UNRESPONSIVE_MS) {
+      post({ kind: "log", text: "the cell did not stop on an interrupt; terminating its JavaScript" });
       const session = new Session();
       session.connectToMainThread();
       session.post("Runtime.terminateExecution", () => session.disconnect());
     }
-    setTimeout(checkStopped, UNRESPONSIVE_MS);
+    setTimeout(() => checkStopped(blockedMs + UNRESPONSIVE_MS), UNRESPONSIVE_MS);
   };
   const interruptMainThread = () => {
     post({ kind: "interrupt", cell: readCellSerial(phase) });
-    process.kill(process.pid, "SIGINT");
     answered = false;
     post({ kind: "ping" });
-    setTimeout(checkStopped, UNRESPONSIVE_MS);
+    setTimeout(() => checkStopped(BLOCKED_MS), BLOCKED_MS);
   };
   port.on("message", (message: ToControl) => {
     if (message.kind === "pong") {
