@@ -13,6 +13,7 @@ import { AS_OPTION, listOption, numberOption, stringOption, type CommandSpec } f
 import { ProgressLine, type ProgressOptions } from "./progress";
 import {
   reportRuns,
+  stopIfInterruptedDuringRuns,
   surfaceFromRuns,
   surfaceTarget,
   type SurfaceResult,
@@ -80,7 +81,7 @@ export function raceSpec(sessions: SurfaceSessions, progressOptions: ProgressOpt
         signal: context.signal,
         onProgress: reportRuns(progress, iterations),
       });
-      if (runs.length === 0) throw new Error("interrupted before the first run");
+      stopIfInterruptedDuringRuns(context.signal, progress);
       let plane: LandscapePlane = target.plane;
       if (target.objective.dim !== 2) {
         const longest = runs.reduce((a, b) => (b.trajectory.length > a.trajectory.length ? b : a));

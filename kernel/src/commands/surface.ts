@@ -183,6 +183,21 @@ export async function lossSurface(
 }
 
 /**
+ * Ends a command interrupted during its optimizer runs, before the plane and the surface that would take seconds
+ * more to compute and that nobody waits for: the progress line says so, and the error ends the command (the kernel
+ * reports it as interrupted).
+ */
+export function stopIfInterruptedDuringRuns(
+  signal: AbortSignal | undefined,
+  progress: ProgressLine | undefined,
+): void {
+  if (!signal?.aborted) return;
+  const seconds = ((progress?.elapsedMs() ?? 0) / 1000).toFixed(1);
+  progress?.finish(`interrupted after ${seconds} s, during the runs: no surface was drawn`);
+  throw new Error("interrupted during the optimizer runs");
+}
+
+/**
  * The surface on `plane` with finished runs drawn on it (projected when the plane does not hold them), each iterate
  * with its distance from the plane and the surface's loss under it. The grid and those losses are evaluated on the
  * backend `options.device` selects; the title says which.
@@ -194,6 +209,7 @@ export async function surfaceFromRuns(
   axes: { x: GridAxis; y: GridAxis } | undefined,
   options: Omit<SurfaceOptions, "optimizers">,
 ): Promise<SurfaceResult> {
+  stopIfInterruptedDuringRuns(options.signal, options.progress);
   const projected = runs.map((run) => projectPath(plane, run.trajectory, { optimizer: run.optimizer }));
   const gridAxes = axes ?? axesAround(projected, { count: options.grid ?? 15 });
   const backend = await openSurfaceBackend(objective, options.device ?? "auto");

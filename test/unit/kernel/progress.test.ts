@@ -125,4 +125,29 @@ describe("%race and %surface progress and labels", () => {
       /interrupted after \d+\.\d s: 0 runs and 10 of 25 surface points$/,
     );
   });
+
+  it("%race interrupted during its runs stops there, without computing a plane or a surface, and says so", async () => {
+    const controller = new AbortController();
+    const context = memoryContext({ fixedStep: sgd({ step: 0.001 }) }, controller.signal);
+    const outputs = context.outputs;
+    const display = outputs.display.bind(outputs);
+    (outputs as { display: typeof outputs.display }).display = (bundle, options) => {
+      display(bundle, options);
+      if (String(bundle["text/plain"]).includes("iteration 3 of")) controller.abort();
+    };
+    const run = eagerRegistry().run(
+      {
+        name: "race",
+        args: ["rosenbrock", "--optimizers", "fixedStep,bfgs", "--iterations", "50", "--grid", "4"],
+        line: 0,
+      },
+      context,
+    );
+    await expect(run).rejects.toThrow(/interrupted during the optimizer runs/);
+    const lines = plainText(context);
+    expect(lines.some((l) => l.includes("surface on") || l.includes("bfgs"))).toBe(false);
+    expect(lines[lines.length - 1]).toMatch(
+      /^%race on rosenbrock: interrupted after \d+\.\d s, during the runs: no surface was drawn$/,
+    );
+  });
 });
