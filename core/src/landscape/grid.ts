@@ -133,10 +133,7 @@ export async function computeGrid(
     throw new RangeError(`rowsPerBatch must be a positive integer, got ${rowsPerBatch}`);
   }
   const grid: LossGrid = { x, y: [], loss: [], complete: false, plannedRows: yPlanned.length };
-  // Points per evaluation, sized from the last one to take about SLICE_MS: one point first, then whole batches of
-  // rows while points are quick (test functions), a few points at a time when they are slow (a network), so that
-  // an interrupt is seen within about SLICE_MS.
-  let slice = 1;
+  const pace = { slice: 1 };
   for (let start = 0; start < yPlanned.length; start += rowsPerBatch) {
     if (options.signal?.aborted) break;
     const rows = yPlanned.slice(start, start + rowsPerBatch);
@@ -147,22 +144,8 @@ export async function computeGrid(
       beta.fill(b, r * x.length, (r + 1) * x.length);
     });
     const out = new Float64Array(alpha.length);
-    let from = 0;
-    while (from < out.length && !options.signal?.aborted) {
-      const to = Math.min(out.length, from + slice);
-      const began = performance.now();
-      await evaluator.evaluate(
-        plane,
-        alpha.subarray(from, to),
-        beta.subarray(from, to),
-        out.subarray(from, to),
-      );
-      const elapsed = performance.now() - began;
-      slice = Math.max(1, Math.floor(((to - from) * SLICE_MS) / Math.max(elapsed, 1e-3)));
-      from = to;
-      if (from < out.length) await yieldToEventLoop();
-    }
-    if (from < out.length) break; // a batch cut short by an abort is not kept
+    const done = await evaluateInSlices(evaluator, plane, alpha, beta, out, options.signal, pace);
+    if (done < out.length) break; // a batch cut short by an abort is not kept
     rows.forEach((b, r) => {
       grid.y.push(b);
       grid.loss.push(Array.from(out.subarray(r * x.length, (r + 1) * x.length), finiteOrNull));
@@ -177,6 +160,40 @@ export async function computeGrid(
 
 function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
+}
+
+/**
+ * Evaluates f at the plane points (alpha_k, beta_k) into `out` a slice at a time, each slice sized from the last
+ * to take about SLICE_MS (one point first, then whole batches of rows while points are quick, as for test
+ * functions, a few points when they are slow, as for a network), and lets the event loop run between slices, so
+ * that an interrupt is seen within about SLICE_MS. Stops when `signal` is aborted; returns how many points were
+ * evaluated. `pace` carries the slice size from one call to the next.
+ */
+export async function evaluateInSlices(
+  evaluator: PlaneEvaluator,
+  plane: PlaneBasis,
+  alpha: Float64Array,
+  beta: Float64Array,
+  out: Float64Array,
+  signal: AbortSignal | undefined,
+  pace: { slice: number } = { slice: 1 },
+): Promise<number> {
+  let from = 0;
+  while (from < out.length && !signal?.aborted) {
+    const to = Math.min(out.length, from + pace.slice);
+    const began = performance.now();
+    await evaluator.evaluate(
+      plane,
+      alpha.subarray(from, to),
+      beta.subarray(from, to),
+      out.subarray(from, to),
+    );
+    const elapsed = performance.now() - began;
+    pace.slice = Math.max(1, Math.floor(((to - from) * SLICE_MS) / Math.max(elapsed, 1e-3)));
+    from = to;
+    if (from < out.length) await yieldToEventLoop();
+  }
+  return from;
 }
 
 /** Lets timers, I/O and signal handlers run before the next batch. */

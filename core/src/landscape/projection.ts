@@ -10,7 +10,7 @@
 import type { Objective } from "../objective";
 import type { SurfaceTrajectory } from "../payloads";
 import type { TrajectoryPoint } from "../optim/result";
-import { asPlaneEvaluator, type PlaneBasis, type PlaneEvaluator } from "./grid";
+import { asPlaneEvaluator, evaluateInSlices, type PlaneBasis, type PlaneEvaluator } from "./grid";
 import { dot, norm, requireVector } from "./vectors";
 
 export interface PlanePoint {
@@ -157,21 +157,30 @@ function trueLoss(
 }
 
 /**
- * The surface's loss under each point of a path, f(theta* + x_k d1 + y_k d2), through an evaluator (one call for
- * the whole path, so a device evaluator batches it); null where f is not finite. Returns a new path with
- * `surfaceLoss` set.
+ * The surface's loss under each point of a path, f(theta* + x_k d1 + y_k d2), through an evaluator (in slices as
+ * the grid is, so a device evaluator batches them and an interrupt is seen between them); null where f is not
+ * finite. Returns a new path with `surfaceLoss` set, or the path as it was when `signal` stops the evaluation.
  */
 export async function withSurfaceLoss<P extends SurfaceTrajectory>(
   source: Objective | PlaneEvaluator,
   plane: PlaneBasis,
   path: P,
-): Promise<P & { surfaceLoss: (number | null)[] }> {
+  signal?: AbortSignal,
+): Promise<P & { surfaceLoss?: (number | null)[] }> {
   const evaluator = asPlaneEvaluator(source);
   const n = path.x.length;
   if (path.y.length !== n) {
     throw new RangeError(`path '${path.optimizer}': x has ${n} values but y has ${path.y.length}`);
   }
   const out = new Float64Array(n);
-  await evaluator.evaluate(plane, Float64Array.from(path.x), Float64Array.from(path.y), out);
+  const done = await evaluateInSlices(
+    evaluator,
+    plane,
+    Float64Array.from(path.x),
+    Float64Array.from(path.y),
+    out,
+    signal,
+  );
+  if (done < n) return path;
   return { ...path, surfaceLoss: Array.from(out, (f) => (Number.isFinite(f) ? f : null)) };
 }

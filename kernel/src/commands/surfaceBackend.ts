@@ -126,9 +126,7 @@ export async function evaluateSurface(
   });
   const paths: SurfaceTrajectory[] = [];
   // After an interrupt the paths are drawn without the surface's loss under them rather than delaying the stop.
-  for (const path of projected) {
-    paths.push(signal?.aborted ? path : await withSurfaceLoss(evaluator, plane, path));
-  }
+  for (const path of projected) paths.push(await withSurfaceLoss(evaluator, plane, path, signal));
   return { grid, paths };
 }
 

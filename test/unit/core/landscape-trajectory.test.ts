@@ -64,6 +64,26 @@ describe("honest trajectories: distance and surface loss", () => {
     expect(path.surfaceLoss).toEqual([0, expect.closeTo(projectedLoss, 12)]);
   });
 
+  it("stops computing the surface loss at an interrupt and leaves the path without it", async () => {
+    const projected = projectPath(plane, iterates, { optimizer: "gd", objective: quadratic });
+    const { surfaceLoss: _fromObjective, ...bare } = projected;
+    const controller = new AbortController();
+    const cpu = cpuEvaluator(quadratic);
+    let calls = 0;
+    // The first slice is one point; the interrupt lands while it is evaluated.
+    const interrupting = {
+      evaluate: async (...args: Parameters<typeof cpu.evaluate>) => {
+        calls += 1;
+        controller.abort();
+        return cpu.evaluate(...args);
+      },
+    };
+    const path = await withSurfaceLoss(interrupting, plane, bare, controller.signal);
+    expect(calls).toBe(1);
+    expect(path.surfaceLoss).toBeUndefined();
+    expect(path.x).toEqual(bare.x);
+  });
+
   it("carries distance and surface loss into a payload that the v1 schema accepts", () => {
     const path = projectPath(plane, iterates, { optimizer: "gd", objective: quadratic });
     const payload = lossSurfacePayload(plane, grid, [path]);
