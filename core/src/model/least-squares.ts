@@ -71,37 +71,39 @@ export class LeastSquaresModelObjective extends ModelObjective implements LeastS
   jacobian(theta: Float64Array, J: Float64Array): void {
     this.check(theta, J, this.residualCount * this.dim, "jacobian");
     const model = this.model;
-    model.setParameters(theta);
-    const ws = model.workspace(1);
-    const outSize = model.outputSize;
-    const n = this.dim;
-    for (let i = 0; i < this.data.count; i++) {
-      gather(model, ws, this.data, null, i, 1);
-      model.forward(ws, 1);
-      for (let k = 0; k < outSize; k++) {
-        ws.outputDelta.fill(0, 0, outSize);
-        ws.outputDelta[k] = this.scale;
-        model.backward(ws, 1);
-        const row = (i * outSize + k) * n;
-        for (let j = 0; j < n; j++) J[row + j] = ws.gradient[j];
+    this.atTheta(theta, () => {
+      const ws = model.workspace(1);
+      const outSize = model.outputSize;
+      const n = this.dim;
+      for (let i = 0; i < this.data.count; i++) {
+        gather(model, ws, this.data, null, i, 1);
+        model.forward(ws, 1);
+        for (let k = 0; k < outSize; k++) {
+          ws.outputDelta.fill(0, 0, outSize);
+          ws.outputDelta[k] = this.scale;
+          model.backward(ws, 1);
+          const row = (i * outSize + k) * n;
+          for (let j = 0; j < n; j++) J[row + j] = ws.gradient[j];
+        }
       }
-    }
+    });
   }
 
-  /** Sets theta and runs the forward pass over the data chunk by chunk. */
+  /** Runs the forward pass at theta over the data chunk by chunk. */
   private eachChunk(
     theta: Float64Array,
     visit: (start: number, size: number, ws: ReturnType<Sequential["workspace"]>) => void,
   ): void {
     const model = this.model;
-    model.setParameters(theta);
-    const ws = model.workspace(this.chunkSize);
-    for (let start = 0; start < this.data.count; start += this.chunkSize) {
-      const size = Math.min(this.chunkSize, this.data.count - start);
-      gather(model, ws, this.data, null, start, size);
-      model.forward(ws, size);
-      visit(start, size, ws);
-    }
+    this.atTheta(theta, () => {
+      const ws = model.workspace(this.chunkSize);
+      for (let start = 0; start < this.data.count; start += this.chunkSize) {
+        const size = Math.min(this.chunkSize, this.data.count - start);
+        gather(model, ws, this.data, null, start, size);
+        model.forward(ws, size);
+        visit(start, size, ws);
+      }
+    });
   }
 
   private check(theta: Float64Array, out: Float64Array, length: number, what: string): void {

@@ -20,6 +20,12 @@ export interface ModelObjectiveOptions {
   readonly C?: number;
   /** Samples per forward/backward pass when a full or large batch is evaluated; default 256. */
   readonly chunkSize?: number;
+  /**
+   * Whether each evaluation puts back the parameters the model had before it. Default false: the model is left at
+   * the last theta evaluated, as training wants. An analysis of a model (a loss surface, an optimizer race) sets
+   * it, so that the model it looks at keeps its parameters (at the cost of two copies of theta per evaluation).
+   */
+  readonly preserveParameters?: boolean;
 }
 
 /** Copies samples indices[start..start+count) into the workspace input and targets. */
@@ -53,6 +59,8 @@ export class ModelObjective implements StochasticObjective {
   readonly regularization: number;
   readonly loss: LossName;
   protected readonly chunkSize: number;
+  /** The model's parameters before an evaluation, when they are put back after it. */
+  private readonly saved: Float64Array<ArrayBuffer> | null;
 
   constructor(
     readonly model: Sequential,
@@ -70,6 +78,7 @@ export class ModelObjective implements StochasticObjective {
     }
     this.dim = model.parameterCount;
     this.sampleCount = data.count;
+    this.saved = options.preserveParameters ? new Float64Array(this.dim) : null;
   }
 
   value(theta: Float64Array): number {
@@ -100,8 +109,32 @@ export class ModelObjective implements StochasticObjective {
     if (g && g.length !== this.dim)
       throw new ShapeMismatchError("objective", `gradient of length ${this.dim}`, `${g.length}`);
     if (count < 1) throw new RangeError("an objective needs at least one sample in the batch");
+    return this.atTheta(theta, () => this.evaluate(theta, indices, count, g));
+  }
+
+  /**
+   * Runs `work` with the model's parameters set to theta, then, with `preserveParameters`, puts back the ones it
+   * had before.
+   */
+  protected atTheta<T>(theta: Float64Array, work: () => T): T {
     const model = this.model;
+    if (this.saved) model.getParameters(this.saved);
     model.setParameters(theta);
+    try {
+      return work();
+    } finally {
+      if (this.saved) model.setParameters(this.saved);
+    }
+  }
+
+  /** f (and g) at theta, which the model holds. */
+  private evaluate(
+    theta: Float64Array,
+    indices: Int32Array | null,
+    count: number,
+    g: Float64Array | null,
+  ): number {
+    const model = this.model;
     const ws = model.workspace(this.chunkSize);
     if (g) g.fill(0);
     let sum = 0;

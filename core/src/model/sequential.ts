@@ -165,16 +165,6 @@ export class Sequential {
     return this.currentBackend;
   }
 
-  /**
-   * A model of the same spec on the same backend holding a copy of theta: what an analysis evaluates at other
-   * points (a loss surface, an optimizer race) so that this model's parameters stay as they are.
-   */
-  clone(): Sequential {
-    const copy = new Sequential(this.spec, this.currentBackend);
-    copy.parameters.set(this.parameters);
-    return copy;
-  }
-
   /** Draws initial parameters from a seeded generator (the same seed gives the same theta). */
   initialize(seed: number): this {
     const random = new SeededRandom(seed);

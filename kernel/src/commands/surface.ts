@@ -329,8 +329,7 @@ export function surfaceTarget(
       title: target,
     };
   }
-  // The surface and the runs evaluate a copy: the notebook's model keeps its parameters.
-  const model = asShadowingAware(value, target).clone();
+  const model = asShadowingAware(value, target);
   if (dataName === undefined) throw new UsageError(`a model's surface needs data: %surface ${target} DATA`);
   const data = asSupervisedData(context.lookup(dataName), dataName);
   const count = Math.min(options.samples ?? 64, data.count);
@@ -339,7 +338,8 @@ export function surfaceTarget(
     inputs: Array.prototype.slice.call(data.inputs, 0, count * model.inputSize) as number[],
     targets: Array.prototype.slice.call(data.targets, 0, count * model.outputSize) as number[],
   };
-  const objective = new ModelObjective(model, subset, { loss: "cross-entropy" });
+  // The runs, the surface and later runs from a clicked point leave the notebook's model as it was.
+  const objective = new ModelObjective(model, subset, { loss: "cross-entropy", preserveParameters: true });
   const theta = model.getParameters();
   const plane = randomFilterNormalizedPlane(theta, {
     seed: options.seed ?? 1,

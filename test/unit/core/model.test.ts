@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   LENET5_C3_CONNECTIONS,
+  LeastSquaresModelObjective,
   ModelObjective,
   checkObjectiveGradient,
   classificationData,
@@ -78,18 +79,6 @@ describe("parameters theta = [vec(W^1); b^1; ...; vec(W^L); b^L] (Lin, matrix-fo
       "F.b@84+2",
     ]);
     expect(Array.from(model.unpack(theta)[2].values)).toEqual(Array.from(theta.subarray(20, 84)));
-  });
-
-  it("a clone computes what the model computes, on the same backend, and its theta is its own", () => {
-    const model = lenet5({ inputSize: 28 }).initialize(3);
-    const copy = model.clone();
-    const input = Float32Array.from({ length: 2 * 784 }, (_, k) => Math.sin(k));
-    expect(copy.backend).toBe(model.backend);
-    expect(Array.from(copy.predict(input))).toEqual(Array.from(model.predict(input)));
-    const before = model.getParameters();
-    copy.setParameters(new Float64Array(copy.parameterCount));
-    expect(Array.from(model.getParameters())).toEqual(Array.from(before));
-    expect(Array.from(copy.predict(input))).not.toEqual(Array.from(model.predict(input)));
   });
 });
 
@@ -309,5 +298,23 @@ describe("model objective f(theta) = theta^T theta / (2C) + (1/l) sum xi_i", () 
     const regularized = new ModelObjective(model, data, { loss: "mse", C: 2 }).value(theta);
     const norm2 = theta.reduce((sum, v) => sum + v * v, 0);
     expect(regularized - plain).toBeCloseTo(norm2 / 4, 12);
+  });
+
+  it("leaves the model at the last theta evaluated, or with preserveParameters where it was", () => {
+    const model = lenet5({ inputSize: 28 }).initialize(2);
+    const images = Float64Array.from({ length: 4 * 784 }, (_, k) => Math.cos(k / 9));
+    const data = classificationData(images, [0, 1, 2, 3], 10);
+    const start = model.getParameters();
+    const elsewhere = start.map((t, j) => t + 0.01 * Math.sin(j));
+    const g = new Float64Array(model.parameterCount);
+    const preserved = new LeastSquaresModelObjective(model, data, { preserveParameters: true });
+    const f = preserved.valueAndGradient(elsewhere, g);
+    preserved.residuals(elsewhere, new Float64Array(preserved.residualCount));
+    preserved.jacobianTimes(elsewhere, g, new Float64Array(preserved.residualCount));
+    expect(Array.from(model.getParameters())).toEqual(Array.from(start));
+    // The default objective computes the same f and leaves the model at the point it evaluated (in float32).
+    const plain = new ModelObjective(model, data, { loss: "mse" });
+    expect(plain.valueAndGradient(elsewhere, g)).toBe(f);
+    expect(Array.from(model.getParameters())).toEqual(Array.from(Float32Array.from(elsewhere)));
   });
 });

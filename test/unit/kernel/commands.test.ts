@@ -280,7 +280,7 @@ describe("%race and %surface", () => {
     );
   });
 
-  it("leaves a model's parameters as they were: the runs and the surface evaluate a copy", async () => {
+  it("leaves a model's parameters as they were after the runs and the surface", async () => {
     const net = new Sequential({
       inputShape: [2],
       layers: [{ type: "dense", units: 2 }, { type: "softmax" }],
