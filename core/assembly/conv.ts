@@ -5,7 +5,8 @@
  * worker t's lies `workStride` bytes further (convWorkFloats floats each).
  *
  *   forward:        S = W cols + b 1^T                           (output rows split between workers)
- *   backwardInput:  dZ = phi^T(W^T dS)                           (samples split; input channels when N < threads)
+ *   backwardInput:  dZ = phi^T(W^T dS)                           (samples split; input channels when N < threads,
+ *                                                                 or output rows into copies of dZ the caller adds)
  *   backwardFilter: dW^T = sum cols dS^T, db = sum dS 1          (output rows split; each worker sums into its own
  *                                                                 partial, which the caller adds up)
  */
@@ -96,6 +97,7 @@ export function convBackwardInput(
   dy: usize,
   weightsT: usize,
   dx: usize,
+  spare: usize,
   work: usize,
   workStride: i32,
   thread: i32,
@@ -112,25 +114,36 @@ export function convBackwardInput(
   const chunk = chunkRows(g);
   const dcols = scratch + ((<usize>GEMM_WORK_FLOATS) << 2);
   const dS = dcols + ((<usize>(patchRows(g) * chunk * outWidth)) << 2);
-  // Workers must not add into the same dx entries: split samples, or input channels when there are too few samples.
-  let n0 = 0;
-  let n1 = samples;
+  // Workers must not add into the same dx entries: split samples, or input channels when there are too few samples;
+  // or, given `spare` (copies of dx for workers 1.., which the caller adds up), output rows, each worker adding into
+  // its own copy: the caller's choice when neither splits evenly (one image of three channels on two workers).
+  let g0 = 0;
+  let end = samples * outHeight;
   let c0 = 0;
   let c1 = channels;
-  if (samples >= threads) {
-    n0 = shareLo(samples, thread, threads);
-    n1 = shareLo(samples, thread + 1, threads);
+  let target = dx;
+  if (spare != 0) {
+    g0 = shareLo(end, thread, threads);
+    end = shareLo(end, thread + 1, threads);
+    const bytes = (<usize>(samples * channels * plane)) << 2;
+    if (thread > 0) target = spare + <usize>(thread - 1) * bytes;
+    memory.fill(target, 0, bytes);
+  } else if (samples >= threads) {
+    const n0 = shareLo(samples, thread, threads);
+    const n1 = shareLo(samples, thread + 1, threads);
+    memory.fill(dx + ((<usize>(n0 * channels * plane)) << 2), 0, (<usize>((n1 - n0) * channels * plane)) << 2);
+    g0 = n0 * outHeight;
+    end = n1 * outHeight;
   } else {
     c0 = shareLo(channels, thread, threads);
     c1 = shareLo(channels, thread + 1, threads);
+    for (let n = 0; n < samples; n++) {
+      memory.fill(dx + ((<usize>((n * channels + c0) * plane)) << 2), 0, (<usize>((c1 - c0) * plane)) << 2);
+    }
   }
-  if (n0 >= n1 || c0 >= c1) return;
-  for (let n = n0; n < n1; n++) {
-    memory.fill(dx + ((<usize>((n * channels + c0) * plane)) << 2), 0, (<usize>((c1 - c0) * plane)) << 2);
-  }
+  if (g0 >= end || c0 >= c1) return;
   const rows = (c1 - c0) * area;
-  const end = n1 * outHeight;
-  for (let g0 = n0 * outHeight; g0 < end; g0 += chunk) {
+  for (; g0 < end; g0 += chunk) {
     const g1 = min(end, g0 + chunk);
     const q = (g1 - g0) * outWidth;
     gatherDelta(g, dy, g0, g1, dS);
@@ -149,7 +162,7 @@ export function convBackwardInput(
       q,
       scratch,
     );
-    col2imRows(g, dcols, g0, g1, c0, c1, dx);
+    col2imRows(g, dcols, g0, g1, c0, c1, target);
   }
 }
 

@@ -124,8 +124,9 @@ const FULL_CONVOLUTIONS: [Shape, Conv2dAttrs, number][] = [
  * Full tables for the WebAssembly backend's algorithms, listed after every other case so that adding one leaves the
  * others' data as it was: the direct kernels on rows of 28 and 19 outputs (1 to 7 vectors of four, partial
  * vectors), and 3 x 3 with stride 1 and at least 16 channels and maps (Winograd's F(2x2, 3x3): odd output sizes,
- * paddings 0 to 2, 675 tiles where a chunk holds 512), and filter gradients with lanes over 8 to 32 maps (80 and 72
- * patch rows, blocks of five with and without a remainder).
+ * paddings 0 to 2, 675 tiles where a chunk holds 512), filter gradients with lanes over 8 to 32 maps (80 and 72
+ * patch rows, blocks of five with and without a remainder), and one sample of 3 or 1 channels, whose input delta
+ * two threads split by output rows (a ResNet-like 7 x 7 stride-2 stem, and a strided 3 x 3).
  */
 const ALGORITHM_CONVOLUTIONS: [Shape, Conv2dAttrs, number][] = [
   [[1, 32, 32], { filters: 6, kernel: [5, 5] }, 2],
@@ -136,6 +137,8 @@ const ALGORITHM_CONVOLUTIONS: [Shape, Conv2dAttrs, number][] = [
   [[16, 30, 30], { filters: 16, kernel: [3, 3], padding: [1, 1] }, 3],
   [[4, 10, 13], { filters: 24, kernel: [5, 4], padding: [1, 2] }, 3],
   [[3, 8, 8], { filters: 32, kernel: [4, 6] }, 2],
+  [[3, 23, 21], { filters: 8, kernel: [7, 7], stride: [2, 2], padding: [3, 3] }, 1],
+  [[1, 12, 9], { filters: 5, kernel: [3, 3], stride: [2, 1], padding: [1, 0] }, 1],
 ];
 
 const POOL_WINDOWS: { shape: Shape; size: number | [number, number]; stride?: number | [number, number] }[] =

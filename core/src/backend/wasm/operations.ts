@@ -321,7 +321,13 @@ export class WasmOperations {
         return;
       }
       const [work, stride] = this.convWork(frame, g);
-      this.pool.run("convBackwardInput", [g, dyAddress, wAddress, dxAddress, work, stride]);
+      // Too few samples and channels to split evenly (one RGB image on two workers): the workers split the output
+      // rows, each adding into its own copy of dx, and the copies are added up here.
+      const copies = batch < this.threads && geometry.inChannels % this.threads !== 0 ? this.threads - 1 : 0;
+      const spare = copies > 0 ? frame.scratch(sizes.input * copies) : 0;
+      this.pool.run("convBackwardInput", [g, dyAddress, wAddress, dxAddress, spare, work, stride]);
+      for (let t = 0; t < copies; t++)
+        this.kernels.addInto(dxAddress, offset(spare as FloatAddress, t * sizes.input * 4), sizes.input);
     });
   }
 
