@@ -131,7 +131,11 @@ export function convBackwardInput(
   } else if (samples >= threads) {
     const n0 = shareLo(samples, thread, threads);
     const n1 = shareLo(samples, thread + 1, threads);
-    memory.fill(dx + ((<usize>(n0 * channels * plane)) << 2), 0, (<usize>((n1 - n0) * channels * plane)) << 2);
+    memory.fill(
+      dx + ((<usize>(n0 * channels * plane)) << 2),
+      0,
+      (<usize>((n1 - n0) * channels * plane)) << 2,
+    );
     g0 = n0 * outHeight;
     end = n1 * outHeight;
   } else {
