@@ -9,7 +9,8 @@
  *
  * A timer belongs to the cell that was current when it was set: once that cell is interrupted, its callback no
  * longer runs (an interval is cleared), so that an interrupted `while (true) { await sleep(5) }` stops for good
- * instead of looping on unseen, and an interrupt with no cell running stops the last cell's timers.
+ * instead of looping on unseen. An interrupt between cells interrupts no cell (executor.ts), so it leaves the
+ * timers of finished cells running.
  *
  * The cell's code gets these as its own `setTimeout`, `setInterval` and `setImmediate` (parameters of the function
  * the cell is compiled into), so the kernel's own timers and the libraries' are untouched. The handles are Node's.
